@@ -1,0 +1,47 @@
+import type { LockLostError } from '../errors/index.js';
+import type { LockStore } from '../store/lock-store.js';
+import type { RedisLikeClient } from '../store/redis-client.js';
+import type { RetryStrategyType } from './redis-lock-options.js';
+
+/** Connection settings after validation (secrets stay here, never in logs). */
+export interface ResolvedConnection {
+  addrs: string[];
+  password?: string;
+  username?: string;
+  db: number;
+  tls?: boolean | Record<string, unknown>;
+  namespace?: string;
+  client?: RedisLikeClient;
+  store?: LockStore;
+}
+
+/** Retry schedule in milliseconds. */
+export interface ResolvedRetry {
+  type: Exclude<RetryStrategyType, 'exponential'>;
+  initialMs: number;
+  maxMs: number;
+  multiplier: number;
+  maxElapsedMs: number;
+  maxRetries: number;
+}
+
+/** The module's options after validation, with every default filled in and every duration in ms. */
+export interface ResolvedLockConfig {
+  name: string;
+  instanceId: string;
+  keyPrefix: string;
+  defaultTtlMs: number;
+  retry: ResolvedRetry;
+  renewal: { enabled: boolean; threshold: number; intervalMs: number };
+  commandTimeoutMs: number;
+  maxHoldTimeMs: number;
+  shutdownGraceMs: number;
+  healthCheckIntervalMs: number;
+  enableMetrics: boolean;
+  metricsPath: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  adminEnabled: boolean;
+  poolConfigured: boolean;
+  connection: ResolvedConnection;
+  onLockLost?: (error: LockLostError) => void;
+}

@@ -1,0 +1,29 @@
+import { LockError } from './lock.error.js';
+
+/**
+ * The lock stayed busy: another owner held it through every retry (`maxRetries`) or until
+ * `maxElapsedTime` passed. Redis itself answered; compare {@link LockBackendError}.
+ *
+ * @example
+ * await locks.acquire('report', '30s').catch((e) => {
+ *   if (e instanceof LockAcquireTimeoutError) return null; // someone else is running it
+ *   throw e;
+ * });
+ */
+export class LockAcquireTimeoutError extends LockError {
+  readonly code = 'timeout' as const;
+  /** Attempts made, including the first. */
+  readonly attempts: number;
+  /** Milliseconds spent waiting. */
+  readonly waitedMs: number;
+
+  constructor(key: string, attempts: number, waitedMs: number) {
+    super(
+      `Lock "${key}" is held by another owner: gave up after ${attempts} attempt(s) in ${Math.round(waitedMs)} ms. ` +
+        'Raise maxRetries / maxElapsedTime, or use tryLock() to skip when busy.',
+      key,
+    );
+    this.attempts = attempts;
+    this.waitedMs = waitedMs;
+  }
+}

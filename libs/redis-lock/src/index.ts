@@ -1,0 +1,39 @@
+// Public API of @lynx-nest/redis-lock. Health (./health), metrics (./metrics) and testing
+// (./testing) live behind subpath exports so this entry never imports Terminus or prom-client.
+export { RedisLockModule } from './redis-lock.module.js';
+export { REDIS_LOCK_MODULE_OPTIONS } from './redis-lock.module-definition.js';
+export { REDIS_LOCK_CONFIG, LOCK_STORE, getLockServiceToken } from './redis-lock.constants.js';
+
+export {
+  RedisLockModuleOptions,
+  LockDefaultsOptions,
+  RetryStrategyOptions,
+  PoolOptions,
+  MonitoringOptions,
+  LoggingOptions,
+  ShutdownOptions,
+  AdminOptions,
+  RETRY_STRATEGY_TYPES,
+  type RetryStrategyType,
+} from './config/redis-lock-options.js';
+export { OPTION_DEFAULTS } from './config/option-defaults.js';
+export { parseDuration, type Duration } from './config/duration.js';
+export { resolveModuleOptions } from './config/validate-options.js';
+export type { ResolvedLockConfig } from './config/resolved-config.js';
+
+export { LockService, type LockCallback } from './lock/lock.service.js';
+export { LockHandle } from './lock/lock-handle.js';
+export type { LockOptions, RetryDelayFunction } from './lock/lock-options.js';
+export { DefaultRetryStrategy, retryDelay } from './lock/retry-delay.js';
+export { currentLock } from './lock/lock-context.js';
+export { LockEvents, type LockEventMap, type LockEventName } from './lock/lock-events.js';
+export type { LockStatistics } from './lock/lock-statistics.js';
+export type { LockInfo, LockHealthReport } from './lock/lock-info.js';
+
+export type { LockStore, AcquireResult, StoredLockInfo, RenewRequest } from './store/lock-store.js';
+export { RedisLockStore, type RedisLockStoreOptions } from './store/redis-lock.store.js';
+export { MemoryLockStore } from './store/memory-lock.store.js';
+export type { RedisLikeClient } from './store/redis-client.js';
+export { assertLockName } from './store/lock-keys.js';
+
+export * from './errors/index.js';

@@ -1,0 +1,102 @@
+import { performance } from 'node:perf_hooks';
+import { DeadlockError, LockAcquireTimeoutError, LockShutdownError } from '../errors/index.js';
+import type { LockStore } from '../store/lock-store.js';
+import type { LockEvents } from './lock-events.js';
+import type { CallOptions } from './resolve-call-options.js';
+import { retryDelay } from './retry-delay.js';
+
+/** What one acquisition needs to know. */
+export interface AcquireRequest {
+  store: LockStore;
+  events: LockEvents;
+  name: string;
+  label: string;
+  owner: string;
+  call: CallOptions;
+  /** Attempt once and return null when busy. */
+  once: boolean;
+  /** Shutdown state and the wake-up hooks it uses to cancel waiters. */
+  lifecycle: { isShuttingDown(): boolean; waiters: Set<() => void> };
+}
+
+/** A granted lock, with the monotonic time the successful command was sent (validity starts there). */
+export interface Granted {
+  fence: number;
+  holdCount: number;
+  sentAt: number;
+  attempts: number;
+  waitMs: number;
+}
+
+/**
+ * Tries to take a lock, waiting per the retry strategy while it is busy. After the first busy
+ * answer the caller subscribes to the lock's release channel and checks once more (so a release
+ * in between is not missed); from then on it sleeps until its backoff delay, the holder's TTL, or a
+ * release message, whichever comes first.
+ */
+export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | null> {
+  const { store, call, name } = req;
+  const started = performance.now();
+  let attempts = 0;
+  let retries = 0;
+  let unsubscribe: (() => void) | undefined;
+  let subscribed = false;
+  let woken = false;
+  let wake: (() => void) | undefined;
+  const onRelease = () => {
+    woken = true;
+    wake?.();
+  };
+  try {
+    for (;;) {
+      if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(name);
+      call.signal?.throwIfAborted();
+      const sentAt = performance.now();
+      woken = false;
+      const result = await store.acquire(name, req.owner, call.ttlMs, call.reentrant);
+      attempts++;
+      if (result.acquired) {
+        return { fence: result.fence, holdCount: result.holdCount, sentAt, attempts, waitMs: sentAt - started };
+      }
+      if (result.heldBySelf) {
+        throw new DeadlockError([name], 'this owner already holds the lock and the call is not reentrant, so it would wait for itself');
+      }
+      if (req.once) return null;
+      if (!subscribed) {
+        subscribed = true;
+        // A subscriber that cannot connect degrades to polling on the backoff timer.
+        unsubscribe = await store.onRelease(name, onRelease).catch(() => undefined);
+        continue;
+      }
+      const elapsed = performance.now() - started;
+      const { maxRetries, maxElapsedMs } = call.retry;
+      if ((maxRetries >= 0 && retries >= maxRetries) || elapsed >= maxElapsedMs) {
+        throw new LockAcquireTimeoutError(name, attempts, elapsed);
+      }
+      retries++;
+      let delay = retryDelay(call.retry, retries, call.retryFn);
+      if (result.holderTtlMs > 0) delay = Math.min(delay, result.holderTtlMs + 1);
+      delay = Math.max(0, Math.min(delay, maxElapsedMs - elapsed));
+      req.events.emit('retry', { name: req.label, key: name, attempt: retries, delayMs: delay });
+      if (!woken) await sleep(delay, call.signal, req.lifecycle.waiters, (fn) => (wake = fn));
+      wake = undefined;
+    }
+  } finally {
+    unsubscribe?.();
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, waiters: Set<() => void>, setWake: (fn: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      waiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    waiters.add(done);
+    setWake(done);
+  });
+}

@@ -1,0 +1,50 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { LockHandle } from './lock-handle.js';
+
+/** Locks held by the current async call tree, innermost last. */
+interface HeldLocks {
+  readonly byKey: ReadonlyMap<string, LockHandle>;
+  readonly current?: LockHandle;
+  readonly service: unknown;
+}
+
+const storage = new AsyncLocalStorage<HeldLocks>();
+
+/**
+ * Reentrancy scope: which locks the current async context holds. A nested `withLock` on a key
+ * held by an enclosing callback of the same service reuses that ownership; any other async context
+ * (another request) is a different owner. Scoped per `LockService` instance.
+ */
+export const lockContext = {
+  /** The handle the current context holds for `key` under `service`, if any. */
+  held(service: unknown, key: string): LockHandle | undefined {
+    const store = storage.getStore();
+    return store && store.service === service ? store.byKey.get(key) : undefined;
+  },
+  /** Runs `fn` with `handles` added to the held set. */
+  run<T>(service: unknown, handles: readonly LockHandle[], fn: () => T): T {
+    const parent = storage.getStore();
+    const byKey = new Map(parent && parent.service === service ? parent.byKey : []);
+    for (const handle of handles) byKey.set(handle.getKey(), handle);
+    return storage.run({ byKey, current: handles[handles.length - 1], service }, fn);
+  },
+  /** The innermost lock of the current context (any service). */
+  current(): LockHandle | undefined {
+    return storage.getStore()?.current;
+  },
+};
+
+/**
+ * The innermost lock held by the current async context, e.g. inside a `@WithLock` method, or
+ * `undefined` outside any lock.
+ *
+ * @example
+ * @WithLock('invoice:{0}')
+ * async issue(id: string) {
+ *   const lock = currentLock()!;
+ *   await this.db.write(id, { fence: lock.fence });
+ * }
+ */
+export function currentLock(): LockHandle | undefined {
+  return lockContext.current();
+}

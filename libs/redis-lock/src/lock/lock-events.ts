@@ -1,0 +1,36 @@
+import { EventEmitter } from 'node:events';
+import type { LockErrorCode, LockLostReason } from '../errors/index.js';
+
+/**
+ * Events `LockService.events` emits. Metrics, statistics and logs are fed from these; they never
+ * sit in the locking path. `name` is the low-cardinality label (the `name` option, else the key).
+ *
+ * @example
+ * locks.events.on('lost', (e) => alert(`lock ${e.key} lost: ${e.reason}`));
+ */
+export interface LockEventMap {
+  /** A lock (or a reentrant hold) was granted after `waitMs` and `attempts` tries. */
+  acquired: [{ name: string; key: string; waitMs: number; attempts: number; reentrant: boolean; fence: number }];
+  /** A hold was released after `heldMs`. `expired` is true when Redis no longer had it. */
+  released: [{ name: string; key: string; heldMs: number; expired: boolean }];
+  /** An acquire failed: busy (`timeout`), backend down, invalid input, deadlock, shutdown. */
+  failed: [{ name: string; key: string; reason: LockErrorCode | 'aborted'; waitMs: number }];
+  /** The lock was busy; the caller waits `delayMs` (or less, on a release message) before retry `attempt`. */
+  retry: [{ name: string; key: string; attempt: number; delayMs: number }];
+  /** The watchdog or `handle.renew()` extended a lock. */
+  renewed: [{ name: string; key: string }];
+  /** A renewal could not reach Redis (the lock may still be held). */
+  renewalFailed: [{ name: string; key: string; message: string }];
+  /** A held lock was lost (`refused`, `expired`, `max_hold_time`, `shutdown`). */
+  lost: [{ name: string; key: string; reason: LockLostReason }];
+  /** A lock's TTL ran out while this process still believed it held it. */
+  expired: [{ name: string; key: string }];
+  /** `@WithLock({ onLocked: 'skip' })` skipped a call because the lock was busy. */
+  skipped: [{ name: string; key: string }];
+}
+
+/** Name of a {@link LockEventMap} event. */
+export type LockEventName = keyof LockEventMap;
+
+/** A typed `EventEmitter` for {@link LockEventMap}. */
+export class LockEvents extends EventEmitter<LockEventMap> {}

@@ -1,0 +1,147 @@
+import { performance } from 'node:perf_hooks';
+import type { Duration } from '../config/duration.js';
+import { LockLostError, LockNotHeldError, type LockLostReason } from '../errors/index.js';
+
+/** What a handle needs from the service that issued it (internal). */
+export interface HandleController {
+  renewHandle(handle: LockHandle, ttl?: Duration): Promise<void>;
+  releaseHandle(handle: LockHandle): Promise<boolean>;
+  remainingTtl(handle: LockHandle): Promise<number>;
+}
+
+/** Internal state of a handle, shared with the renewal scheduler. */
+export interface HandleState {
+  ttlMs: number;
+  /** Monotonic time (ms) after which the lock must be assumed gone. */
+  expiresAt: number;
+  /** Monotonic time at which the watchdog renews. */
+  renewAt: number;
+  /** Monotonic acquisition time. */
+  acquiredAt: number;
+  autoRenew: boolean;
+  renewalThreshold: number;
+  maxHoldMs: number;
+  label: string;
+  status: 'held' | 'released' | 'lost';
+}
+
+/**
+ * One acquisition of a lock (the seed's `*RedisLock`). Obtained from `acquire`/`tryLock`, or
+ * passed to the callback of `withLock`/`lock*`.
+ *
+ * - `fence`: a fencing token; pass it to the resource you protect and reject lower ones there.
+ * - `signal`: aborts (reason {@link LockLostError}) the moment the lock is known to be lost.
+ *
+ * @example
+ * const lock = await locks.acquire('invoice:7', '30s');
+ * try {
+ *   await db.save(invoice, { fence: lock.fence, signal: lock.signal });
+ * } finally {
+ *   await lock.release();
+ * }
+ */
+export class LockHandle {
+  /** Fencing token of this ownership: strictly greater than every earlier token for the key. */
+  readonly fence: number;
+  /** Wall-clock time of acquisition (ms since epoch), for display. */
+  readonly acquiredAt: number;
+  /** @internal */
+  readonly state: HandleState;
+  private readonly controller: AbortController;
+  private releasing?: Promise<boolean>;
+
+  /** @internal Use `LockService` to obtain handles. */
+  constructor(
+    private readonly key: string,
+    private readonly owner: string,
+    fence: number,
+    /** Holds of this owner once this acquisition succeeded (>1 for a reentrant acquisition). */
+    readonly holdCount: number,
+    state: HandleState,
+    private readonly service: HandleController,
+    /** The enclosing hold, for a reentrant acquisition. */
+    readonly parent?: LockHandle,
+  ) {
+    this.fence = fence;
+    this.state = state;
+    this.acquiredAt = Date.now();
+    this.controller = new AbortController();
+    if (parent) {
+      const follow = () => this.controller.abort(parent.signal.reason);
+      if (parent.signal.aborted) follow();
+      else parent.signal.addEventListener('abort', follow, { once: true });
+    }
+  }
+
+  /** Aborts with a {@link LockLostError} when the lock is lost. Never aborts on a normal release. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The lock name as the caller passed it (not the Redis key). */
+  getKey(): string {
+    return this.key;
+  }
+
+  /** The owner token stored in Redis. A bearer secret: whoever knows it can release the lock. */
+  getValue(): string {
+    return this.owner;
+  }
+
+  /** Remaining TTL in ms as Redis reports it now (0 when no longer held by this handle). */
+  getExpiration(): Promise<number> {
+    return this.service.remainingTtl(this);
+  }
+
+  /**
+   * Whether this handle still holds the lock, judged locally: not released, not lost, and its
+   * validity (measured on a monotonic clock from before the acquire was sent) not yet run out.
+   */
+  isHeld(): boolean {
+    if (this.parent && !this.parent.isHeld()) return false;
+    return this.state.status === 'held' && performance.now() < this.state.expiresAt;
+  }
+
+  /**
+   * Extends the lock to `ttl` (default: its current TTL) from now. Rejects with
+   * {@link LockNotHeldError} after release and {@link LockLostError} when Redis refuses.
+   */
+  renew(ttl?: Duration): Promise<void> {
+    if (this.state.status === 'lost') return Promise.reject(this.signal.reason);
+    if (this.state.status !== 'held') return Promise.reject(new LockNotHeldError(this.key));
+    return this.service.renewHandle(this.parent ?? this, ttl);
+  }
+
+  /**
+   * Releases this hold. Idempotent: later calls return the first call's result. Resolves `true`
+   * when Redis still had the lock for this owner, `false` when it had already expired or been
+   * taken over. Rejects only with `LockBackendError` (the lock then expires by its TTL).
+   */
+  release(): Promise<boolean> {
+    this.releasing ??= this.service.releaseHandle(this);
+    return this.releasing;
+  }
+
+  /** @internal Marks the lock lost and aborts `signal`. Returns the error, or undefined if it was not held. */
+  markLost(reason: LockLostReason): LockLostError | undefined {
+    if (this.state.status !== 'held') return undefined;
+    this.state.status = 'lost';
+    const error = new LockLostError(this.key, reason);
+    this.controller.abort(error);
+    return error;
+  }
+
+  /** A log-safe description. */
+  toString(): string {
+    return `LockHandle(${this.key}, fence=${this.fence}, ${this.state.status})`;
+  }
+
+  /** Keeps the owner token out of `JSON.stringify` and `util.inspect` output. */
+  toJSON(): Record<string, unknown> {
+    return { key: this.key, fence: this.fence, holdCount: this.holdCount, status: this.state.status, acquiredAt: this.acquiredAt };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}

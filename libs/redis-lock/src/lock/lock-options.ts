@@ -1,0 +1,54 @@
+import type { Duration } from '../config/duration.js';
+import type { RetryStrategyOptions, RetryStrategyType } from '../config/redis-lock-options.js';
+import type { LockLostError } from '../errors/index.js';
+
+/**
+ * A custom retry schedule: given the retry number (1 for the first retry), return the delay in ms.
+ *
+ * @example
+ * const every50ms: RetryDelayFunction = () => 50;
+ */
+export type RetryDelayFunction = (retry: number) => number;
+
+/**
+ * Per-call options, named as the seed's `LockOptions` (camelCase). Every field falls back to the
+ * module's `lock.*` defaults.
+ *
+ * @example
+ * await locks.lockWithOptions('report', {
+ *   expiration: '60s',
+ *   retryStrategy: { type: 'exponential_backoff', maxInterval: '2s' },
+ *   renewalEnabled: true,
+ *   renewalThreshold: 0.5,
+ *   maxRetries: 3,
+ *   retryInterval: '100ms',
+ * }, async (lock) => build(lock.fence));
+ */
+export interface LockOptions {
+  /** TTL of the lock. @default lock.defaultTimeout ('30s') */
+  expiration?: Duration;
+  /** Another name for {@link expiration}. */
+  ttl?: Duration;
+  /** Retry schedule: a strategy object, a strategy name, or a function of the retry number. @default lock.retryStrategy */
+  retryStrategy?: RetryStrategyOptions | RetryStrategyType | RetryDelayFunction;
+  /** Renew automatically while held. @default lock.renewalEnabled for `withLock`/`lock*`, false for `acquire` */
+  renewalEnabled?: boolean;
+  /** Renew once this fraction of the TTL has elapsed (0.05–0.95). @default lock.renewalThreshold (0.5) */
+  renewalThreshold?: number;
+  /** Retries after the first attempt; -1 retries until `maxElapsedTime`. @default lock.maxRetries (3) */
+  maxRetries?: number;
+  /** First (for `fixed`: every) delay between attempts. @default lock.defaultRetryInterval ('100ms') */
+  retryInterval?: Duration;
+  /** Give up waiting after this long. @default lock.retryStrategy.maxElapsedTime ('30s') */
+  maxElapsedTime?: Duration;
+  /** Cancel waiting; the call rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Reuse the lock when the current async context already holds it (hold count +1). @default true for withLock/lockReentrant, false for lock/lockWithOptions/acquire */
+  reentrant?: boolean;
+  /** Stop renewing after this long. @default lock.maxHoldTime ('30m') */
+  maxHoldTime?: Duration;
+  /** Low-cardinality name for metrics and statistics (never the resolved key). @default the key */
+  name?: string;
+  /** Called when this lock is lost (besides the module-wide `onLockLost`). */
+  onLockLost?: (error: LockLostError) => void;
+}

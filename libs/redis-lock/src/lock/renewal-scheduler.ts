@@ -1,0 +1,147 @@
+import { performance } from 'node:perf_hooks';
+import type { LockLostReason } from '../errors/index.js';
+import type { LockStore } from '../store/lock-store.js';
+import type { LockHandle } from './lock-handle.js';
+
+/** Callbacks the scheduler reports to (the lock service). */
+export interface RenewalListener {
+  renewed(handle: LockHandle): void;
+  renewalFailed(handle: LockHandle, error: unknown): void;
+  lost(handle: LockHandle, reason: LockLostReason): void;
+}
+
+/**
+ * The watchdog: one timer for all held locks of a service. Each tick renews every lock that is
+ * due (or due soon, so renewals coalesce) in one pipelined round trip, and marks locks whose
+ * validity ran out as lost. Ticks never overlap; the timer is `unref()`ed so it never keeps the
+ * process alive. It wakes at the earliest due time, and at least every `maxIntervalMs`.
+ */
+export class RenewalScheduler {
+  private readonly handles = new Set<LockHandle>();
+  private timer?: NodeJS.Timeout;
+  private timerAt = Infinity;
+  private running = false;
+  private stopped = false;
+  private started = false;
+  /** How late the last tick ran compared to when it was due (ms). */
+  lagMs = 0;
+  /** Monotonic time of the last completed tick. */
+  lastTickAt = 0;
+
+  constructor(
+    private readonly store: LockStore,
+    private readonly listener: RenewalListener,
+    private readonly maxIntervalMs: number,
+  ) {}
+
+  /** Number of locks watched. */
+  get size(): number {
+    return this.handles.size;
+  }
+
+  /** Starts ticking (at application bootstrap). Locks added before are picked up. */
+  start(): void {
+    this.started = true;
+    this.stopped = false;
+    this.schedule();
+  }
+
+  /** Stops the timer; watched locks are kept (they are released by the service). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  add(handle: LockHandle): void {
+    this.handles.add(handle);
+    this.schedule(this.dueAt(handle));
+  }
+
+  remove(handle: LockHandle): void {
+    this.handles.delete(handle);
+  }
+
+  private dueAt(handle: LockHandle): number {
+    const s = handle.state;
+    return s.autoRenew ? Math.min(s.renewAt, s.expiresAt) : s.expiresAt;
+  }
+
+  private schedule(at?: number): void {
+    if (this.stopped || this.running) return;
+    const now = performance.now();
+    let next = at ?? now + this.maxIntervalMs;
+    if (at === undefined) for (const handle of this.handles) next = Math.min(next, this.dueAt(handle));
+    next = Math.min(Math.max(next, now + 1), now + this.maxIntervalMs);
+    // Not started yet (before bootstrap): still guard expiry, which needs no renewal.
+    if (next >= this.timerAt - 1) return;
+    clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(() => void this.tick(), next - now);
+    this.timer.unref();
+  }
+
+  /** One pass: expire, renew what is due, reschedule. Exposed for tests. */
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.timer = undefined;
+    const scheduledAt = this.timerAt;
+    this.timerAt = Infinity;
+    try {
+      const now = performance.now();
+      this.lagMs = Number.isFinite(scheduledAt) ? Math.max(0, now - scheduledAt) : 0;
+      const due: LockHandle[] = [];
+      for (const handle of this.handles) {
+        const s = handle.state;
+        if (s.status !== 'held') {
+          this.handles.delete(handle);
+          continue;
+        }
+        if (now >= s.expiresAt) {
+          this.handles.delete(handle);
+          this.listener.lost(handle, s.autoRenew && now - s.acquiredAt >= s.maxHoldMs ? 'max_hold_time' : 'expired');
+          continue;
+        }
+        if (!this.started || !s.autoRenew || now - s.acquiredAt >= s.maxHoldMs) continue;
+        // Coalesce: renew anything due within a quarter of its remaining renewal slack.
+        const window = (s.ttlMs * (1 - s.renewalThreshold)) / 4;
+        if (now >= s.renewAt - window) due.push(handle);
+      }
+      if (due.length > 0) await this.renew(due);
+    } finally {
+      this.lastTickAt = performance.now();
+      this.running = false;
+      this.schedule();
+    }
+  }
+
+  private async renew(due: LockHandle[]): Promise<void> {
+    const sentAt = performance.now();
+    let results: boolean[];
+    try {
+      results = await this.store.renewMany(due.map((h) => ({ name: h.getKey(), owner: h.getValue(), ttlMs: h.state.ttlMs })));
+    } catch (error) {
+      for (const handle of due) {
+        this.listener.renewalFailed(handle, error);
+        // Try again soon, well before the lock's validity runs out.
+        const s = handle.state;
+        s.renewAt = sentAt + Math.max(10, Math.min(1000, (s.expiresAt - sentAt) / 4));
+      }
+      return;
+    }
+    due.forEach((handle, i) => {
+      const s = handle.state;
+      if (s.status !== 'held') return;
+      if (results[i]) {
+        s.expiresAt = sentAt + s.ttlMs;
+        s.renewAt = sentAt + s.ttlMs * s.renewalThreshold;
+        this.listener.renewed(handle);
+      } else {
+        this.handles.delete(handle);
+        this.listener.lost(handle, 'refused');
+      }
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { MAX_KEY_BYTES } from '../config/limits.js';
+import { InvalidLockKeyError } from '../errors/index.js';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/**
+ * Checks a lock name and returns it. Names are non-empty strings of at most 512 UTF-8 bytes
+ * without `{`, `}` (they would move the Cluster hash slot) or control characters (log injection).
+ *
+ * @example
+ * assertLockName('order:42');   // 'order:42'
+ * assertLockName('a{b}');       // throws InvalidLockKeyError (field "key")
+ */
+export function assertLockName(name: unknown, field = 'key'): string {
+  if (typeof name !== 'string') throw new InvalidLockKeyError(field, `must be a string, got ${name === null ? 'null' : typeof name}`);
+  if (name.length === 0) throw new InvalidLockKeyError(field, 'must not be empty');
+  if (Buffer.byteLength(name, 'utf8') > MAX_KEY_BYTES) {
+    throw new InvalidLockKeyError(field, `must be at most ${MAX_KEY_BYTES} bytes`, name.slice(0, 32) + '…');
+  }
+  if (name.includes('{') || name.includes('}')) {
+    throw new InvalidLockKeyError(field, 'must not contain "{" or "}" (they would change the Redis Cluster hash slot)', name);
+  }
+  if (CONTROL.test(name)) throw new InvalidLockKeyError(field, 'must not contain control characters', JSON.stringify(name));
+  return name;
+}
+
+/** The Redis keys and channel of one lock; all share the hash tag `{name}` so they stay on one slot. */
+export interface LockKeys {
+  lock: string;
+  fence: string;
+  channel: string;
+}
+
+/**
+ * Builds the Redis keys of a lock: `<prefix>{<name>}`, `…:fence` and the `…:released` channel.
+ *
+ * @example
+ * lockKeys('lynx:lock:', 'job').lock; // 'lynx:lock:{job}'
+ */
+export function lockKeys(prefix: string, name: string): LockKeys {
+  const lock = `${prefix}{${name}}`;
+  return { lock, fence: `${lock}:fence`, channel: `${lock}:released` };
+}
+
+/** Recovers the lock name from a lock key built by {@link lockKeys}, or `undefined` for other keys. */
+export function nameFromLockKey(prefix: string, key: string): string | undefined {
+  if (!key.startsWith(`${prefix}{`) || !key.endsWith('}')) return undefined;
+  return key.slice(prefix.length + 1, -1);
+}

@@ -1,0 +1,80 @@
+/** Outcome of one acquire attempt. */
+export type AcquireResult =
+  | {
+      /** The caller now holds the lock (or one more reentrant hold of it). */
+      acquired: true;
+      /** Fencing token of this ownership; strictly greater than any earlier token of the same name. */
+      fence: number;
+      /** Holds of this owner after the call (1 for a first acquisition). */
+      holdCount: number;
+    }
+  | {
+      acquired: false;
+      /** Remaining TTL of the current holder in ms (-1 when unknown). */
+      holderTtlMs: number;
+      /** The lock is held by this very owner token (a non-reentrant re-acquire). */
+      heldBySelf: boolean;
+    };
+
+/** What the store knows of one lock. */
+export interface StoredLockInfo {
+  /** The lock name (as the caller passed it). */
+  name: string;
+  held: boolean;
+  /** Full owner token (bearer secret: callers must not expose it). */
+  owner?: string;
+  holdCount: number;
+  /** Remaining TTL in ms, -2 when not held. */
+  ttlMs: number;
+  fence?: number;
+  /** Owners waiting in the fair queue (0 when unknown or unfair). */
+  waiters: number;
+}
+
+/** One entry of a batched renewal. */
+export interface RenewRequest {
+  name: string;
+  owner: string;
+  ttlMs: number;
+}
+
+/**
+ * The storage contract behind {@link LockService}. `RedisLockStore` implements it on Redis with
+ * Lua scripts; `MemoryLockStore` implements it in process for unit tests. Both pass the same
+ * contract test suite. Methods reject with `LockBackendError` when the backend fails; they never
+ * throw for "busy" or "not owner", which are ordinary results.
+ *
+ * @example
+ * const store: LockStore = new MemoryLockStore();
+ * const r = await store.acquire('job', 'me:1', 1000, false);
+ * if (r.acquired) await store.release('job', 'me:1');
+ */
+export interface LockStore {
+  /** Short description for logs and health (`redis`, `memory`); never contains credentials. */
+  readonly kind: string;
+  /** Connect and load scripts. Safe to call more than once. */
+  init(): Promise<void>;
+  /** One attempt to take (or, with `reentrant`, re-take) a lock for `owner`. */
+  acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult>;
+  /** Drop one hold; returns the holds left (0 = fully released, waiters woken), or -1 when `owner` did not hold it. */
+  release(name: string, owner: string): Promise<number>;
+  /** Owner-checked TTL reset; `false` when `owner` no longer holds it. */
+  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Many renewals in one round trip; one entry per request, `false` for refused ones. */
+  renewMany(requests: readonly RenewRequest[]): Promise<boolean[]>;
+  /** Current state of a lock. */
+  inspect(name: string): Promise<StoredLockInfo>;
+  /** Names of held locks whose name starts with `prefix`, at most `limit` of them. */
+  list(prefix: string, limit: number): Promise<string[]>;
+  /** Delete a lock whoever holds it, waking waiters. Returns whether it existed. */
+  forceRelease(name: string): Promise<boolean>;
+  /**
+   * Call `listener` whenever the lock is fully released. Resolves once the subscription is active,
+   * so a release after that point is never missed; the returned function unsubscribes.
+   */
+  onRelease(name: string, listener: () => void): Promise<() => void>;
+  /** Round trip to the backend; resolves with its latency in ms. */
+  ping(): Promise<number>;
+  /** Stop timers and close the connections this store created. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,214 @@
+import { performance } from 'node:perf_hooks';
+import { LockBackendError } from '../errors/index.js';
+import type { AcquireResult, LockStore, RenewRequest, StoredLockInfo } from './lock-store.js';
+import { lockKeys, nameFromLockKey } from './lock-keys.js';
+import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, RELEASE, RENEW } from './lua/lock-scripts.js';
+import type { RedisLikeClient } from './redis-client.js';
+import { ReleaseSubscriptions } from './release-subscriptions.js';
+import { ScriptRunner } from './script-runner.js';
+import { scrubError } from './scrub-secrets.js';
+
+/** Settings of {@link RedisLockStore}. */
+export interface RedisLockStoreOptions {
+  /** The ioredis client to run lock commands on. */
+  client: RedisLikeClient;
+  /** Whether the store created the client and must close it. @default false */
+  owned?: boolean;
+  /** Prefix of every key. @default 'lynx:lock:' */
+  keyPrefix?: string;
+  /** Per-command timeout enforced by the store itself (clients the app passes in may have none). @default 2000 */
+  commandTimeoutMs?: number;
+  /** Strings that must never appear in errors (the Redis password). */
+  secrets?: readonly (string | undefined)[];
+  /** How long the fence counter outlives the last acquisition; see docs/guide.md#fencing. @default 86_400_000 (24 h) */
+  fenceRetentionMs?: number;
+}
+
+const parseFence = (value: unknown): number => Number(value);
+
+/**
+ * {@link LockStore} on Redis: constant Lua scripts (EVALSHA with EVAL fallback), keys sharing one
+ * hash tag per lock, release notifications by pub/sub on a dedicated subscriber connection.
+ * Every failure becomes a credential-free {@link LockBackendError}.
+ *
+ * @example
+ * const store = new RedisLockStore({ client: new Redis(), keyPrefix: 'app:lock:' });
+ * await store.init();
+ */
+export class RedisLockStore implements LockStore {
+  readonly kind = 'redis';
+  private readonly client: RedisLikeClient;
+  private readonly owned: boolean;
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private readonly secrets: readonly (string | undefined)[];
+  private readonly fenceRetentionMs: number;
+  private readonly scripts: ScriptRunner;
+  private readonly subscriptions: ReleaseSubscriptions;
+  private readonly isCluster: boolean;
+
+  constructor(options: RedisLockStoreOptions) {
+    this.client = options.client;
+    this.owned = options.owned ?? false;
+    this.prefix = options.keyPrefix ?? 'lynx:lock:';
+    this.timeoutMs = options.commandTimeoutMs ?? 2000;
+    this.secrets = options.secrets ?? [];
+    this.fenceRetentionMs = options.fenceRetentionMs ?? 86_400_000;
+    this.scripts = new ScriptRunner(this.client);
+    this.isCluster = typeof (this.client as { nodes?: unknown }).nodes === 'function';
+    this.subscriptions = new ReleaseSubscriptions(
+      () => this.client.duplicate({ enableOfflineQueue: true } as never) as RedisLikeClient,
+      (op, promise) => this.guard(op, undefined, promise),
+    );
+    if (this.owned) this.client.on('error', () => undefined); // state is reported by health; errors surface per call
+  }
+
+  /** The ioredis client in use (for health checks). */
+  get redis(): RedisLikeClient {
+    return this.client;
+  }
+
+  async init(): Promise<void> {
+    await this.guard('init', undefined, this.waitReady());
+    await this.guard('init', undefined, this.scripts.load(LOCK_SCRIPTS));
+  }
+
+  private async waitReady(): Promise<void> {
+    if (this.client.status === 'ready') return;
+    if (this.client.status === 'wait') await this.client.connect();
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        cleanup();
+        resolve();
+      };
+      const onEnd = () => {
+        cleanup();
+        reject(new Error('connection closed'));
+      };
+      const cleanup = () => {
+        this.client.off('ready', onReady);
+        this.client.off('end', onEnd);
+      };
+      this.client.once('ready', onReady);
+      this.client.once('end', onEnd);
+      if (this.client.status === 'ready') onReady();
+    });
+  }
+
+  /** Applies the command timeout and turns any failure into a scrubbed LockBackendError. */
+  private async guard<T>(operation: string, name: string | undefined, promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no reply within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([promise, timeout]);
+    } catch (error) {
+      promise.catch(() => undefined);
+      if (error instanceof LockBackendError) throw error;
+      const clean = scrubError(error, this.secrets);
+      throw new LockBackendError(operation, clean.message, name, clean);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult> {
+    const keys = lockKeys(this.prefix, name);
+    const reply = (await this.guard(
+      'acquire',
+      name,
+      this.scripts.run(ACQUIRE, [keys.lock, keys.fence], [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs)]),
+    )) as [number, string | number, number];
+    if (reply[0] === 1) return { acquired: true, fence: parseFence(reply[1]), holdCount: Number(reply[2]) };
+    return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: reply[2] === 1 };
+  }
+
+  async release(name: string, owner: string): Promise<number> {
+    const keys = lockKeys(this.prefix, name);
+    return Number(await this.guard('release', name, this.scripts.run(RELEASE, [keys.lock], [owner, keys.channel])));
+  }
+
+  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const keys = lockKeys(this.prefix, name);
+    return (await this.guard('renew', name, this.scripts.run(RENEW, [keys.lock], [owner, ttlMs]))) === 1;
+  }
+
+  async renewMany(requests: readonly RenewRequest[]): Promise<boolean[]> {
+    if (requests.length === 0) return [];
+    if (this.isCluster) {
+      // ioredis Cluster pipelines need one slot; renew per key (auto-pipelined per node by ioredis).
+      return Promise.all(requests.map((r) => this.renew(r.name, r.owner, r.ttlMs)));
+    }
+    const replies = await this.guard(
+      'renew',
+      undefined,
+      this.scripts.runMany(
+        RENEW,
+        requests.map((r) => ({ keys: [lockKeys(this.prefix, r.name).lock], args: [r.owner, r.ttlMs] })),
+      ),
+    );
+    const failure = replies.find((reply) => reply instanceof Error);
+    if (failure && replies.every((reply) => reply instanceof Error)) {
+      const clean = scrubError(failure, this.secrets);
+      throw new LockBackendError('renew', clean.message, undefined, clean);
+    }
+    return replies.map((reply) => reply === 1);
+  }
+
+  async inspect(name: string): Promise<StoredLockInfo> {
+    const keys = lockKeys(this.prefix, name);
+    const [owner, holds, fence, pttl] = (await this.guard('inspect', name, this.scripts.run(INSPECT, [keys.lock], []))) as [
+      string | null,
+      string | null,
+      string | null,
+      number,
+    ];
+    if (!owner) return { name, held: false, holdCount: 0, ttlMs: -2, waiters: 0 };
+    return { name, held: true, owner, holdCount: Number(holds), ttlMs: Number(pttl), fence: parseFence(fence), waiters: 0 };
+  }
+
+  async list(prefix: string, limit: number): Promise<string[]> {
+    const glob = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
+    const match = `${glob(this.prefix)}{${glob(prefix)}*}`;
+    const nodes = this.isCluster ? (this.client as { nodes(role: string): RedisLikeClient[] }).nodes('master') : [this.client];
+    const names: string[] = [];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.guard('list', undefined, node.scan(cursor, 'MATCH', match, 'COUNT', 200));
+        cursor = next;
+        for (const key of keys) {
+          const name = nameFromLockKey(this.prefix, key);
+          if (name !== undefined && names.length < limit) names.push(name);
+        }
+      } while (cursor !== '0' && names.length < limit);
+    }
+    return names.sort();
+  }
+
+  async forceRelease(name: string): Promise<boolean> {
+    const keys = lockKeys(this.prefix, name);
+    return (await this.guard('forceRelease', name, this.scripts.run(FORCE_RELEASE, [keys.lock], [keys.channel]))) === 1;
+  }
+
+  onRelease(name: string, listener: () => void): Promise<() => void> {
+    return this.subscriptions.add(lockKeys(this.prefix, name).channel, listener);
+  }
+
+  async ping(): Promise<number> {
+    const start = performance.now();
+    await this.guard('ping', undefined, this.client.ping());
+    return performance.now() - start;
+  }
+
+  /** Whether every lock script is cached on the server (health detail). */
+  scriptsLoaded(): Promise<boolean> {
+    return this.guard('scripts', undefined, this.scripts.loaded(LOCK_SCRIPTS));
+  }
+
+  async close(): Promise<void> {
+    await this.subscriptions.close();
+    if (this.owned) await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
