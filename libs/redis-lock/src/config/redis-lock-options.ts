@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   IsArray,
@@ -21,6 +22,7 @@ import type { RedisLikeClient } from '../store/redis-client.js';
 import type { Duration } from './duration.js';
 import { IsDuration } from './is-duration.validator.js';
 import { MAX_DURATION_MS } from './limits.js';
+import { ClusterTopologyOptions, RedlockOptions, ReplicaWaitOptions, TOPOLOGY_MODES, type TopologyMode } from './topology-options.js';
 
 /** Names accepted by `retryStrategy.type` (the seed's `exponential_backoff` plus `fixed` and `linear`). */
 export const RETRY_STRATEGY_TYPES = ['fixed', 'linear', 'exponential_backoff', 'exponential'] as const;
@@ -176,6 +178,30 @@ export class RedisLockModuleOptions {
   /** Use TLS: `true`, or Node `tls.connect` options (`ca`, `servername`, ...). @default false */
   @IsOptional()
   tls?: boolean | Record<string, unknown>;
+  /** Topology: `single`, `sentinel`, `cluster` or `redlock`; see docs/topologies.md. @default inferred: `sentinels` → sentinel, one addr → single, several → cluster */
+  @IsOptional() @IsIn(TOPOLOGY_MODES as unknown as string[])
+  mode?: TopologyMode;
+  /** Sentinel addresses (`host:port`); with `mode: 'sentinel'` and no `sentinels`, `addrs` are the sentinels. @default none */
+  @IsOptional() @IsArray() @IsString({ each: true }) @MinLength(1, { each: true })
+  sentinels?: string[];
+  /** Name of the master set Sentinel monitors. @default 'mymaster' */
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(256)
+  masterName?: string;
+  /** Password of the Sentinels themselves (never logged). @default none */
+  @IsOptional() @IsString()
+  sentinelPassword?: string;
+  /** ACL user of the Sentinels. @default none */
+  @IsOptional() @IsString()
+  sentinelUsername?: string;
+  /** Wait for replicas to acknowledge each acquire (Redisson-style). @default off */
+  @IsOptional() @ValidateNested() @Type(() => ReplicaWaitOptions)
+  wait?: ReplicaWaitOptions;
+  /** Redlock quorum settings (`mode: 'redlock'`). */
+  @IsOptional() @ValidateNested() @Type(() => RedlockOptions)
+  redlock?: RedlockOptions;
+  /** ioredis Cluster failover settings (`mode: 'cluster'`). */
+  @IsOptional() @ValidateNested() @Type(() => ClusterTopologyOptions)
+  cluster?: ClusterTopologyOptions;
   /** The seed's pool settings (no effect with ioredis, see {@link PoolOptions}). */
   @IsOptional() @ValidateNested() @Type(() => PoolOptions)
   pool?: PoolOptions;

@@ -2,6 +2,7 @@ import type { LockLostError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
 import type { RedisLikeClient } from '../store/redis-client.js';
 import type { RetryStrategyType } from './redis-lock-options.js';
+import type { TopologyMode } from './topology-options.js';
 
 /** Connection settings after validation (secrets stay here, never in logs). */
 export interface ResolvedConnection {
@@ -13,6 +14,30 @@ export interface ResolvedConnection {
   namespace?: string;
   client?: RedisLikeClient;
   store?: LockStore;
+  /** Topology, explicit or inferred (see `resolveTopology`). */
+  mode: TopologyMode;
+  /** Sentinel addresses (`mode: 'sentinel'`). */
+  sentinels?: string[];
+  /** Sentinel master set name. */
+  masterName?: string;
+  sentinelPassword?: string;
+  sentinelUsername?: string;
+  /** WAIT after acquire; absent = off. */
+  wait?: { replicas: number; timeoutMs: number };
+  /** Redlock drift factor (`mode: 'redlock'`). */
+  redlock?: { driftFactor: number };
+  /** ioredis Cluster failover settings, in ms (`mode: 'cluster'`). */
+  cluster?: ResolvedClusterSettings;
+}
+
+/** ioredis Cluster settings after defaults. */
+export interface ResolvedClusterSettings {
+  retryDelayOnFailover: number;
+  retryDelayOnClusterDown: number;
+  retryDelayOnTryAgain: number;
+  maxRedirections: number;
+  slotsRefreshTimeout: number;
+  slotsRefreshInterval: number;
 }
 
 /** Retry schedule in milliseconds. */

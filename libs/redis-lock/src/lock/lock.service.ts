@@ -370,7 +370,10 @@ export class LockService
       label = call.label ?? name;
       if (this.lifecycle.shuttingDown) throw new LockShutdownError(name);
       const parent = lockContext.held(this, name);
-      if (parent) return await this.holdAgain(parent, call, label);
+      if (parent) {
+        if (once && !call.reentrant) return null; // held by this very context: busy, and tryLock never waits
+        return await this.holdAgain(parent, call, label);
+      }
       const owner = newOwnerToken(this.config.instanceId);
       const granted = await acquireWithRetry({ store: this.store, events: this.events, name, label, owner, call, once, lifecycle: this.lifecycle });
       if (!granted) return null;
