@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { LoggerService } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { LockService, RedisLockModule, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
 
@@ -15,11 +16,13 @@ export interface LockApp {
  * @example
  * const app = await createLockApp({ addrs: [redis.url] });
  */
-export async function createLockApp(options: RedisLockModuleOptions, providers: any[] = [], imports: any[] = []): Promise<LockApp> {
-  const module = await Test.createTestingModule({
+export async function createLockApp(options: RedisLockModuleOptions, providers: any[] = [], imports: any[] = [], logger?: LoggerService): Promise<LockApp> {
+  const builder = Test.createTestingModule({
     imports: [RedisLockModule.forRoot({ monitoring: { healthCheckInterval: 0 }, ...options }), ...imports],
     providers,
-  }).compile();
+  });
+  if (logger) builder.setLogger(logger);
+  const module = await builder.compile();
   await module.init();
   const locks = module.get(LockService);
   return { module, locks, close: () => module.close() };
