@@ -220,6 +220,20 @@ describe('LockService against a real redis-server', () => {
     }
   });
 
+  it('with redis-server paused (SIGSTOP), acquire rejects with LockBackendError after about the command timeout, never hangs', async () => {
+    redis.pause();
+    try {
+      const started = performance.now();
+      const error = await app.locks.acquire('paused:1', '5s').catch((e) => e);
+      const took = performance.now() - started;
+      expect(error).toBeInstanceOf(LockBackendError);
+      expect(took).toBeLessThan(1500); // command timeout 500 ms
+    } finally {
+      redis.resume();
+    }
+    await vi.waitFor(async () => (await app.locks.acquire('paused:2', '5s')).release(), { timeout: 10_000, interval: 200 });
+  });
+
   it('invalid keys and options give typed errors naming the field', async () => {
     for (const key of ['', 'a{b}', 'x}', 'bad\nkey', 'x'.repeat(600), 42 as unknown as string]) {
       await expect(app.locks.tryLock(key)).rejects.toBeInstanceOf(InvalidLockKeyError);

@@ -3,7 +3,8 @@ import { LockBackendError } from '../errors/index.js';
 import type { AcquireResult, LockStore, RenewRequest, StoredLockInfo } from './lock-store.js';
 import { lockKeys, nameFromLockKey } from './lock-keys.js';
 import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, RELEASE, RENEW } from './lua/lock-scripts.js';
-import type { RedisLikeClient } from './redis-client.js';
+import { subscriberClient, type RedisLikeClient } from './redis-client.js';
+import { acquireWithReplicaWait, type ReplicaWait } from './replica-wait.js';
 import { ReleaseSubscriptions } from './release-subscriptions.js';
 import { ScriptRunner } from './script-runner.js';
 import { scrubError } from './scrub-secrets.js';
@@ -22,6 +23,8 @@ export interface RedisLockStoreOptions {
   secrets?: readonly (string | undefined)[];
   /** How long the fence counter outlives the last acquisition; see docs/guide.md#fencing. @default 86_400_000 (24 h) */
   fenceRetentionMs?: number;
+  /** `WAIT` for replicas after each acquire (pipelined with it); see docs/topologies.md#wait. @default off */
+  wait?: ReplicaWait;
 }
 
 const parseFence = (value: unknown): number => Number(value);
@@ -46,6 +49,7 @@ export class RedisLockStore implements LockStore {
   private readonly scripts: ScriptRunner;
   private readonly subscriptions: ReleaseSubscriptions;
   private readonly isCluster: boolean;
+  private readonly wait?: ReplicaWait;
 
   constructor(options: RedisLockStoreOptions) {
     this.client = options.client;
@@ -55,10 +59,11 @@ export class RedisLockStore implements LockStore {
     this.secrets = options.secrets ?? [];
     this.fenceRetentionMs = options.fenceRetentionMs ?? 86_400_000;
     this.scripts = new ScriptRunner(this.client);
+    this.wait = options.wait && options.wait.replicas > 0 ? options.wait : undefined;
     this.isCluster = typeof (this.client as { nodes?: unknown }).nodes === 'function';
     this.subscriptions = new ReleaseSubscriptions(
-      () => this.client.duplicate({ enableOfflineQueue: true } as never) as RedisLikeClient,
-      (op, promise) => this.guard(op, undefined, promise),
+      () => subscriberClient(this.client),
+      (op, promise) => this.guard(op, undefined, promise, true),
     );
     if (this.owned) this.client.on('error', () => undefined); // state is reported by health; errors surface per call
   }
@@ -69,7 +74,7 @@ export class RedisLockStore implements LockStore {
   }
 
   async init(): Promise<void> {
-    await this.guard('init', undefined, this.waitReady());
+    await this.guard('init', undefined, this.waitReady(), true);
     await this.guard('init', undefined, this.scripts.load(LOCK_SCRIPTS));
   }
 
@@ -95,13 +100,18 @@ export class RedisLockStore implements LockStore {
     });
   }
 
-  /** Applies the command timeout and turns any failure into a scrubbed LockBackendError. */
-  private async guard<T>(operation: string, name: string | undefined, promise: Promise<T>): Promise<T> {
+  /**
+   * Turns any failure into a scrubbed LockBackendError, and applies the command timeout. Clients
+   * this store created carry ioredis' own `commandTimeout`, so the extra timer (one per command on
+   * the hot path) is only armed for clients the app passed in, and for waits that are not commands.
+   */
+  private async guard<T>(operation: string, name: string | undefined, promise: Promise<T>, timed = !this.owned): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no reply within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
     try {
+      if (!timed) return await promise;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no reply within ${this.timeoutMs} ms`)), this.timeoutMs);
+      });
       return await Promise.race([promise, timeout]);
     } catch (error) {
       promise.catch(() => undefined);
@@ -118,10 +128,18 @@ export class RedisLockStore implements LockStore {
     const reply = (await this.guard(
       'acquire',
       name,
-      this.scripts.run(ACQUIRE, [keys.lock, keys.fence], [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs)]),
+      this.runAcquire([keys.lock, keys.fence], [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs)], () =>
+        this.scripts.run(RELEASE, [keys.lock], [owner, keys.channel]),
+      ),
     )) as [number, string | number, number];
     if (reply[0] === 1) return { acquired: true, fence: parseFence(reply[1]), holdCount: Number(reply[2]) };
     return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: reply[2] === 1 };
+  }
+
+  /** The acquire script, followed in the same pipeline by `WAIT` when `wait` is configured. */
+  private runAcquire(keys: string[], args: (string | number)[], releaseOneHold: () => Promise<unknown>): Promise<unknown> {
+    if (!this.wait) return this.scripts.run(ACQUIRE, keys, args);
+    return acquireWithReplicaWait(this.client, ACQUIRE, keys, args, this.wait, releaseOneHold);
   }
 
   async release(name: string, owner: string): Promise<number> {
