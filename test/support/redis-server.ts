@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,12 @@ export interface StartOptions {
   args?: string[];
   /** Fixed port (default: a free one). */
   port?: number;
+  /** Text of a config file written to the server's directory and passed as the first argument (Sentinel needs a writable one). */
+  config?: string;
+  /** Start in Sentinel mode (`--sentinel`); give the `sentinel monitor …` lines in `config`. */
+  sentinel?: boolean;
+  /** Readiness check instead of a plain-text PING on the port (e.g. a TLS handshake for `--tls-port`). */
+  ready?: (port: number) => Promise<void>;
 }
 
 /**
@@ -100,10 +106,12 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
   const dir = mkdtempSync(join(tmpdir(), 'lynx-lock-redis-'));
   let port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
+  if (options.config !== undefined) writeFileSync(join(dir, 'redis.conf'), options.config);
 
   const launch = async (): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...(options.args ?? [])];
+      const head = options.config !== undefined ? [join(dir, 'redis.conf'), ...(options.sentinel ? ['--sentinel'] : [])] : options.sentinel ? ['--sentinel'] : [];
+      const args = [...head, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...(options.args ?? [])];
       const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       started.add(proc);
       let exited = false;
@@ -113,7 +121,7 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
       });
       try {
         await Promise.race([
-          waitForPing(port),
+          options.ready ? options.ready(port) : waitForPing(port),
           new Promise((_, reject) => proc.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} (port ${port})`)))),
         ]);
         child = proc;
