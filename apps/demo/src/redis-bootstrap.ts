@@ -1,8 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { Logger } from '@nestjs/common';
 
 /** Where the demo's locks live. */
@@ -38,19 +38,34 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The first executable `redis-server` on PATH, or undefined. */
+function findRedisServer(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, 'redis-server');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
 /**
  * Finds a Redis for the demo: `REDIS_URL` (or the configured address) when it answers; otherwise a
  * private `redis-server` on a free port, stopped when the demo exits; otherwise (no binary) the
  * in-memory store, with a warning.
  */
 export async function resolveDemoBackend(configured?: string): Promise<DemoBackend> {
-  const candidate = process.env.REDIS_URL ?? configured;
+  const candidate = process.env.REDIS_URL || configured;
   if (candidate && (await ping(candidate))) {
     logger.log(`Using Redis at ${new URL(candidate).host}`);
     return { kind: 'redis', url: candidate, stop: () => undefined, private: false };
   }
-  if (process.env.REDIS_URL) logger.warn('REDIS_URL does not answer; starting a private redis-server instead');
-  const binary = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+  if (process.env.REDIS_URL) logger.warn('REDIS_URL does not answer');
+  else if (candidate) logger.log(`No Redis answers at ${new URL(candidate).host} (config.yaml)`);
+  const binary = findRedisServer();
   if (!binary) {
     logger.warn('No reachable Redis and no redis-server binary: running on the IN-MEMORY store (locks are per process). Install redis-server or set REDIS_URL.');
     return { kind: 'memory', stop: () => undefined };
