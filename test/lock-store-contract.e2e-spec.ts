@@ -8,7 +8,7 @@ describeLockStoreContract('memory', async () => ({ store: new MemoryLockStore(),
 
 describeLockStoreContract('redis single node', async () => {
   const redis = await startRedisServer();
-  const store = await createLockStore(resolveModuleOptions({ addrs: [`127.0.0.1:${redis.port}`] }), undefined as never);
+  const store = await createLockStore(resolveModuleOptions({ addrs: [`127.0.0.1:${redis.port}`] }));
   return {
     store,
     cleanup: async () => {

@@ -82,7 +82,6 @@ describe('TLS (rediss://, self-signed certificate made by the test)', () => {
   it('refuses a server certificate it cannot verify (no rejectUnauthorized: false by default)', async () => {
     const store = await createLockStore(
       resolveModuleOptions({ addrs: [`127.0.0.1:${redis.port}`], tls: true, lock: { commandTimeout: '500ms' } }),
-      undefined as never,
     );
     await expect(store.init()).rejects.toBeInstanceOf(LockBackendError);
     await store.close();
@@ -142,7 +141,6 @@ describe.each(Object.entries(ACL_RULES))('ACL user limited to the lock prefix (%
   it('a module configured with another key prefix is refused by the ACL (LockBackendError, no secret in it)', async () => {
     const other = await createLockStore(
       resolveModuleOptions({ addrs: [`127.0.0.1:${redis.port}`], username: 'locker', password, keyPrefix: 'other:lock:', lock: { circuitBreaker: { enabled: false } } }),
-      undefined as never,
     );
     await other.init();
     const error = await other.acquire('x', 'owner:a', 1000, false).catch((e: unknown) => e);

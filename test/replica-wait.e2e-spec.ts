@@ -22,7 +22,7 @@ describe('wait: replicas must acknowledge an acquire (WAIT pipelined with it)', 
       lock: { commandTimeout: '3s', circuitBreaker: { enabled: false } },
     });
     expect(config.connection.wait).toEqual({ replicas: 1, timeoutMs: 1000 });
-    store = await createLockStore(config, undefined as never);
+    store = await createLockStore(config);
     await store.init();
   }, 30_000);
   afterAll(async () => {

@@ -11,7 +11,7 @@ const clusterStore = async (masters: number, replicasPerMaster: number) => {
   // Several addrs and no mode: inferred as a Cluster.
   const config = resolveModuleOptions({ addrs: cluster.addrs, lock: { commandTimeout: '1s' } });
   expect(config.connection.mode).toBe('cluster');
-  const store = await createLockStore(config, undefined as never);
+  const store = await createLockStore(config);
   return {
     store,
     cleanup: async () => {

@@ -13,7 +13,7 @@ const redlockStore = async (servers: RedisServer[]) => {
     addrs: servers.map((s) => `127.0.0.1:${s.port}`),
     lock: { commandTimeout: '500ms', circuitBreaker: { enabled: false } },
   });
-  return createLockStore(config, undefined as never);
+  return createLockStore(config);
 };
 
 for (const count of [3, 5]) {

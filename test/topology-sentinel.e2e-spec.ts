@@ -10,7 +10,7 @@ describeLockStoreContract('redis sentinel, 1 master + 1 replica + 3 sentinels', 
   // `sentinels` given and no mode: inferred as Sentinel.
   const config = resolveModuleOptions({ sentinels: sentinel.sentinelAddrs, masterName: sentinel.masterName, lock: { commandTimeout: '1s' } });
   expect(config.connection.mode).toBe('sentinel');
-  const store = await createLockStore(config, undefined as never);
+  const store = await createLockStore(config);
   return {
     store,
     cleanup: async () => {

@@ -58,11 +58,8 @@ export class AppModule {
       imports: [
         ...(backend.kind === 'redis' ? [RedisModule.forRoot({ errorLog: false, config: redisClient(backend, file) })] : []),
         backend.kind === 'redis'
-          ? // The lock module reuses the app's client (it does not close it; RedisModule does).
-            RedisLockModule.forRootAsync({
-              inject: [RedisService],
-              useFactory: (redis: RedisService) => ({ ...lockOptionsFor(backend, file), client: redis.getOrThrow('demo') }),
-            })
+          ? // The lock module reuses the app's client by namespace (it does not close it; RedisModule does).
+            RedisLockModule.forRoot({ ...lockOptionsFor(backend, file), namespace: 'demo' })
           : RedisLockModule.forRoot(lockOptionsFor(backend, file)),
         ScheduleModule.forRoot(),
         TerminusModule,

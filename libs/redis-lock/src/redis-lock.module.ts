@@ -1,29 +1,37 @@
 import { Module, type Provider } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { RedisLockModuleOptions } from './config/redis-lock-options.js';
 import type { ResolvedLockConfig } from './config/resolved-config.js';
 import { resolveModuleOptions } from './config/validate-options.js';
+import { lockMetricsProvider } from './lock/lock-metrics.loader.js';
 import { LockService } from './lock/lock.service.js';
-import { LOCK_STORE, REDIS_LOCK_CONFIG } from './redis-lock.constants.js';
+import { DEFAULT_LOCK_SERVICE_NAME, LOCK_STORE, REDIS_LOCK_CONFIG, REDIS_LOCK_INSTANCE_NAME } from './redis-lock.constants.js';
 import { REDIS_LOCK_MODULE_OPTIONS, RedisLockConfigurableModule } from './redis-lock.module-definition.js';
 import { createLockStore } from './store/create-lock-store.js';
+import { optionalRedisServiceClass, type NamespacedClients } from './store/nest-redis-service.js';
+
+const RedisServiceClass = optionalRedisServiceClass();
 
 const providers: Provider[] = [
   {
     provide: REDIS_LOCK_CONFIG,
-    inject: [REDIS_LOCK_MODULE_OPTIONS],
+    inject: [REDIS_LOCK_MODULE_OPTIONS, REDIS_LOCK_INSTANCE_NAME],
     // Validation runs while the container is built, so a bad configuration fails start-up with every problem listed.
-    useFactory: (options: RedisLockModuleOptions & { isGlobal?: boolean }) => {
+    // `name` travels as a module extra (see the module definition); a factory's own `name` is used when no extra was given.
+    useFactory: (options: RedisLockModuleOptions & { isGlobal?: boolean }, instanceName: string) => {
       const { isGlobal: _ignored, ...rest } = options ?? {};
-      return resolveModuleOptions(rest);
+      return resolveModuleOptions({ ...rest, name: instanceName !== DEFAULT_LOCK_SERVICE_NAME ? instanceName : (rest.name ?? instanceName) });
     },
   },
   {
     provide: LOCK_STORE,
-    inject: [REDIS_LOCK_CONFIG, ModuleRef],
-    useFactory: (config: ResolvedLockConfig, moduleRef: ModuleRef) => createLockStore(config, moduleRef),
+    // Depending on @liaoliaots/nestjs-redis' RedisService (when installed) makes Nest create the app's
+    // clients first, so `namespace` finds them.
+    inject: [REDIS_LOCK_CONFIG, ...(RedisServiceClass ? [{ token: RedisServiceClass, optional: true }] : [])],
+    useFactory: (config: ResolvedLockConfig, namespaced?: NamespacedClients) => createLockStore(config, namespaced),
   },
   LockService,
+  // monitoring.enableMetrics: loads ./metrics on demand (never imported statically) and binds the service.
+  lockMetricsProvider,
 ];
 
 /**
