@@ -2,11 +2,12 @@
 // (./testing) live behind subpath exports so this entry never imports Terminus or prom-client.
 export { RedisLockModule } from './redis-lock.module.js';
 export { REDIS_LOCK_MODULE_OPTIONS } from './redis-lock.module-definition.js';
-export { REDIS_LOCK_CONFIG, LOCK_STORE, getLockServiceToken } from './redis-lock.constants.js';
+export { REDIS_LOCK_CONFIG, LOCK_STORE, getLockServiceToken, DEFAULT_LOCK_SERVICE_NAME } from './redis-lock.constants.js';
 
 export {
   RedisLockModuleOptions,
   LockDefaultsOptions,
+  CircuitBreakerOptions,
   RetryStrategyOptions,
   PoolOptions,
   MonitoringOptions,
@@ -19,20 +20,45 @@ export {
 export { OPTION_DEFAULTS } from './config/option-defaults.js';
 export { parseDuration, type Duration } from './config/duration.js';
 export { resolveModuleOptions } from './config/validate-options.js';
+export { loadYamlConfig } from './config/yaml-config.loader.js';
+export {
+  ReplicaWaitOptions,
+  RedlockOptions,
+  ClusterTopologyOptions,
+  TOPOLOGY_MODES,
+  type TopologyMode,
+} from './config/topology-options.js';
+export { TOPOLOGY_DEFAULTS } from './config/resolve-topology.js';
 export type { ResolvedLockConfig } from './config/resolved-config.js';
 
 export { LockService, type LockCallback } from './lock/lock.service.js';
 export { LockHandle } from './lock/lock-handle.js';
+export { MultiLockHandle } from './lock/multi-lock-handle.js';
+export type { MultiLockCallback, TryRunResult } from './lock/multi-lock.js';
+export { WithLock, type WithLockOptions, type OnLocked } from './decorators/with-lock.decorator.js';
+export type { LockKeySource } from './decorators/lock-key-template.js';
 export type { LockOptions, RetryDelayFunction } from './lock/lock-options.js';
 export { DefaultRetryStrategy, retryDelay } from './lock/retry-delay.js';
 export { currentLock } from './lock/lock-context.js';
 export { LockEvents, type LockEventMap, type LockEventName } from './lock/lock-events.js';
-export type { LockStatistics } from './lock/lock-statistics.js';
+export type { LockStatistics, LatencySummary } from './lock/lock-statistics.js';
 export type { LockInfo, LockHealthReport } from './lock/lock-info.js';
 
-export type { LockStore, AcquireResult, StoredLockInfo, RenewRequest } from './store/lock-store.js';
+export type { LockStore, AcquireResult, StoredLockInfo, RenewRequest, AcquireManyResult, WaitsForEntry } from './store/lock-store.js';
+export type { FairAcquireResult } from './store/lock-store.js';
+export { FAIR_QUEUE_ENTRY_TTL_MS } from './lock/fair-acquire.js';
 export { RedisLockStore, type RedisLockStoreOptions } from './store/redis-lock.store.js';
+export { RedlockStore, type RedlockStoreOptions } from './store/redlock.store.js';
 export { MemoryLockStore } from './store/memory-lock.store.js';
+export {
+  CircuitBreakerStore,
+  circuitBreakerOf,
+  unwrapStore,
+  type CircuitBreakerState,
+  type CircuitBreakerChange,
+  type CircuitBreakerSettings,
+  type CircuitBreakerStatus,
+} from './store/circuit-breaker.store.js';
 export type { RedisLikeClient } from './store/redis-client.js';
 export { assertLockName } from './store/lock-keys.js';
 

@@ -16,6 +16,8 @@ export const OPTION_DEFAULTS = {
     renewalInterval: '10s',
     commandTimeout: '2s',
     maxHoldTime: '30m',
+    fair: true,
+    circuitBreaker: { enabled: true, failureThreshold: 5, resetTimeout: '1s' },
     retryStrategy: {
       type: 'exponential_backoff',
       maxInterval: '5s',

@@ -58,6 +58,27 @@ export class RetryStrategyOptions {
 }
 
 /**
+ * The circuit breaker in front of the backend (`lynx.redis.lock.circuit_breaker`): after
+ * `failureThreshold` consecutive backend failures, acquisitions fail at once with
+ * `LockBackendError` instead of each waiting for the command timeout; a probe every
+ * `resetTimeout` closes it again as soon as Redis answers. Held locks keep renewing while it is open.
+ *
+ * @example
+ * { enabled: true, failureThreshold: 5, resetTimeout: '1s' }
+ */
+export class CircuitBreakerOptions {
+  /** Use the breaker. @default true */
+  @IsOptional() @IsBoolean()
+  enabled?: boolean;
+  /** Consecutive backend failures that open it. @default 5 */
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  failureThreshold?: number;
+  /** How long it stays open before a probe; also the probe period while open. @default '1s' */
+  @IsOptional() @IsDuration(10, MAX_DURATION_MS)
+  resetTimeout?: Duration;
+}
+
+/**
  * Lock defaults (`lynx.redis.lock`). Every per-call option falls back to these.
  *
  * @example
@@ -91,6 +112,15 @@ export class LockDefaultsOptions {
   /** Renewal stops after a lock was held this long, so a hung critical section cannot keep it forever. @default '30m' */
   @IsOptional() @IsDuration(1, MAX_DURATION_MS)
   maxHoldTime?: Duration;
+  /**
+   * Waiters queue in Redis in arrival order and each release hands the lock straight to the next
+   * one (see docs/fair-locking.md); `false` wakes every waiter on release to race for it. @default true
+   */
+  @IsOptional() @IsBoolean()
+  fair?: boolean;
+  /** Circuit breaker in front of the backend. @default { enabled: true, failureThreshold: 5, resetTimeout: '1s' } */
+  @IsOptional() @ValidateNested() @Type(() => CircuitBreakerOptions)
+  circuitBreaker?: CircuitBreakerOptions;
 }
 
 /**

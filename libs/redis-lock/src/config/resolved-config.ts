@@ -60,6 +60,10 @@ export interface ResolvedLockConfig {
   renewal: { enabled: boolean; threshold: number; intervalMs: number };
   commandTimeoutMs: number;
   maxHoldTimeMs: number;
+  /** Default of `LockOptions.fair`: wait in the fair queue with direct hand-off. */
+  fair: boolean;
+  /** Circuit breaker in front of the backend (see `CircuitBreakerStore`). */
+  circuitBreaker: { enabled: boolean; failureThreshold: number; resetTimeoutMs: number };
   shutdownGraceMs: number;
   healthCheckIntervalMs: number;
   enableMetrics: boolean;

@@ -5,7 +5,8 @@ import { InvalidLockOptionsError, type OptionProblem } from '../errors/index.js'
 import { parseDuration } from './duration.js';
 import { OPTION_DEFAULTS } from './option-defaults.js';
 import { RedisLockModuleOptions } from './redis-lock-options.js';
-import type { ResolvedLockConfig } from './resolved-config.js';
+import type { ResolvedConnection, ResolvedLockConfig } from './resolved-config.js';
+import { resolveTopology } from './resolve-topology.js';
 
 /** Fields that hold live objects or functions: validated by hand, never copied by class-transformer. */
 const LIVE_FIELDS = ['client', 'store', 'onLockLost', 'tls'] as const;
@@ -71,9 +72,11 @@ export function resolveModuleOptions(input: unknown, source = 'redis-lock module
   const d = OPTION_DEFAULTS;
   const lock = o.lock ?? {};
   const retry = lock.retryStrategy ?? {};
+  let topology: Pick<ResolvedConnection, 'mode'> = { mode: 'single' };
   if (problems.length === 0) {
     const ttl = ms(lock.defaultTimeout, d.lock.defaultTimeout);
     const commandTimeout = ms(lock.commandTimeout, d.lock.commandTimeout);
+    topology = resolveTopology(o, o.addrs && o.addrs.length > 0 ? o.addrs : d.addrs, commandTimeout, problems);
     if (commandTimeout >= ttl) {
       problems.push({ path: 'lock.commandTimeout', problem: `must be below lock.defaultTimeout (${ttl} ms), so a call never outlives its lock` });
     }
@@ -105,6 +108,12 @@ export function resolveModuleOptions(input: unknown, source = 'redis-lock module
     },
     commandTimeoutMs: ms(lock.commandTimeout, d.lock.commandTimeout),
     maxHoldTimeMs: ms(lock.maxHoldTime, d.lock.maxHoldTime),
+    fair: lock.fair ?? d.lock.fair,
+    circuitBreaker: {
+      enabled: lock.circuitBreaker?.enabled ?? d.lock.circuitBreaker.enabled,
+      failureThreshold: lock.circuitBreaker?.failureThreshold ?? d.lock.circuitBreaker.failureThreshold,
+      resetTimeoutMs: ms(lock.circuitBreaker?.resetTimeout, d.lock.circuitBreaker.resetTimeout),
+    },
     shutdownGraceMs: ms(o.shutdown?.gracePeriod, d.shutdown.gracePeriod),
     healthCheckIntervalMs: ms(o.monitoring?.healthCheckInterval, d.monitoring.healthCheckInterval),
     enableMetrics: o.monitoring?.enableMetrics ?? d.monitoring.enableMetrics,
@@ -121,6 +130,7 @@ export function resolveModuleOptions(input: unknown, source = 'redis-lock module
       namespace: o.namespace,
       client: o.client,
       store: o.store,
+      ...topology,
     },
     onLockLost: o.onLockLost,
   };

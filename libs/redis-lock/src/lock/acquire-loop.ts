@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { DeadlockError, LockAcquireTimeoutError, LockShutdownError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
+import type { DeadlockProbe } from './deadlock-probe.js';
 import type { LockEvents } from './lock-events.js';
 import type { CallOptions } from './resolve-call-options.js';
+import { acquireFair, supportsFairQueue } from './fair-acquire.js';
 import { retryDelay } from './retry-delay.js';
 
 /** What one acquisition needs to know. */
@@ -17,6 +19,8 @@ export interface AcquireRequest {
   once: boolean;
   /** Shutdown state and the wake-up hooks it uses to cancel waiters. */
   lifecycle: { isShuttingDown(): boolean; waiters: Set<() => void> };
+  /** Deadlock detection for a context that holds other locks while it waits (see deadlock-probe.ts). */
+  deadlock?: DeadlockProbe;
 }
 
 /** A granted lock, with the monotonic time the successful command was sent (validity starts there). */
@@ -36,6 +40,7 @@ export interface Granted {
  */
 export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | null> {
   const { store, call, name } = req;
+  if (call.fair && supportsFairQueue(store)) return acquireFair(req);
   const started = performance.now();
   let attempts = 0;
   let retries = 0;
@@ -43,7 +48,8 @@ export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | n
   let subscribed = false;
   let woken = false;
   let wake: (() => void) | undefined;
-  const onRelease = () => {
+  const onRelease = (message?: string) => {
+    if (message?.startsWith('g:')) return; // a fair hand-off to another owner: the lock is taken again
     woken = true;
     wake?.();
   };
@@ -62,6 +68,7 @@ export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | n
         throw new DeadlockError([name], 'this owner already holds the lock and the call is not reentrant, so it would wait for itself');
       }
       if (req.once) return null;
+      await req.deadlock?.onBusy(result.holderWaitsFor);
       if (!subscribed) {
         subscribed = true;
         // A subscriber that cannot connect degrades to polling on the backoff timer.
@@ -83,6 +90,7 @@ export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | n
     }
   } finally {
     unsubscribe?.();
+    req.deadlock?.done();
   }
 }
 

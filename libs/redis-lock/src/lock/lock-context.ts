@@ -21,6 +21,12 @@ export const lockContext = {
     const store = storage.getStore();
     return store && store.service === service ? store.byKey.get(key) : undefined;
   },
+  /** Every lock the current context holds under `service` (outermost holds; deadlock detection). */
+  heldAll(service: unknown): LockHandle[] {
+    const store = storage.getStore();
+    if (!store || store.service !== service) return [];
+    return [...new Set([...store.byKey.values()].map((handle) => handle.parent ?? handle))];
+  },
   /** Runs `fn` with `handles` added to the held set. */
   run<T>(service: unknown, handles: readonly LockHandle[], fn: () => T): T {
     const parent = storage.getStore();

@@ -11,20 +11,28 @@ import type { LockErrorCode, LockLostReason } from '../errors/index.js';
 export interface LockEventMap {
   /** A lock (or a reentrant hold) was granted after `waitMs` and `attempts` tries. */
   acquired: [{ name: string; key: string; waitMs: number; attempts: number; reentrant: boolean; fence: number }];
-  /** A hold was released after `heldMs`. `expired` is true when Redis no longer had it. */
-  released: [{ name: string; key: string; heldMs: number; expired: boolean }];
+  /**
+   * A hold was released after `heldMs`. `expired` is true when Redis no longer had it; `reentrant`
+   * marks the release of an inner (reentrant) hold; `fence` identifies the ownership.
+   */
+  released: [{ name: string; key: string; heldMs: number; expired: boolean; reentrant: boolean; fence: number }];
   /** An acquire failed: busy (`timeout`), backend down, invalid input, deadlock, shutdown. */
   failed: [{ name: string; key: string; reason: LockErrorCode | 'aborted'; waitMs: number }];
   /** The lock was busy; the caller waits `delayMs` (or less, on a release message) before retry `attempt`. */
   retry: [{ name: string; key: string; attempt: number; delayMs: number }];
-  /** The watchdog or `handle.renew()` extended a lock. */
-  renewed: [{ name: string; key: string }];
+  /** The watchdog or `handle.renew()` extended a lock to `ttlMs`, `heldMs` after it was acquired. */
+  renewed: [{ name: string; key: string; ttlMs: number; heldMs: number }];
   /** A renewal could not reach Redis (the lock may still be held). */
   renewalFailed: [{ name: string; key: string; message: string }];
   /** A held lock was lost (`refused`, `expired`, `max_hold_time`, `shutdown`). */
-  lost: [{ name: string; key: string; reason: LockLostReason }];
+  lost: [{ name: string; key: string; reason: LockLostReason; fence: number }];
   /** A lock's TTL ran out while this process still believed it held it. */
   expired: [{ name: string; key: string }];
+  /**
+   * The circuit breaker changed state (`closed` → `open` after `failures` consecutive backend
+   * failures; `open` → `half_open` while a probe runs; back to `closed` when Redis answers).
+   */
+  breaker: [{ state: 'closed' | 'open' | 'half_open'; previous: 'closed' | 'open' | 'half_open'; failures: number }];
   /** `@WithLock({ onLocked: 'skip' })` skipped a call because the lock was busy. */
   skipped: [{ name: string; key: string }];
 }

@@ -23,6 +23,11 @@ export interface HandleState {
   maxHoldMs: number;
   label: string;
   status: 'held' | 'released' | 'lost';
+  /**
+   * `lockAtLeastFor` (@WithLock): monotonic time before which a release keeps the lock in Redis
+   * (its TTL set to the time left) instead of deleting it.
+   */
+  keepUntil?: number;
 }
 
 /**

@@ -34,8 +34,9 @@ export interface LockInfo {
  * if (report.status === 'down') logger.error(report.reason);
  */
 export interface LockHealthReport {
+  /** `down` when Redis did not answer PING, the scripts could not be loaded, the probe failed or the check timed out. */
   status: 'up' | 'down';
-  /** Why it is down. */
+  /** Why it is down (credential-free). */
   reason?: string;
   /** `redis` or `memory`. */
   store: string;
@@ -49,4 +50,19 @@ export interface LockHealthReport {
   renewalLagMs: number;
   /** Locks this process holds. */
   activeLocks: number;
+  /** Whether missing scripts were loaded again by this check (after a Redis restart or failover). */
+  scriptsReloaded?: boolean;
+  /**
+   * Share of lock operations in the statistics window (60 s) that failed because of the backend,
+   * 0 to 1 (see `LockStatistics.recentErrorRate`).
+   */
+  recentErrorRate: number;
+  /** Lock operations counted in that window. */
+  recentOperations: number;
+  /** Conditions worth a look that do not make the backend `down` (high renewal lag, high error rate). */
+  warnings: string[];
+  /** State of the circuit breaker after the check (absent when the breaker is disabled). */
+  circuitBreaker?: 'closed' | 'open' | 'half_open';
+  /** How long the whole check took, ms. */
+  durationMs: number;
 }

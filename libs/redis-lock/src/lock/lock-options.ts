@@ -45,6 +45,14 @@ export interface LockOptions {
   signal?: AbortSignal;
   /** Reuse the lock when the current async context already holds it (hold count +1). @default true for withLock/lockReentrant, false for lock/lockWithOptions/acquire */
   reentrant?: boolean;
+  /**
+   * Wait in a fair queue in Redis: waiters get the lock in arrival order, each release hands it
+   * straight to the next waiter (no acquire round trip, no thundering herd), and a waiter that
+   * died drops out within 2 s. `false` races for the lock on each release (pub/sub wake-up).
+   * `tryLock` with `fair` does not jump ahead of queued waiters. See docs/fair-locking.md.
+   * @default lock.fair (true)
+   */
+  fair?: boolean;
   /** Stop renewing after this long. @default lock.maxHoldTime ('30m') */
   maxHoldTime?: Duration;
   /** Low-cardinality name for metrics and statistics (never the resolved key). @default the key */

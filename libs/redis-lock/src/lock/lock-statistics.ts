@@ -1,4 +1,16 @@
 import type { LockEvents } from './lock-events.js';
+import { LatencyWindow, RateWindow, type LatencySummary } from './sliding-window.js';
+
+export type { LatencySummary } from './sliding-window.js';
+
+/**
+ * Length of the sliding window of the time statistics and the recent error rate, in ms.
+ *
+ * @default 60000
+ * @example
+ * locks.getStatistics().windowMs === STATISTICS_WINDOW_MS; // true
+ */
+export const STATISTICS_WINDOW_MS = 60_000;
 
 /**
  * A snapshot of `LockService.getStatistics()`: the seed's `activeLocks`, `totalAcquired`,
@@ -31,10 +43,32 @@ export interface LockStatistics {
   totalExpirations: number;
   /** Calls skipped by `@WithLock({ onLocked: 'skip' })`. */
   totalSkipped: number;
+  /** Circuit breaker state (`closed` also when the breaker is disabled). */
+  circuitBreaker: 'closed' | 'open' | 'half_open';
+  /** Times the circuit breaker opened. */
+  totalCircuitBreakerOpens: number;
+  /** Length of the sliding window of `wait`, `hold` and `recentErrorRate`, in ms. @default 60000 */
+  windowMs: number;
+  /** Time first acquisitions waited for the lock (last `windowMs`, at most 1024 samples). */
+  wait: LatencySummary;
+  /** Time locks were held, acquisition to release of the outermost hold (last `windowMs`, at most 1024 samples). */
+  hold: LatencySummary;
+  /**
+   * Share of lock operations (acquisitions, failed acquisitions, renewals) in the last `windowMs`
+   * that failed because of the backend (`backend` failures and renewal errors); 0 to 1.
+   */
+  recentErrorRate: number;
 }
 
-/** Counts lock events into a {@link LockStatistics}. Cheap: counters only, no Redis calls. */
+/**
+ * Counts lock events into a {@link LockStatistics}. Cheap: counters and fixed-size sliding windows,
+ * no Redis calls.
+ */
 export class StatisticsCollector {
+  private readonly waits: LatencyWindow;
+  private readonly holds: LatencyWindow;
+  private readonly outcomes: RateWindow;
+
   private readonly stats: LockStatistics = {
     activeLocks: 0,
     totalAcquired: 0,
@@ -47,26 +81,77 @@ export class StatisticsCollector {
     totalLost: 0,
     totalExpirations: 0,
     totalSkipped: 0,
+    circuitBreaker: 'closed',
+    totalCircuitBreakerOpens: 0,
+    windowMs: STATISTICS_WINDOW_MS,
+    wait: { count: 0, avgMs: 0, p99Ms: 0, maxMs: 0 },
+    hold: { count: 0, avgMs: 0, p99Ms: 0, maxMs: 0 },
+    recentErrorRate: 0,
   };
 
-  constructor(events: LockEvents, private readonly activeLocks: () => number) {
+  /**
+   * @param events the service's events
+   * @param activeLocks how many locks the service holds now
+   * @param windowMs sliding window length. @default 60000
+   * @param now monotonic clock (tests pass a fake). @default performance.now
+   */
+  constructor(
+    events: LockEvents,
+    private readonly activeLocks: () => number,
+    windowMs = STATISTICS_WINDOW_MS,
+    now?: () => number,
+  ) {
+    this.waits = new LatencyWindow(windowMs, 1024, now);
+    this.holds = new LatencyWindow(windowMs, 1024, now);
+    this.outcomes = new RateWindow(windowMs, 12, now);
     const s = this.stats;
-    events.on('acquired', () => void s.totalAcquired++);
-    events.on('released', () => void s.totalReleased++);
+    s.windowMs = windowMs;
+    events.on('acquired', (e) => {
+      s.totalAcquired++;
+      if (!e.reentrant) this.waits.add(e.waitMs);
+      this.outcomes.record(false);
+    });
+    events.on('released', (e) => {
+      s.totalReleased++;
+      if (!e.reentrant) this.holds.add(e.heldMs);
+    });
     events.on('failed', (e) => {
       s.totalFailed++;
       s.failuresByReason[e.reason] = (s.failuresByReason[e.reason] ?? 0) + 1;
+      this.outcomes.record(e.reason === 'backend');
     });
     events.on('retry', () => void s.totalRetries++);
-    events.on('renewed', () => void s.totalRenewals++);
-    events.on('renewalFailed', () => void s.totalRenewalErrors++);
+    events.on('renewed', () => {
+      s.totalRenewals++;
+      this.outcomes.record(false);
+    });
+    events.on('renewalFailed', () => {
+      s.totalRenewalErrors++;
+      this.outcomes.record(true);
+    });
     events.on('lost', () => void s.totalLost++);
     events.on('expired', () => void s.totalExpirations++);
     events.on('skipped', () => void s.totalSkipped++);
+    events.on('breaker', (e) => {
+      s.circuitBreaker = e.state;
+      if (e.state === 'open' && e.previous === 'closed') s.totalCircuitBreakerOpens++;
+    });
   }
 
-  /** A copy of the counters. */
+  /** Operations and backend errors in the window (health uses it). */
+  errorRate(): { operations: number; errors: number; rate: number } {
+    return this.outcomes.rate();
+  }
+
+  /** A copy of the counters and the window summaries. */
   snapshot(): LockStatistics {
-    return { ...this.stats, failuresByReason: { ...this.stats.failuresByReason }, activeLocks: this.activeLocks() };
+    return {
+      ...this.stats,
+      failuresByReason: { ...this.stats.failuresByReason },
+      activeLocks: this.activeLocks(),
+      wait: this.waits.summary(),
+      hold: this.holds.summary(),
+      recentErrorRate: this.outcomes.rate().rate,
+    };
   }
 }

@@ -20,18 +20,21 @@ import {
   type LockLostReason,
 } from '../errors/index.js';
 import { LOCK_STORE, REDIS_LOCK_CONFIG } from '../redis-lock.constants.js';
+import { circuitBreakerOf } from '../store/circuit-breaker.store.js';
 import type { LockStore } from '../store/lock-store.js';
 import { assertLockName } from '../store/lock-keys.js';
 import { newOwnerToken, ownerInstance, redactToken } from '../store/owner-token.js';
-import { RedisLockStore } from '../store/redis-lock.store.js';
 import { acquireWithRetry, type Granted } from './acquire-loop.js';
+import { DeadlockProbe } from './deadlock-probe.js';
 import { lockContext } from './lock-context.js';
 import { LockEvents } from './lock-events.js';
 import { LockHandle, type HandleController, type HandleState } from './lock-handle.js';
+import { HEALTH_PROBE_KEY, runLockHealthCheck } from './lock-health.check.js';
 import type { LockHealthReport, LockInfo } from './lock-info.js';
 import { LockLogger } from './lock-logger.js';
 import type { LockOptions } from './lock-options.js';
 import { lockServiceRegistry } from './lock-service.registry.js';
+import { runWithLocks, type MultiLockCallback, type MultiLockHost, type TryRunResult } from './multi-lock.js';
 import { StatisticsCollector, type LockStatistics } from './lock-statistics.js';
 import { RenewalScheduler } from './renewal-scheduler.js';
 import { resolveCallOptions, type CallOptions } from './resolve-call-options.js';
@@ -39,8 +42,15 @@ import { resolveCallOptions, type CallOptions } from './resolve-call-options.js'
 /** The callback of `withLock` and friends: receives the held lock, returns the result. */
 export type LockCallback<T> = (lock: LockHandle) => Promise<T> | T;
 
-/** Name probed by health checks; reserved. */
-const HEALTH_PROBE_KEY = '__lynx_health_probe__';
+
+const isLockName = (name: string): boolean => {
+  try {
+    assertLockName(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Safety margin subtracted from a lock's validity: 1% of the TTL plus 2 ms (Redis expiry precision). */
 const drift = (ttlMs: number) => Math.round(ttlMs * 0.01) + 2;
@@ -77,6 +87,7 @@ export class LockService
   private readonly lifecycle = { shuttingDown: false, isShuttingDown: () => this.lifecycle.shuttingDown, waiters: new Set<() => void>() };
   private healthTimer?: NodeJS.Timeout;
   private lastHealth?: 'up' | 'down';
+  private probing = false;
 
   constructor(
     @Inject(REDIS_LOCK_CONFIG) readonly config: ResolvedLockConfig,
@@ -86,7 +97,7 @@ export class LockService
     this.scheduler = new RenewalScheduler(
       store,
       {
-        renewed: (h) => this.events.emit('renewed', { name: h.state.label, key: h.getKey() }),
+        renewed: (h) => this.events.emit('renewed', { name: h.state.label, key: h.getKey(), ttlMs: h.state.ttlMs, heldMs: performance.now() - h.state.acquiredAt }),
         renewalFailed: (h, error) => {
           const message = error instanceof Error ? error.message : String(error);
           this.events.emit('renewalFailed', { name: h.state.label, key: h.getKey(), message });
@@ -97,7 +108,11 @@ export class LockService
       config.renewal.intervalMs,
     );
     this.statistics = new StatisticsCollector(this.events, () => this.held.size);
+    if (this.logger.debugEnabled) {
+      this.events.on('renewed', (e) => this.logger.debug(`renewed "${e.key}" for ${e.ttlMs} ms (held ${e.heldMs.toFixed(1)} ms so far)`));
+    }
     lockServiceRegistry.register(config.name, this);
+    circuitBreakerOf(store)?.onStateChange((change) => this.events.emit('breaker', change));
   }
 
   /** This process's instance id (the first part of every owner token it writes). */
@@ -176,6 +191,40 @@ export class LockService
     return this.take(key, ttl === undefined ? options : { ...options, expiration: ttl }, { reentrant: false, renew: false }, true);
   }
 
+  /**
+   * Takes every key, all or none, runs `fn` with the set held, releases and returns `fn`'s result.
+   * Keys are taken in one canonical order (sorted, duplicates removed): in one atomic script when
+   * the store can (a single Redis node), otherwise one by one, releasing what was taken before
+   * backing off, so callers with overlapping key sets never deadlock. Reentrant and renewed like
+   * `withLock`; `options` apply to every key. See docs/decorator.md#multi-key-locks.
+   *
+   * @example
+   * await locks.withLocks([`account:${from}`, `account:${to}`], async (held) => {
+   *   await ledger.transfer(from, to, amount, { signal: held.signal });
+   * }, { ttl: '10s' });
+   */
+  async withLocks<T>(keys: readonly string[], fn: MultiLockCallback<T>, options?: LockOptions): Promise<T> {
+    return ((await runWithLocks(this.multiLockHost, keys, fn, options, false)) as { value: T }).value;
+  }
+
+  /**
+   * One attempt at every key (all or none), never waiting: runs `fn` and resolves
+   * `{ acquired: true, value }`, or resolves `{ acquired: false, busyKey }` without running it.
+   * `@WithLock({ onLocked: 'skip' | 'throw' })` uses it.
+   *
+   * @example
+   * const run = await locks.tryWithLocks(['job:report'], () => report.build());
+   * if (!run.acquired) logger.log(`skipped: ${run.busyKey} is busy`);
+   */
+  tryWithLocks<T>(keys: readonly string[], fn: MultiLockCallback<T>, options?: LockOptions): Promise<TryRunResult<T>> {
+    return runWithLocks(this.multiLockHost, keys, fn, options, true);
+  }
+
+  /** @internal `@WithLock({ onLocked: 'skip' })` skipped a call: emits `skipped` (statistics and metrics count it). */
+  noteSkipped(name: string, key: string): void {
+    this.events.emit('skipped', { name, key });
+  }
+
   // ---- monitoring ------------------------------------------------------------------------------
 
   /**
@@ -189,32 +238,28 @@ export class LockService
   }
 
   /**
-   * Seed `CheckHealth()`: PING, scripts cached, a probe acquire/release, watchdog lag. Resolves
-   * `{ status: 'down', reason }` instead of throwing. No secret is included.
+   * Seed `CheckHealth()`: PING, scripts cached (reloaded when missing), a probe acquire/release on a
+   * reserved name, watchdog lag and the recent backend error rate. Resolves `{ status: 'down', reason }`
+   * instead of throwing, also when the whole check takes longer than `timeout`. No secret is included.
    *
+   * @default timeout max(1 s, 3 × lock.commandTimeout)
    * @example
-   * const { status, reason } = await locks.checkHealth();
+   * const { status, reason, warnings } = await locks.checkHealth({ timeout: '2s' });
    */
-  async checkHealth(): Promise<LockHealthReport> {
-    const report: LockHealthReport = {
-      status: 'up',
-      store: this.store.kind,
-      renewalLagMs: Math.round(this.scheduler.lagMs),
-      activeLocks: this.held.size,
-    };
-    try {
-      report.latencyMs = Math.round((await this.store.ping()) * 100) / 100;
-      if (this.store instanceof RedisLockStore) report.scriptsLoaded = await this.store.scriptsLoaded();
-      const owner = newOwnerToken(this.config.instanceId);
-      const probe = await this.store.acquire(HEALTH_PROBE_KEY, owner, 5000, false);
-      if (probe.acquired) await this.store.release(HEALTH_PROBE_KEY, owner);
-      report.probe = 'ok';
-    } catch (error) {
-      report.status = 'down';
-      report.reason = error instanceof Error ? error.message : String(error);
-      report.probe = 'failed';
+  async checkHealth(options?: { timeout?: Duration }): Promise<LockHealthReport> {
+    const timeoutMs = options?.timeout === undefined ? undefined : parseDuration(options.timeout);
+    if (options?.timeout !== undefined && (timeoutMs === undefined || timeoutMs < 1 || timeoutMs > MAX_DURATION_MS)) {
+      throw new InvalidLockOptionsError([{ path: 'timeout', problem: `must be a duration between 1 ms and ${MAX_DURATION_MS} ms` }]);
     }
-    return report;
+    return runLockHealthCheck({
+      store: this.store,
+      instanceId: this.config.instanceId,
+      renewalLagMs: () => this.scheduler.lagMs,
+      activeLocks: () => this.held.size,
+      errorRate: () => this.statistics.errorRate(),
+      timeoutMs: timeoutMs ?? Math.max(1000, 3 * this.config.commandTimeoutMs),
+      secrets: [this.config.connection.password],
+    });
   }
 
   /**
@@ -240,7 +285,8 @@ export class LockService
 
   /**
    * Locks held now whose name starts with `prefix` (SCAN over this module's key prefix only),
-   * at most `limit` (1–1000).
+   * at most `limit` (1–1000), sorted by name. When more than `limit` match, which ones are returned
+   * depends on the SCAN order.
    *
    * @default prefix '' (all), limit 100
    * @example
@@ -253,8 +299,16 @@ export class LockService
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new InvalidLockOptionsError([{ path: 'limit', problem: 'must be an integer from 1 to 1000' }]);
     }
-    const names = await this.store.list(prefix, limit);
-    const infos = await Promise.all(names.filter((n) => n !== HEALTH_PROBE_KEY).map((n) => this.inspect(n)));
+    // The health probe's reserved name and names this module could not have written (another client's
+    // keys under the same prefix) are skipped, not fatal; when they took slots, ask again for more (bounded).
+    let names: string[] = [];
+    for (let want = limit + 1; ; want = Math.min(want * 4, limit * 10 + 10)) {
+      const found = await this.store.list(prefix, want);
+      names = found.filter((n) => n !== HEALTH_PROBE_KEY && isLockName(n));
+      if (names.length >= limit || found.length < want || want >= limit * 10 + 10) break;
+    }
+    names = names.slice(0, limit);
+    const infos = await Promise.all(names.map((n) => this.inspect(n)));
     return infos.filter((info) => info.held);
   }
 
@@ -299,11 +353,18 @@ export class LockService
   }
 
   private async probeHealth(): Promise<void> {
-    const report = await this.checkHealth();
-    if (report.status !== this.lastHealth) {
-      if (report.status === 'down') this.logger.warn(`Lock backend is DOWN: ${report.reason}`);
-      else if (this.lastHealth) this.logger.info('Lock backend is UP again');
-      this.lastHealth = report.status;
+    if (this.probing) return; // a slow check never overlaps the next one
+    this.probing = true;
+    try {
+      const report = await this.checkHealth();
+      if (report.status !== this.lastHealth) {
+        if (report.status === 'down') this.logger.warn(`Lock backend is DOWN: ${report.reason}`);
+        // Logged at warn level: whoever saw the DOWN line (default level WARN) must see the recovery too.
+        else if (this.lastHealth) this.logger.warn('Lock backend is UP again');
+        this.lastHealth = report.status;
+      }
+    } finally {
+      this.probing = false;
     }
   }
 
@@ -345,11 +406,41 @@ export class LockService
   private async run<T>(key: string, fn: LockCallback<T>, options: LockOptions | undefined, reentrant: boolean): Promise<T> {
     if (typeof fn !== 'function') throw new InvalidLockOptionsError([{ path: 'fn', problem: 'must be a function' }]);
     const handle = (await this.take(key, options, { reentrant, renew: this.config.renewal.enabled }, false))!;
+    return this.runHeld([handle], () => fn(handle));
+  }
+
+  private multiHost?: MultiLockHost;
+  /** What multi-lock.ts needs from this service; the service's state stays private. */
+  private get multiLockHost(): MultiLockHost {
+    return (this.multiHost ??= {
+      config: this.config,
+      take: (key, options, defaults, once) => this.take(key, options, defaults, once),
+      heldByContext: (name) => lockContext.held(this, name) !== undefined,
+      runHeld: (handles, fn) => this.runHeld(handles, fn),
+      tryAtomic: async (names, options, defaults) => {
+        if (!this.store.acquireMany) return undefined;
+        const call = resolveCallOptions(this.config, options, defaults);
+        if (this.lifecycle.shuttingDown) throw new LockShutdownError(names[0]);
+        const owner = newOwnerToken(this.config.instanceId);
+        const sentAt = performance.now();
+        const result = await this.store.acquireMany(names, owner, call.ttlMs);
+        if (!result) return undefined;
+        if (!result.acquired) return { busy: names[result.busyIndex] };
+        const waitMs = performance.now() - sentAt;
+        return names.map((name, i) => this.grant(name, owner, { fence: result.fences[i], holdCount: 1, sentAt, attempts: 1, waitMs }, call, call.label ?? name));
+      },
+    });
+  }
+
+  /** Runs `fn` with `handles` held by the current context, releases them (reverse order), tracked for graceful shutdown. */
+  private runHeld<T>(handles: LockHandle[], fn: () => Promise<T> | T): Promise<T> {
     const work = (async () => {
       try {
-        return await lockContext.run(this, [handle], () => fn(handle));
+        return await lockContext.run(this, handles, fn);
       } finally {
-        await handle.release().catch((error: Error) => this.logger.warn(`Release of "${handle.getKey()}" failed; it expires by its TTL: ${error.message}`));
+        for (const handle of [...handles].reverse()) {
+          await handle.release().catch((error: Error) => this.logger.warn(`Release of "${handle.getKey()}" failed; it expires by its TTL: ${error.message}`));
+        }
       }
     })();
     const tracked = work.then(
@@ -375,7 +466,8 @@ export class LockService
         return await this.holdAgain(parent, call, label);
       }
       const owner = newOwnerToken(this.config.instanceId);
-      const granted = await acquireWithRetry({ store: this.store, events: this.events, name, label, owner, call, once, lifecycle: this.lifecycle });
+      const deadlock = once ? undefined : DeadlockProbe.create(this.store, name, lockContext.heldAll(this), call.retry.maxMs);
+      const granted = await acquireWithRetry({ store: this.store, events: this.events, name, label, owner, call, once, lifecycle: this.lifecycle, deadlock });
       if (!granted) return null;
       return this.grant(name, owner, granted, call, label);
     } catch (error) {
@@ -438,7 +530,7 @@ export class LockService
     this.scheduler.remove(handle);
     if (!error) return;
     const label = handle.state.label;
-    this.events.emit('lost', { name: label, key: handle.getKey(), reason });
+    this.events.emit('lost', { name: label, key: handle.getKey(), reason, fence: handle.fence });
     if (reason === 'expired' || reason === 'max_hold_time') this.events.emit('expired', { name: label, key: handle.getKey() });
     if (reason !== 'shutdown') this.logger.warn(error.message);
     const callback = this.config.onLockLost;
@@ -478,7 +570,7 @@ export class LockService
     s.expiresAt = sentAt + ttlMs - drift(ttlMs);
     s.renewAt = sentAt + ttlMs * s.renewalThreshold;
     if (this.held.has(handle)) this.scheduler.add(handle);
-    this.events.emit('renewed', { name: s.label, key: handle.getKey() });
+    this.events.emit('renewed', { name: s.label, key: handle.getKey(), ttlMs, heldMs: performance.now() - s.acquiredAt });
   }
 
   /** @internal HandleController */
@@ -488,11 +580,17 @@ export class LockService
     if (wasHeld) s.status = 'released';
     this.held.delete(handle);
     this.scheduler.remove(handle);
-    const remaining = await this.store.release(handle.getKey(), handle.getValue());
+    // lockAtLeastFor (@WithLock): a run that ends early leaves the lock in Redis until keepUntil (owner-checked PEXPIRE).
+    const keepMs = wasHeld && !handle.parent && s.keepUntil !== undefined ? Math.ceil(s.keepUntil - performance.now()) : 0;
+    const remaining =
+      keepMs > 0 ? ((await this.store.renew(handle.getKey(), handle.getValue(), keepMs)) ? 0 : -1) : await this.store.release(handle.getKey(), handle.getValue());
     const expired = remaining < 0;
     if (expired && wasHeld && !handle.parent) this.events.emit('expired', { name: s.label, key: handle.getKey() });
-    this.events.emit('released', { name: s.label, key: handle.getKey(), heldMs: performance.now() - s.acquiredAt, expired });
-    if (this.logger.debugEnabled) this.logger.debug(`released "${handle.getKey()}" (holds left: ${remaining < 0 ? 'none, it had expired' : remaining})`);
+    const heldMs = performance.now() - s.acquiredAt;
+    this.events.emit('released', { name: s.label, key: handle.getKey(), heldMs, expired, reentrant: handle.parent !== undefined, fence: handle.fence });
+    if (this.logger.debugEnabled) {
+      this.logger.debug(`released "${handle.getKey()}" fence=${handle.fence} after ${heldMs.toFixed(1)} ms held (holds left: ${remaining < 0 ? 'none, it had expired' : remaining})`);
+    }
     return !expired;
   }
 

@@ -15,6 +15,8 @@ export interface CallOptions {
   renewalThreshold: number;
   maxHoldMs: number;
   reentrant: boolean;
+  /** Wait in the fair queue (arrival order, direct hand-off) instead of racing on pub/sub wake-ups. */
+  fair: boolean;
   signal?: AbortSignal;
   label?: string;
   onLockLost?: (error: LockLostError) => void;
@@ -22,7 +24,7 @@ export interface CallOptions {
 
 const KNOWN = new Set([
   'expiration', 'ttl', 'retryStrategy', 'renewalEnabled', 'renewalThreshold', 'maxRetries', 'retryInterval',
-  'maxElapsedTime', 'signal', 'reentrant', 'maxHoldTime', 'name', 'onLockLost',
+  'maxElapsedTime', 'signal', 'reentrant', 'maxHoldTime', 'name', 'onLockLost', 'fair',
 ]);
 
 /** Validates a duration field; pushes a problem and returns undefined when bad. */
@@ -87,6 +89,7 @@ export function resolveCallOptions(
       renewalThreshold: config.renewal.threshold,
       maxHoldMs: config.maxHoldTimeMs,
       reentrant: defaults.reentrant,
+      fair: config.fair,
     };
   }
   const problems: OptionProblem[] = [];
@@ -113,6 +116,7 @@ export function resolveCallOptions(
   };
   const renew = bool(options.renewalEnabled, 'options.renewalEnabled') ?? defaults.renew;
   const reentrant = bool(options.reentrant, 'options.reentrant') ?? defaults.reentrant;
+  const fair = bool(options.fair, 'options.fair') ?? config.fair;
   let threshold = config.renewal.threshold;
   if (options.renewalThreshold !== undefined) {
     const t = options.renewalThreshold;
@@ -139,6 +143,7 @@ export function resolveCallOptions(
     renewalThreshold: threshold,
     maxHoldMs,
     reentrant,
+    fair,
     signal: options.signal,
     label: options.name,
     onLockLost: options.onLockLost,

@@ -14,7 +14,33 @@ export type AcquireResult =
       holderTtlMs: number;
       /** The lock is held by this very owner token (a non-reentrant re-acquire). */
       heldBySelf: boolean;
+      /**
+       * What the holder itself waits for (deadlock detection, see `setWaitsFor`): a name, `null` when
+       * it records no wait, `undefined` when this answer does not tell (the caller asks `waitsFor`).
+       */
+      holderWaitsFor?: string | null;
     };
+
+/** Outcome of one atomic all-or-none attempt at several locks ({@link LockStore.acquireMany}). */
+export type AcquireManyResult =
+  | { acquired: true; /** Fencing token per name, in the order given. */ fences: number[] }
+  | { acquired: false; /** Index of the first busy name. */ busyIndex: number; /** Its holder's remaining TTL in ms. */ holderTtlMs: number };
+
+/** One lock an owner holds, for {@link LockStore.setWaitsFor}. */
+export interface WaitsForEntry {
+  name: string;
+  owner: string;
+}
+
+/**
+ * Outcome of one fair-queue attempt (`LockStore.acquireFair`): an {@link AcquireResult}, and
+ * whether a release had already handed the lock over (`handedOff`).
+ *
+ * @example
+ * const r: FairAcquireResult = await store.acquireFair!('job', owner, 30_000, 2000, true);
+ * if (r.acquired && r.handedOff) console.log('a release made us the owner', r.fence);
+ */
+export type FairAcquireResult = (AcquireResult & { acquired: true; handedOff: boolean }) | (AcquireResult & { acquired: false });
 
 /** What the store knows of one lock. */
 export interface StoredLockInfo {
@@ -72,7 +98,35 @@ export interface LockStore {
    * Call `listener` whenever the lock is fully released. Resolves once the subscription is active,
    * so a release after that point is never missed; the returned function unsubscribes.
    */
-  onRelease(name: string, listener: () => void): Promise<() => void>;
+  onRelease(name: string, listener: (message?: string) => void): Promise<() => void>;
+  /**
+   * Fair queue (optional; see docs/fair-locking.md). One attempt that respects the queue: a free
+   * lock is taken only when no live waiter is ahead; with `queue: true` a busy lock enqueues (or
+   * refreshes) `owner` until `queueTtlMs` from now. A release hands the lock straight to the
+   * queue's head and publishes a grant (see `parseGrant`), so the head needs no acquire of its own.
+   */
+  acquireFair?(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean): Promise<FairAcquireResult>;
+  /** Leave the fair queue; when a release already handed `owner` the lock, release it to the next waiter. */
+  leaveFairQueue?(name: string, owner: string): Promise<void>;
+  /**
+   * Add a release listener synchronously, only when the channel is already subscribed (no command
+   * sent); `undefined` otherwise. Lets a waiter listen before its first attempt at no cost.
+   */
+  watchRelease?(name: string, listener: (message?: string) => void): (() => void) | undefined;
+  /**
+   * Optional (multi-key locks): one atomic attempt to take every name for `owner` (all or none),
+   * or `undefined` when this store cannot do it atomically for these names (e.g. they live on
+   * different Redis Cluster slots); the caller then takes them one by one in canonical order.
+   */
+  acquireMany?(names: readonly string[], owner: string, ttlMs: number): Promise<AcquireManyResult | undefined>;
+  /**
+   * Optional (deadlock detection): record in each lock of `held` (owner-checked) that its owner
+   * now waits for `waitsFor`, for `ttlMs`; `null` withdraws the record. Busy answers of `acquire`
+   * report the holder's record as `holderWaitsFor`.
+   */
+  setWaitsFor?(held: readonly WaitsForEntry[], waitsFor: string | null, ttlMs: number): Promise<void>;
+  /** Optional (deadlock detection): what the holder of `name` waits for, if it recorded a live wait. */
+  waitsFor?(name: string): Promise<string | undefined>;
   /** Round trip to the backend; resolves with its latency in ms. */
   ping(): Promise<number>;
   /** Stop timers and close the connections this store created. */

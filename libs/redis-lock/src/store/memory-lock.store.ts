@@ -1,8 +1,18 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { AcquireResult, LockStore, RenewRequest, StoredLockInfo } from './lock-store.js';
+import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
+import { grantDigest } from './lua/fair-lock-scripts.js';
+
+/** One owner waiting in a fair queue. */
+interface QueuedWaiter {
+  owner: string;
+  ttlMs: number;
+  deadline: number;
+}
 
 interface Entry {
+  /** Deadlock detection: what the owner waits for, until when (monotonic ms). */
+  waits?: { name: string; until: number };
   owner: string;
   holds: number;
   fence: number;
@@ -22,6 +32,7 @@ export class MemoryLockStore implements LockStore {
   private readonly locks = new Map<string, Entry>();
   private readonly fences = new Map<string, number>();
   private readonly events = new EventEmitter().setMaxListeners(0);
+  private readonly queues = new Map<string, QueuedWaiter[]>();
   private closed = false;
 
   async init(): Promise<void> {
@@ -40,18 +51,66 @@ export class MemoryLockStore implements LockStore {
   async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult> {
     const entry = this.live(name);
     const now = performance.now();
-    if (!entry) {
-      const fence = Math.max((this.fences.get(name) ?? 0) + 1, Math.floor((performance.timeOrigin + now) * 1000));
-      this.fences.set(name, fence);
-      this.locks.set(name, { owner, holds: 1, fence, expiresAt: now + ttlMs });
-      return { acquired: true, fence, holdCount: 1 };
-    }
+    if (!entry) return { acquired: true, fence: this.take(name, owner, ttlMs), holdCount: 1 };
     if (entry.owner === owner && reentrant) {
       entry.holds += 1;
       entry.expiresAt = Math.max(entry.expiresAt, now + ttlMs);
       return { acquired: true, fence: entry.fence, holdCount: entry.holds };
     }
-    return { acquired: false, holderTtlMs: Math.ceil(entry.expiresAt - now), heldBySelf: entry.owner === owner };
+    const holderWaitsFor = entry.waits && entry.waits.until > now ? entry.waits.name : null;
+    return { acquired: false, holderTtlMs: Math.ceil(entry.expiresAt - now), heldBySelf: entry.owner === owner, holderWaitsFor };
+  }
+
+  async acquireMany(names: readonly string[], owner: string, ttlMs: number): Promise<AcquireManyResult> {
+    const busyIndex = names.findIndex((name) => this.live(name) !== undefined);
+    if (busyIndex >= 0) return { acquired: false, busyIndex, holderTtlMs: Math.ceil(this.live(names[busyIndex])!.expiresAt - performance.now()) };
+    return { acquired: true, fences: names.map((name) => this.take(name, owner, ttlMs)) };
+  }
+
+  async setWaitsFor(held: readonly WaitsForEntry[], waitsFor: string | null, ttlMs: number): Promise<void> {
+    for (const { name, owner } of held) {
+      const entry = this.live(name);
+      if (!entry || entry.owner !== owner) continue;
+      entry.waits = waitsFor === null ? undefined : { name: waitsFor, until: performance.now() + ttlMs };
+    }
+  }
+
+  async waitsFor(name: string): Promise<string | undefined> {
+    const waits = this.live(name)?.waits;
+    return waits && waits.until > performance.now() ? waits.name : undefined;
+  }
+
+  /** Makes `owner` the holder with a fresh fence (as the acquire script does). */
+  private take(name: string, owner: string, ttlMs: number): number {
+    const now = performance.now();
+    const fence = Math.max((this.fences.get(name) ?? 0) + 1, Math.floor((performance.timeOrigin + now) * 1000));
+    this.fences.set(name, fence);
+    this.locks.set(name, { owner, holds: 1, fence, expiresAt: now + ttlMs });
+    return fence;
+  }
+
+  /** The fair queue of `name` without waiters whose entry expired. */
+  private queue(name: string): QueuedWaiter[] {
+    const now = performance.now();
+    const queue = (this.queues.get(name) ?? []).filter((w) => w.deadline > now);
+    if (queue.length > 0) this.queues.set(name, queue);
+    else this.queues.delete(name);
+    return queue;
+  }
+
+  /** Hands a free lock to the first live waiter and publishes its grant; false when nobody waits. */
+  private handOff(name: string): boolean {
+    const head = this.queue(name).shift();
+    if (!head) return false;
+    this.queue(name);
+    const fence = this.take(name, head.owner, head.ttlMs);
+    this.events.emit(name, `g:${fence}:${grantDigest(head.owner)}`);
+    return true;
+  }
+
+  private releaseFully(name: string): void {
+    this.locks.delete(name);
+    if (!this.handOff(name)) this.events.emit(name, '1');
   }
 
   async release(name: string, owner: string): Promise<number> {
@@ -59,9 +118,47 @@ export class MemoryLockStore implements LockStore {
     if (!entry || entry.owner !== owner) return -1;
     entry.holds -= 1;
     if (entry.holds > 0) return entry.holds;
-    this.locks.delete(name);
-    this.events.emit(name);
+    this.releaseFully(name);
     return 0;
+  }
+
+  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, enqueue: boolean): Promise<FairAcquireResult> {
+    let entry = this.live(name);
+    if (entry?.owner === owner) return { acquired: true, fence: entry.fence, holdCount: entry.holds, handedOff: true };
+    if (!entry) {
+      const queue = this.queue(name);
+      if (queue.length === 0 || queue[0].owner === owner) {
+        this.queues.set(name, queue.filter((w) => w.owner !== owner));
+        this.queue(name);
+        return { acquired: true, fence: this.take(name, owner, ttlMs), holdCount: 1, handedOff: false };
+      }
+      this.handOff(name);
+      entry = this.live(name);
+    }
+    const now = performance.now();
+    const holderTtlMs = entry ? Math.ceil(entry.expiresAt - now) : -1;
+    if (enqueue) {
+      const queue = this.queue(name);
+      const mine = queue.find((w) => w.owner === owner);
+      if (mine) mine.deadline = now + queueTtlMs;
+      else queue.push({ owner, ttlMs, deadline: now + queueTtlMs });
+      this.queues.set(name, queue);
+    }
+    return { acquired: false, holderTtlMs, heldBySelf: false };
+  }
+
+  async leaveFairQueue(name: string, owner: string): Promise<void> {
+    if (this.live(name)?.owner === owner) {
+      this.releaseFully(name);
+      return;
+    }
+    this.queues.set(name, this.queue(name).filter((w) => w.owner !== owner));
+    this.queue(name);
+  }
+
+  watchRelease(name: string, listener: (message?: string) => void): () => void {
+    this.events.on(name, listener);
+    return () => this.events.off(name, listener);
   }
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -85,7 +182,7 @@ export class MemoryLockStore implements LockStore {
       holdCount: entry.holds,
       ttlMs: Math.ceil(entry.expiresAt - performance.now()),
       fence: entry.fence,
-      waiters: this.events.listenerCount(name),
+      waiters: this.queue(name).length || this.events.listenerCount(name),
     };
   }
 
@@ -96,11 +193,11 @@ export class MemoryLockStore implements LockStore {
   async forceRelease(name: string): Promise<boolean> {
     const existed = this.live(name) !== undefined;
     this.locks.delete(name);
-    if (existed) this.events.emit(name);
+    if (existed) this.events.emit(name, '1');
     return existed;
   }
 
-  async onRelease(name: string, listener: () => void): Promise<() => void> {
+  async onRelease(name: string, listener: (message?: string) => void): Promise<() => void> {
     this.events.on(name, listener);
     return () => this.events.off(name, listener);
   }

@@ -1,8 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { LockBackendError } from '../errors/index.js';
-import type { AcquireResult, LockStore, RenewRequest, StoredLockInfo } from './lock-store.js';
+import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
 import { lockKeys, nameFromLockKey } from './lock-keys.js';
+import { SET_WAITS_FOR, WAITS_FOR } from './lua/deadlock-scripts.js';
+import { ACQUIRE_MANY } from './lua/multi-lock-scripts.js';
 import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, RELEASE, RENEW } from './lua/lock-scripts.js';
+import { ACQUIRE_FAIR, COUNT_FAIR_WAITERS, FAIR_LOCK_SCRIPTS, fairQueueKeys, LEAVE_FAIR_QUEUE, RELEASE_FAIR } from './lua/fair-lock-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
 import { acquireWithReplicaWait, type ReplicaWait } from './replica-wait.js';
 import { ReleaseSubscriptions } from './release-subscriptions.js';
@@ -75,7 +78,7 @@ export class RedisLockStore implements LockStore {
 
   async init(): Promise<void> {
     await this.guard('init', undefined, this.waitReady(), true);
-    await this.guard('init', undefined, this.scripts.load(LOCK_SCRIPTS));
+    await this.guard('init', undefined, this.scripts.load([...LOCK_SCRIPTS, ...FAIR_LOCK_SCRIPTS]));
   }
 
   private async waitReady(): Promise<void> {
@@ -104,8 +107,10 @@ export class RedisLockStore implements LockStore {
    * Turns any failure into a scrubbed LockBackendError, and applies the command timeout. Clients
    * this store created carry ioredis' own `commandTimeout`, so the extra timer (one per command on
    * the hot path) is only armed for clients the app passed in, and for waits that are not commands.
+   * A Cluster re-sends a command after a failover (`retryDelayOnFailover` × `maxRedirections`), which
+   * can outlast one node's `commandTimeout`, so Cluster calls are always timed.
    */
-  private async guard<T>(operation: string, name: string | undefined, promise: Promise<T>, timed = !this.owned): Promise<T> {
+  private async guard<T>(operation: string, name: string | undefined, promise: Promise<T>, timed = !this.owned || this.isCluster): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     try {
       if (!timed) return await promise;
@@ -131,9 +136,9 @@ export class RedisLockStore implements LockStore {
       this.runAcquire([keys.lock, keys.fence], [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs)], () =>
         this.scripts.run(RELEASE, [keys.lock], [owner, keys.channel]),
       ),
-    )) as [number, string | number, number];
+    )) as [number, string | number, number, string | null | undefined];
     if (reply[0] === 1) return { acquired: true, fence: parseFence(reply[1]), holdCount: Number(reply[2]) };
-    return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: reply[2] === 1 };
+    return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: reply[2] === 1, holderWaitsFor: reply[3] ? String(reply[3]) : null };
   }
 
   /** The acquire script, followed in the same pipeline by `WAIT` when `wait` is configured. */
@@ -142,9 +147,43 @@ export class RedisLockStore implements LockStore {
     return acquireWithReplicaWait(this.client, ACQUIRE, keys, args, this.wait, releaseOneHold);
   }
 
+  /** Releases one hold; the last one hands the lock to the fair queue's head, if any (RELEASE_FAIR). */
   async release(name: string, owner: string): Promise<number> {
     const keys = lockKeys(this.prefix, name);
-    return Number(await this.guard('release', name, this.scripts.run(RELEASE, [keys.lock], [owner, keys.channel])));
+    const q = fairQueueKeys(keys.lock);
+    return Number(
+      await this.guard('release', name, this.scripts.run(RELEASE_FAIR, [keys.lock, keys.fence, q.queue, q.waiters], [owner, keys.channel, this.fenceRetentionMs])),
+    );
+  }
+
+  /** One fair-queue attempt (ACQUIRE_FAIR); see docs/fair-locking.md. */
+  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean): Promise<FairAcquireResult> {
+    const keys = lockKeys(this.prefix, name);
+    const q = fairQueueKeys(keys.lock);
+    const scriptKeys = [keys.lock, keys.fence, q.queue, q.waiters];
+    const args = [owner, ttlMs, '0', this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't', keys.channel];
+    const run = this.wait
+      ? acquireWithReplicaWait(this.client, ACQUIRE_FAIR, scriptKeys, args, this.wait, () =>
+          this.scripts.run(RELEASE_FAIR, scriptKeys, [owner, keys.channel, this.fenceRetentionMs]),
+        )
+      : this.scripts.run(ACQUIRE_FAIR, scriptKeys, args);
+    const reply = (await this.guard('acquire', name, run)) as [number, string | number, number, number, string | null | undefined];
+    if (reply[0] === 1) return { acquired: true, fence: parseFence(reply[1]), holdCount: Number(reply[2]), handedOff: reply[3] === 1 };
+    return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: false, holderWaitsFor: reply[4] ? String(reply[4]) : null };
+  }
+
+  async leaveFairQueue(name: string, owner: string): Promise<void> {
+    const keys = lockKeys(this.prefix, name);
+    const q = fairQueueKeys(keys.lock);
+    await this.guard(
+      'release',
+      name,
+      this.scripts.run(LEAVE_FAIR_QUEUE, [keys.lock, keys.fence, q.queue, q.waiters], [owner, keys.channel, this.fenceRetentionMs]),
+    );
+  }
+
+  watchRelease(name: string, listener: (message?: string) => void): (() => void) | undefined {
+    return this.subscriptions.attachIfActive(lockKeys(this.prefix, name).channel, listener);
   }
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -176,14 +215,19 @@ export class RedisLockStore implements LockStore {
 
   async inspect(name: string): Promise<StoredLockInfo> {
     const keys = lockKeys(this.prefix, name);
+    const q = fairQueueKeys(keys.lock);
+    // Sent back to back on one connection: one round trip in practice.
+    const waiting = this.guard('inspect', name, this.scripts.run(COUNT_FAIR_WAITERS, [q.queue, q.waiters], []));
+    waiting.catch(() => undefined);
     const [owner, holds, fence, pttl] = (await this.guard('inspect', name, this.scripts.run(INSPECT, [keys.lock], []))) as [
       string | null,
       string | null,
       string | null,
       number,
     ];
-    if (!owner) return { name, held: false, holdCount: 0, ttlMs: -2, waiters: 0 };
-    return { name, held: true, owner, holdCount: Number(holds), ttlMs: Number(pttl), fence: parseFence(fence), waiters: 0 };
+    const waiters = Number(await waiting);
+    if (!owner) return { name, held: false, holdCount: 0, ttlMs: -2, waiters };
+    return { name, held: true, owner, holdCount: Number(holds), ttlMs: Number(pttl), fence: parseFence(fence), waiters };
   }
 
   async list(prefix: string, limit: number): Promise<string[]> {
@@ -210,7 +254,39 @@ export class RedisLockStore implements LockStore {
     return (await this.guard('forceRelease', name, this.scripts.run(FORCE_RELEASE, [keys.lock], [keys.channel]))) === 1;
   }
 
-  onRelease(name: string, listener: () => void): Promise<() => void> {
+  /** All-or-none in one script (ACQUIRE_MANY); `undefined` on Cluster or with replica `WAIT`, where keys are taken one by one. */
+  async acquireMany(names: readonly string[], owner: string, ttlMs: number): Promise<AcquireManyResult | undefined> {
+    if (this.isCluster || this.wait || names.length === 0) return undefined;
+    const keys = names.flatMap((name) => {
+      const k = lockKeys(this.prefix, name);
+      return [k.lock, k.fence];
+    });
+    const script = { ...ACQUIRE_MANY, keys: keys.length };
+    const reply = (await this.guard('acquire', names[0], this.scripts.run(script, keys, [owner, ttlMs, Math.max(this.fenceRetentionMs, ttlMs)]))) as (string | number)[];
+    if (Number(reply[0]) === 1) return { acquired: true, fences: reply.slice(1).map(parseFence) };
+    return { acquired: false, busyIndex: Number(reply[1]) - 1, holderTtlMs: Number(reply[2]) };
+  }
+
+  /** Deadlock detection: owner-checked wait records in the held locks (one pipeline, or one call per lock on Cluster). */
+  async setWaitsFor(held: readonly WaitsForEntry[], waitsFor: string | null, ttlMs: number): Promise<void> {
+    if (held.length === 0) return;
+    const calls = held.map((entry) => ({ keys: [lockKeys(this.prefix, entry.name).lock], args: [entry.owner, waitsFor ?? '', Math.max(1, Math.round(ttlMs))] }));
+    if (this.isCluster) {
+      await this.guard('waitsFor', waitsFor ?? undefined, Promise.all(calls.map((c) => this.scripts.run(SET_WAITS_FOR, c.keys, c.args))));
+      return;
+    }
+    const replies = await this.guard('waitsFor', waitsFor ?? undefined, this.scripts.runMany(SET_WAITS_FOR, calls));
+    const failure = replies.find((reply) => reply instanceof Error);
+    if (failure) throw new LockBackendError('waitsFor', scrubError(failure, this.secrets).message, waitsFor ?? undefined);
+  }
+
+  /** Deadlock detection: the live wait record of `name`'s holder. */
+  async waitsFor(name: string): Promise<string | undefined> {
+    const reply = await this.guard('waitsFor', name, this.scripts.run(WAITS_FOR, [lockKeys(this.prefix, name).lock], []));
+    return reply ? String(reply) : undefined;
+  }
+
+  onRelease(name: string, listener: (message?: string) => void): Promise<() => void> {
     return this.subscriptions.add(lockKeys(this.prefix, name).channel, listener);
   }
 
@@ -222,7 +298,7 @@ export class RedisLockStore implements LockStore {
 
   /** Whether every lock script is cached on the server (health detail). */
   scriptsLoaded(): Promise<boolean> {
-    return this.guard('scripts', undefined, this.scripts.loaded(LOCK_SCRIPTS));
+    return this.guard('scripts', undefined, this.scripts.loaded([...LOCK_SCRIPTS, ...FAIR_LOCK_SCRIPTS]));
   }
 
   async close(): Promise<void> {

@@ -1,34 +1,56 @@
 import type { RedisLikeClient } from './redis-client.js';
 
+/** A release listener; receives the published message (`'1'`, or a fair hand-off grant). */
+export type ReleaseListener = (message?: string) => void;
+
+/** How long a channel stays subscribed after its last listener left, so busy locks do not churn SUBSCRIBE/UNSUBSCRIBE. */
+const LINGER_MS = 1000;
+
 /**
  * Reference-counted subscriptions to lock release channels on one dedicated subscriber
- * connection, created on first use. Many waiters on one lock share one SUBSCRIBE.
+ * connection, created on first use. Many waiters on one lock share one SUBSCRIBE; a channel
+ * stays subscribed for a moment after its last waiter left (the next contended acquisition
+ * then listens at no cost, see {@link attachIfActive}).
  */
 export class ReleaseSubscriptions {
   private subscriber?: RedisLikeClient;
-  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new Map<string, Set<ReleaseListener>>();
   private readonly pending = new Map<string, Promise<unknown>>();
+  private readonly active = new Set<string>();
+  private readonly lingering = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly createSubscriber: () => RedisLikeClient,
     private readonly guard: <T>(operation: string, promise: Promise<T>) => Promise<T>,
   ) {}
 
-  /** Adds a listener; resolves when the channel's SUBSCRIBE is confirmed. */
-  async add(channel: string, listener: () => void): Promise<() => void> {
+  private listen(channel: string, listener: ReleaseListener): () => void {
     let set = this.listeners.get(channel);
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
     }
     set.add(listener);
-    const remove = () => this.remove(channel, listener);
+    const timer = this.lingering.get(channel);
+    if (timer) {
+      clearTimeout(timer);
+      this.lingering.delete(channel);
+    }
+    return () => this.remove(channel, listener);
+  }
+
+  /** Adds a listener; resolves when the channel's SUBSCRIBE is confirmed. */
+  async add(channel: string, listener: ReleaseListener): Promise<() => void> {
+    const remove = this.listen(channel, listener);
     try {
       let ready = this.pending.get(channel);
       if (!ready) {
         ready = this.guard('subscribe', this.connection().subscribe(channel));
         this.pending.set(channel, ready);
-        ready.catch(() => this.pending.delete(channel));
+        ready.then(
+          () => this.pending.get(channel) === ready && this.active.add(channel),
+          () => this.pending.get(channel) === ready && this.pending.delete(channel),
+        );
       }
       await ready;
     } catch (error) {
@@ -38,20 +60,34 @@ export class ReleaseSubscriptions {
     return remove;
   }
 
-  private remove(channel: string, listener: () => void): void {
+  /** Adds a listener only when the channel is already subscribed (sends nothing); otherwise `undefined`. */
+  attachIfActive(channel: string, listener: ReleaseListener): (() => void) | undefined {
+    if (!this.active.has(channel)) return undefined;
+    return this.listen(channel, listener);
+  }
+
+  private remove(channel: string, listener: ReleaseListener): void {
     const set = this.listeners.get(channel);
-    if (!set?.delete(listener) || set.size > 0) return;
-    this.listeners.delete(channel);
-    this.pending.delete(channel);
-    this.subscriber?.unsubscribe(channel).catch(() => undefined);
+    if (!set?.delete(listener) || set.size > 0 || this.lingering.has(channel)) return;
+    const timer = setTimeout(() => {
+      this.lingering.delete(channel);
+      if ((this.listeners.get(channel)?.size ?? 0) > 0) return;
+      this.listeners.delete(channel);
+      this.pending.delete(channel);
+      this.active.delete(channel);
+      this.subscriber?.unsubscribe(channel).catch(() => undefined);
+    }, LINGER_MS);
+    timer.unref();
+    this.lingering.set(channel, timer);
   }
 
   private connection(): RedisLikeClient {
     if (!this.subscriber) {
       this.subscriber = this.createSubscriber();
       this.subscriber.on('error', () => undefined); // reconnects by itself; waiters fall back to their timers
-      this.subscriber.on('message', (channel: string) => {
-        for (const listener of this.listeners.get(channel) ?? []) listener();
+      this.subscriber.on('message', (channel: string, message: string) => {
+        const set = this.listeners.get(channel);
+        if (set) for (const listener of [...set]) listener(message);
       });
     }
     return this.subscriber;
@@ -59,8 +95,11 @@ export class ReleaseSubscriptions {
 
   /** Closes the subscriber connection. */
   async close(): Promise<void> {
+    for (const timer of this.lingering.values()) clearTimeout(timer);
+    this.lingering.clear();
     this.listeners.clear();
     this.pending.clear();
+    this.active.clear();
     const sub = this.subscriber;
     this.subscriber = undefined;
     if (sub) await sub.quit().catch(() => sub.disconnect());

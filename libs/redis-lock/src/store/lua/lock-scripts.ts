@@ -21,7 +21,10 @@ const script = (name: string, keys: number, body: string): LuaScript => ({
  * The lock is a hash {o = owner, c = hold count, f = fence}. A first acquisition mints the fence as
  * max(last + 1, server TIME in µs), so tokens keep rising even after the counter was lost (restart
  * without persistence, failover) as long as the server clock does not step back.
- * Returns {1, fence, holds} or {0, holder pttl, held by this owner (1/0)}.
+ * Returns {1, fence, holds} or {0, holder pttl, held by this owner (1/0), what the holder waits for}.
+ * The last element is the holder's unexpired wait record (fields w = waited name, wx = expiry in
+ * server ms; written by SET_WAITS_FOR in deadlock-scripts.ts) or nil: deadlock detection learns
+ * the holder's wait with no extra round trip.
  */
 export const ACQUIRE = script(
   'acquire',
@@ -42,7 +45,12 @@ if owner == ARGV[1] and ARGV[3] == '1' then
   if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
   return {1, redis.call('HGET', KEYS[1], 'f'), holds}
 end
-return {0, redis.call('PTTL', KEYS[1]), owner == ARGV[1] and 1 or 0}`,
+local w = redis.call('HMGET', KEYS[1], 'w', 'wx')
+if w[1] then
+  local t = redis.call('TIME')
+  if tonumber(w[2]) < tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) then w[1] = false end
+end
+return {0, redis.call('PTTL', KEYS[1]), owner == ARGV[1] and 1 or 0, w[1]}`,
 );
 
 /**

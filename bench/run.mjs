@@ -1,0 +1,339 @@
+// The benchmark: `npm run bench` (full) or `npm run bench -- --quick` (CI, under 2 minutes).
+// Starts a private redis-server, runs every scenario for every adapter (interleaved, repeated),
+// and writes bench/results/<mode>-<time>.json, bench/results/latest-<mode>.json and a Markdown
+// summary (every figure beside its ratio to the raw ioredis baseline of the same run).
+// Options: --quick, --only=<adapter,...>, --scenarios=<id,...>, --repeats=N, --duration=MS.
+import './command-counter.mjs';
+import { fork, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { ADAPTERS, loadAdapter } from './adapters/index.mjs';
+import { runLoad } from './load.mjs';
+import { startRedis } from './redis-server.mjs';
+import { runHeapCycles, runRenewalAtScale } from './renewal.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = new Map(process.argv.slice(2).map((a) => [a.replace(/^--/, '').split('=')[0], a.includes('=') ? a.split('=')[1] : true]));
+const quick = args.has('quick');
+const mode = quick ? 'quick' : 'full';
+const repeats = Number(args.get('repeats') ?? (quick ? 2 : 3));
+const durationMs = Number(args.get('duration') ?? (quick ? 700 : 4000));
+const warmupMs = quick ? 150 : 500;
+const adapters = args.has('only') ? String(args.get('only')).split(',') : ADAPTERS;
+const TTL_MS = 10_000;
+const RETRY_MS = 5;
+
+const SCENARIOS = [
+  { id: 'serial', title: 'uncontended, serial', workers: 1, holdMs: 0, keyOf: (i) => `bench:serial:${i}` },
+  { id: 'parallel64', title: 'uncontended, 64 parallel workers', workers: 64, holdMs: 0, keyOf: (i) => `bench:par:${i}` },
+  { id: 'contended16', title: 'contended: 16 workers, one key, hold 1 ms', workers: 16, holdMs: 1, keyOf: () => 'bench:hot', contended: true },
+  { id: 'contended4x4', title: 'contended: 4 processes × 4 workers, one key, hold 1 ms', processes: 4, workers: 4, holdMs: 1, key: 'bench:hot4', contended: true },
+];
+const scenarios = args.has('scenarios') ? SCENARIOS.filter((s) => String(args.get('scenarios')).split(',').includes(s.id)) : SCENARIOS;
+
+// ---- statistics ----------------------------------------------------------------------------------
+const pct = (sorted, p) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+const sortNum = (a) => [...a].sort((x, y) => x - y);
+const r3 = (v) => (v === null || v === undefined || !Number.isFinite(v) ? v : Math.round(v * 1000) / 1000);
+
+function parseInfo(text) {
+  const out = { cmds: {}, cpu: 0 };
+  for (const line of text.split('\r\n')) {
+    const m = line.match(/^cmdstat_([^:]+):calls=(\d+)/);
+    if (m) out.cmds[m[1]] = Number(m[2]);
+    const c = line.match(/^used_cpu_(user|sys):([\d.]+)/);
+    if (c) out.cpu += Number(c[2]);
+  }
+  return out;
+}
+async function redisProbe(client) {
+  return parseInfo(await client.info('all'));
+}
+function serverDiff(after, before) {
+  let calls = 0;
+  const byName = {};
+  for (const [name, n] of Object.entries(after.cmds)) {
+    if (name === 'info' || name.startsWith('config') || name === 'flushall') continue;
+    const d = n - (before.cmds[name] ?? 0);
+    if (d > 0) {
+      calls += d;
+      byName[name] = d;
+    }
+  }
+  return { calls, byName, cpuUs: (after.cpu - before.cpu) * 1e6 };
+}
+
+/** Overlaps (must be 0) and hand-off gaps (release called → next holder holds) from hold intervals. */
+function checkIntervals(intervals) {
+  const byKey = new Map();
+  for (const [key, start, end] of intervals) {
+    if (!byKey.has(key)) byKey.set(key, []);
+    byKey.get(key).push([start, end]);
+  }
+  let overlaps = 0;
+  const gaps = [];
+  for (const list of byKey.values()) {
+    list.sort((a, b) => a[0] - b[0]);
+    let maxEnd = -Infinity;
+    for (const [start, end] of list) {
+      if (start < maxEnd) overlaps++;
+      else if (Number.isFinite(maxEnd)) gaps.push(start - maxEnd);
+      maxEnd = Math.max(maxEnd, end);
+    }
+  }
+  return { overlaps, gaps };
+}
+
+function summarize(samples, server, scenario) {
+  const acq = samples.waits.length;
+  const waitsAll = sortNum([...samples.waits, ...samples.unfinished]);
+  const waits = sortNum(samples.waits);
+  const rel = sortNum(samples.releases);
+  const { overlaps, gaps } = checkIntervals(samples.intervals);
+  const g = sortNum(gaps);
+  return {
+    acquisitions: acq,
+    opsPerSec: r3(acq / (samples.elapsedMs / 1000)),
+    acquireP50Ms: r3(pct(waits, 50)),
+    acquireP99Ms: r3(pct(waits, 99)),
+    releaseP50Ms: r3(pct(rel, 50)),
+    releaseP99Ms: r3(pct(rel, 99)),
+    waitP50Ms: r3(pct(waitsAll, 50)),
+    waitP99Ms: r3(pct(waitsAll, 99)),
+    waitMaxMs: r3(waitsAll.at(-1) ?? null),
+    unfinishedWaits: samples.unfinished.length,
+    starvedWorkers: samples.perWorker.filter((n) => n === 0).length,
+    workers: samples.perWorker.length,
+    giveUps: samples.giveUps,
+    roundTripsPerAcquisition: r3(samples.commands.total / Math.max(1, acq)),
+    clientCommands: samples.commands.byName,
+    serverCommandsPerAcquisition: r3(server.calls / Math.max(1, acq)),
+    serverCommands: server.byName,
+    redisCpuUsPerAcquisition: r3(server.cpuUs / Math.max(1, acq)),
+    clientCpuUsPerAcquisition: r3(samples.clientCpuUs / Math.max(1, acq)),
+    overlaps,
+    handOffP50Ms: scenario.contended ? r3(pct(g, 50)) : undefined,
+    handOffP99Ms: scenario.contended ? r3(pct(g, 99)) : undefined,
+  };
+}
+
+function mergeSamples(parts) {
+  return {
+    elapsedMs: Math.max(...parts.map((p) => p.elapsedMs)),
+    waits: parts.flatMap((p) => p.waits),
+    releases: parts.flatMap((p) => p.releases),
+    intervals: parts.flatMap((p) => p.intervals),
+    unfinished: parts.flatMap((p) => p.unfinished),
+    giveUps: parts.reduce((a, p) => a + p.giveUps, 0),
+    clientCpuUs: parts.reduce((a, p) => a + p.clientCpuUs, 0),
+    perWorker: parts.flatMap((p) => p.perWorker),
+    commands: parts.reduce(
+      (acc, p) => {
+        acc.total += p.commands.total;
+        for (const [k, v] of Object.entries(p.commands.byName)) acc.byName[k] = (acc.byName[k] ?? 0) + v;
+        return acc;
+      },
+      { total: 0, byName: {} },
+    ),
+  };
+}
+
+// ---- one measured run ----------------------------------------------------------------------------
+async function runInProcess(adapterName, scenario, port, admin) {
+  const mod = await loadAdapter(adapterName);
+  const lib = await mod.create({ port, ttlMs: TTL_MS, retryMs: RETRY_MS });
+  await runLoad(lib, { workers: scenario.workers, durationMs: warmupMs, holdMs: scenario.holdMs, keyOf: scenario.keyOf });
+  await new Promise((r) => setTimeout(r, 50));
+  const before = await redisProbe(admin);
+  let after;
+  const samples = await runLoad(lib, {
+    workers: scenario.workers,
+    durationMs,
+    holdMs: scenario.holdMs,
+    keyOf: scenario.keyOf,
+    onStop: async () => (after = await redisProbe(admin)),
+  });
+  after ??= await redisProbe(admin);
+  await Promise.race([lib.close(), new Promise((r) => setTimeout(r, 2000))]).catch(() => undefined);
+  return summarize(samples, serverDiff(after, before), scenario);
+}
+
+async function runMultiProcess(adapterName, scenario, port, admin) {
+  const options = { workers: scenario.workers, durationMs, holdMs: scenario.holdMs, key: scenario.key, ttlMs: TTL_MS, retryMs: RETRY_MS };
+  const children = [];
+  for (let i = 0; i < scenario.processes; i++) {
+    const child = fork(join(here, 'worker.mjs'), [adapterName, String(port), JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push({
+      child,
+      ready: new Promise((resolve, reject) => {
+        child.once('message', resolve);
+        child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+      }),
+      done: new Promise((resolve) => child.on('message', (m) => m.result && resolve(m.result))),
+    });
+  }
+  await Promise.all(children.map((c) => c.ready));
+  const before = await redisProbe(admin);
+  for (const c of children) c.child.send('go');
+  await new Promise((r) => setTimeout(r, durationMs));
+  const after = await redisProbe(admin);
+  const parts = await Promise.all(children.map((c) => c.done));
+  return summarize(mergeSamples(parts), serverDiff(after, before), scenario);
+}
+
+function redisBenchmark(port) {
+  const run = (clients, n) => {
+    const out = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-t', 'set', '-n', String(n), '-c', String(clients), '-q'], { encoding: 'utf8' });
+    const m = (out.stdout ?? '').match(/SET: ([\d.]+) requests per second/);
+    return m ? Number(m[1]) : null;
+  };
+  return { setOpsPerSec50Clients: run(50, quick ? 50_000 : 200_000), setOpsPerSecSerial: run(1, quick ? 10_000 : 40_000) };
+}
+
+// ---- aggregate -------------------------------------------------------------------------------------
+function aggregate(runs) {
+  const keys = Object.keys(runs[0]).filter((k) => typeof runs[0][k] === 'number');
+  const out = {};
+  for (const k of keys) {
+    const values = sortNum(runs.map((r) => r[k]).filter((v) => typeof v === 'number'));
+    out[k] = { median: values[Math.floor((values.length - 1) / 2)], min: values[0], max: values.at(-1) };
+  }
+  return out;
+}
+
+const RATIO_HIGHER_BETTER = new Set(['opsPerSec']);
+function withRatios(results) {
+  for (const scenario of Object.values(results)) {
+    const base = scenario['raw-ioredis']?.aggregate;
+    if (!base) continue;
+    for (const lib of Object.values(scenario)) {
+      lib.ratioToRaw = {};
+      for (const [k, v] of Object.entries(lib.aggregate)) {
+        const b = base[k]?.median;
+        if (typeof b === 'number' && b !== 0 && typeof v.median === 'number') lib.ratioToRaw[k] = r3(v.median / b);
+      }
+    }
+  }
+  return results;
+}
+
+// ---- markdown ----------------------------------------------------------------------------------------
+const fmt = (a, digits = 2) => {
+  if (!a || a.median === null || a.median === undefined) return '–';
+  const f = (v) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toFixed(digits)).toString());
+  return a.min === a.max ? f(a.median) : `${f(a.median)} (${f(a.min)}–${f(a.max)})`;
+};
+function markdown(report) {
+  const lines = [];
+  lines.push(`Mode: **${report.mode}** · ${report.repeats} repeats × ${report.durationMs} ms per scenario · Node ${report.node} · Redis ${report.redisVersion} · ${report.cpus} CPUs · load average at start ${report.loadAverage.join(' / ')}`);
+  lines.push('');
+  lines.push(`redis-benchmark SET ceiling: ${report.ceiling.setOpsPerSec50Clients?.toLocaleString('en-US')} ops/s with 50 clients, ${report.ceiling.setOpsPerSecSerial?.toLocaleString('en-US')} ops/s serial.`);
+  for (const [id, libs] of Object.entries(report.results)) {
+    const sc = SCENARIOS.find((s) => s.id === id);
+    lines.push('', `### ${sc.title}`, '');
+    const cols = sc.contended
+      ? ['opsPerSec', 'waitP50Ms', 'waitP99Ms', 'waitMaxMs', 'handOffP50Ms', 'starvedWorkers', 'giveUps', 'roundTripsPerAcquisition', 'serverCommandsPerAcquisition', 'redisCpuUsPerAcquisition', 'clientCpuUsPerAcquisition', 'overlaps']
+      : ['opsPerSec', 'acquireP50Ms', 'acquireP99Ms', 'releaseP50Ms', 'releaseP99Ms', 'roundTripsPerAcquisition', 'serverCommandsPerAcquisition', 'redisCpuUsPerAcquisition', 'clientCpuUsPerAcquisition', 'overlaps'];
+    lines.push(`| library | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);
+    for (const [name, lib] of Object.entries(libs)) {
+      const cells = cols.map((c) => {
+        const ratio = lib.ratioToRaw?.[c];
+        const showRatio = name !== 'raw-ioredis' && ratio !== undefined && !['overlaps', 'starvedWorkers', 'giveUps'].includes(c);
+        return fmt(lib.aggregate[c]) + (showRatio ? ` · ${ratio}×` : '');
+      });
+      lines.push(`| ${name} | ${cells.join(' | ')} |`);
+    }
+  }
+  if (report.renewal) {
+    lines.push('', '### renewal at scale (ours)', '');
+    lines.push('| locks held | TTL (renewed at half) | watched | process CPU, % of one core | with the forced GCs | CPU µs per renewal | renewals | pipelines (round trips) | lost | heap after GC, first → last (min–max) |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of report.renewal) {
+      lines.push(`| ${r.locks.toLocaleString('en-US')} | ${r.ttlMs / 1000} s | ${r.watchMs / 1000} s | ${r.cpuPercentOfCore} | ${r.cpuPercentOfCoreWithForcedGc} | ${r.cpuUsPerRenewal} | ${r.renewals.toLocaleString('en-US')} | ${r.pipelines} | ${r.lost} | ${r.heapMb.first} → ${r.heapMb.last} MB (${r.heapMb.min}–${r.heapMb.max}) |`);
+    }
+  }
+  if (report.heapCycles) {
+    const h = report.heapCycles;
+    lines.push('', `### heap over ${h.cycles.toLocaleString('en-US')} acquire/release cycles (ours, 64 workers)`, '');
+    lines.push(`heap after GC at ${h.samples.map((s) => `${(s.cycles / 1000).toFixed(0)}k: ${s.heapMb} MB`).join(', ')}; ${h.opsPerSec.toLocaleString('en-US')} ops/s.`);
+  }
+  return lines.join('\n');
+}
+
+// ---- main ----------------------------------------------------------------------------------------------
+const t0 = Date.now();
+const redis = await startRedis();
+const admin = new Redis({ port: redis.port, host: '127.0.0.1' });
+const report = {
+  mode,
+  command: `npm run bench${quick ? ' -- --quick' : ''}`,
+  startedAt: new Date().toISOString(),
+  node: process.version,
+  redisVersion: (await admin.info('server')).match(/redis_version:(\S+)/)?.[1],
+  cpus: cpus().length,
+  loadAverage: loadavg().map((v) => v.toFixed(2)),
+  repeats,
+  durationMs,
+  ttlMs: TTL_MS,
+  retryMs: RETRY_MS,
+  ceiling: redisBenchmark(redis.port),
+  results: {},
+};
+console.error(`bench (${mode}): redis-server pid ${redis.pid} port ${redis.port}; SET ceiling ${JSON.stringify(report.ceiling)}`);
+const raw = {};
+try {
+  for (let rep = 0; rep < repeats; rep++) {
+    for (const scenario of scenarios) {
+      for (const name of adapters) {
+        await admin.flushall();
+        const result = scenario.processes ? await runMultiProcess(name, scenario, redis.port, admin) : await runInProcess(name, scenario, redis.port, admin);
+        ((raw[scenario.id] ??= {})[name] ??= []).push(result);
+        console.error(
+          `[${rep + 1}/${repeats}] ${scenario.id.padEnd(12)} ${name.padEnd(16)} ${String(result.opsPerSec).padStart(9)} ops/s  wait p99 ${result.waitP99Ms} ms max ${result.waitMaxMs} ms  starved ${result.starvedWorkers}  give-ups ${result.giveUps}  rt/acq ${result.roundTripsPerAcquisition}  overlaps ${result.overlaps}`,
+        );
+      }
+    }
+  }
+  for (const [id, libs] of Object.entries(raw)) {
+    report.results[id] = {};
+    for (const [name, runs] of Object.entries(libs)) report.results[id][name] = { aggregate: aggregate(runs), runs };
+  }
+  withRatios(report.results);
+  if (!args.has('only') || adapters.includes('ours')) {
+    await admin.flushall();
+    report.renewal = [];
+    for (const ttlMs of quick ? [2000] : [30_000, 10_000, 2000]) {
+      await admin.flushall();
+      const r = await runRenewalAtScale(redis.port, { locks: quick ? 1000 : 10_000, ttlMs, watchMs: quick ? 5000 : ttlMs === 30_000 ? 32_000 : 20_000 });
+      r.scaledDown = quick ? 'quick mode: 1,000 locks for 5 s (full run: 10,000 locks, TTL 30 s / 10 s / 2 s)' : undefined;
+      report.renewal.push(r);
+      console.error(`renewal: ${JSON.stringify(r)}`);
+    }
+    await admin.flushall();
+    report.heapCycles = await runHeapCycles(redis.port, { cycles: quick ? 50_000 : 1_000_000, workers: 64 });
+    report.heapCycles.scaledDown = quick ? 'quick mode: 50,000 cycles (full run: 1,000,000)' : undefined;
+    console.error(`heap: ${JSON.stringify(report.heapCycles)}`);
+  }
+} finally {
+  admin.disconnect();
+  await redis.stop();
+}
+report.totalSeconds = Math.round((Date.now() - t0) / 1000);
+const overlaps = Object.values(report.results).flatMap((libs) => Object.values(libs).flatMap((l) => l.runs.map((r) => r.overlaps))).reduce((a, b) => a + b, 0);
+report.overlapsTotal = overlaps;
+const md = markdown(report);
+const dir = join(here, 'results');
+mkdirSync(dir, { recursive: true });
+const stamp = report.startedAt.replace(/[:.]/g, '-');
+if (!quick) writeFileSync(join(dir, `${mode}-${stamp}.json`), JSON.stringify(report, null, 2));
+writeFileSync(join(dir, `latest-${mode}.json`), JSON.stringify(report, null, 2));
+writeFileSync(join(dir, `latest-${mode}.md`), md + '\n');
+console.log(md);
+console.log(`\nbench: ${report.totalSeconds} s; results in bench/results/latest-${mode}.json`);
+if (overlaps > 0) {
+  console.error(`bench: ${overlaps} overlapping critical sections: mutual exclusion was violated`);
+  process.exit(1);
+}
+process.exit(0);

@@ -1,0 +1,139 @@
+import { performance } from 'node:perf_hooks';
+import { LockAcquireTimeoutError, LockShutdownError } from '../errors/index.js';
+import type { LockStore } from '../store/lock-store.js';
+import { grantDigest, parseGrant } from '../store/lua/fair-lock-scripts.js';
+import type { AcquireRequest, Granted } from './acquire-loop.js';
+import { retryDelay } from './retry-delay.js';
+
+/**
+ * How long a fair waiter's queue entry lives without a refresh. A waiter that dies drops out of
+ * the queue within this time; a living one refreshes it at least every quarter of it.
+ * See docs/fair-locking.md.
+ *
+ * @default 2000
+ * @example
+ * // a waiter killed while queued stops blocking the queue after at most:
+ * console.log(`${FAIR_QUEUE_ENTRY_TTL_MS} ms`);
+ */
+export const FAIR_QUEUE_ENTRY_TTL_MS = 2000;
+
+/** Whether `store` implements the fair queue. */
+export function supportsFairQueue(store: LockStore): store is LockStore & Required<Pick<LockStore, 'acquireFair' | 'leaveFairQueue'>> {
+  // A wrapper (the circuit breaker) always has the methods; it says whether the store it wraps has a queue.
+  return typeof store.acquireFair === 'function' && typeof store.leaveFairQueue === 'function' && (store as { fairQueue?: boolean }).fairQueue !== false;
+}
+
+/**
+ * Fair acquisition: the caller queues in Redis in arrival order. A release makes the queue's head
+ * the owner and publishes a grant naming it (by hash), so the head holds the lock as soon as the
+ * message arrives, without an acquire round trip. A queued waiter does not poll: it re-attempts
+ * only when a quarter of its queue entry's lifetime has passed (refreshing the entry), when the
+ * holder's TTL runs out, or on a plain release message; a lost grant message therefore costs at
+ * most one such period.
+ *
+ * Giving up: a fair waiter waits as long as the retry strategy would have kept retrying: the sum
+ * of its first `maxRetries` delays without jitter (no limit with `-1`), never past `maxElapsedTime`.
+ *
+ * Validity of a handed-off lock is measured from the send time of the last attempt that was
+ * answered "busy": the hand-off happened after Redis ran that attempt, so the lock's expiry in
+ * Redis is never earlier than the local one.
+ */
+export async function acquireFair(req: AcquireRequest): Promise<Granted | null> {
+  const { call, name } = req;
+  const store = req.store as LockStore & Required<Pick<LockStore, 'acquireFair' | 'leaveFairQueue'>>;
+  const started = performance.now();
+  let digest: string | undefined; // computed on the first message (never on the uncontended path)
+  let attempts = 0;
+  let retries = 0;
+  const budgetMs = waitBudget(call);
+  let queued = false;
+  let lastBusySentAt = started;
+  const got: { grant?: { fence: number } } = {};
+  const grantNow = (): { fence: number } | undefined => got.grant;
+  let woken = false;
+  let wake: (() => void) | undefined;
+  const onMessage = (message?: string) => {
+    const grant = parseGrant(message);
+    if (grant) {
+      if (grant.digest !== (digest ??= grantDigest(req.owner))) return; // handed to another waiter: keep sleeping
+      got.grant = { fence: grant.fence };
+    }
+    woken = true;
+    wake?.();
+  };
+  const handOff = (fence: number): Granted => ({ fence, holdCount: 1, sentAt: lastBusySentAt, attempts, waitMs: performance.now() - started });
+  // Listen before the first attempt when the channel is already subscribed (costs nothing); otherwise
+  // subscribe after the first busy answer and attempt once more, so no grant is missed.
+  let unsubscribe = req.once ? undefined : store.watchRelease?.(name, onMessage);
+  let subscribed = unsubscribe !== undefined;
+  let done = false;
+  try {
+    for (;;) {
+      if (got.grant) return handOff(got.grant.fence);
+      if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(name);
+      call.signal?.throwIfAborted();
+      const sentAt = performance.now();
+      woken = false;
+      const result = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, !req.once);
+      attempts++;
+      if (result.acquired) {
+        done = true;
+        if (result.handedOff) return handOff(result.fence);
+        return { fence: result.fence, holdCount: result.holdCount, sentAt, attempts, waitMs: sentAt - started };
+      }
+      const late = grantNow();
+      if (late) return handOff(late.fence);
+      lastBusySentAt = sentAt;
+      if (req.once) return null;
+      queued = true;
+      await req.deadlock?.onBusy(result.holderWaitsFor); // may throw DeadlockError (leaves the queue below)
+      if (!subscribed) {
+        subscribed = true;
+        // A subscriber that cannot connect degrades to polling on the backoff timer.
+        unsubscribe = await store.onRelease(name, onMessage).catch(() => undefined);
+        continue;
+      }
+      const elapsed = performance.now() - started;
+      if (elapsed >= budgetMs) throw new LockAcquireTimeoutError(name, attempts, elapsed);
+      retries++;
+      let delay = FAIR_QUEUE_ENTRY_TTL_MS / 4;
+      if (result.holderTtlMs > 0) delay = Math.min(delay, result.holderTtlMs + 1);
+      delay = Math.max(0, Math.min(delay, budgetMs - elapsed));
+      req.events.emit('retry', { name: req.label, key: name, attempt: retries, delayMs: delay });
+      if (!woken) await sleep(delay, call.signal, req.lifecycle.waiters, (fn) => (wake = fn));
+      wake = undefined;
+    }
+  } catch (error) {
+    // Giving up (timeout, abort, shutdown, backend error): leave the queue, and pass the lock on
+    // if a release handed it to us meanwhile. Best effort: the entry expires by itself anyway.
+    if (queued && !done) await store.leaveFairQueue(name, req.owner).catch(() => undefined);
+    throw error;
+  } finally {
+    unsubscribe?.();
+    req.deadlock?.done();
+  }
+}
+
+/** How long a fair waiter may wait: the retry strategy's delays (without jitter) added up, at most `maxElapsedTime`. */
+function waitBudget(call: AcquireRequest['call']): number {
+  const { maxRetries, maxElapsedMs } = call.retry;
+  if (maxRetries < 0) return maxElapsedMs;
+  let total = 0;
+  for (let retry = 1; retry <= maxRetries && total < maxElapsedMs; retry++) total += retryDelay(call.retry, retry, call.retryFn, () => 1);
+  return Math.min(total, maxElapsedMs);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, waiters: Set<() => void>, setWake: (fn: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      waiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    waiters.add(done);
+    setWake(done);
+  });
+}

@@ -1,0 +1,90 @@
+// Unit tests of the fault suite's checker (test/faults/checker.mjs) on hand-made histories, so the
+// suite's "must hold" verdicts can be trusted to fail when they should.
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM module of the fault suite
+import { checkRun } from './faults/checker.mjs';
+
+type Ev = Record<string, unknown>;
+let clock = 0;
+/** One acquisition with its critical section, from `start` to `end` (ms). */
+function section(pid: number, token: number, start: number, end: number, extra: Ev[] = []): Ev[] {
+  return [
+    { t: start - 1, pid, ev: 'acquired', key: 'k', token },
+    { t: start, pid, ev: 'cs_start', key: 'k', token },
+    ...extra,
+    { t: end, pid, ev: 'cs_end', key: 'k', token },
+    { t: end + 0.5, pid, ev: 'released', key: 'k', token, ok: true },
+  ];
+}
+const ready = (...pids: number[]) => pids.map((pid) => ({ t: clock, pid, ev: 'ready' }));
+
+describe('fault suite checker', () => {
+  it('a clean history passes and counts what happened', () => {
+    const events = [...ready(1, 2), ...section(1, 10, 10, 20), ...section(2, 11, 21, 30), ...section(1, 12, 31, 40)];
+    const r = checkRun(events, { k: ['10:0:1:1', '11:1:2:2', '12:2:3:1'] }, { expectNoOverlap: true });
+    expect(r.violations).toEqual([]);
+    expect(r.metrics).toMatchObject({ workers: 2, acquisitions: 3, overlaps: 0, lostUpdates: 0, tokenRegressions: 0, duplicateTokens: 0, writesAccepted: 3 });
+  });
+
+  it('finds overlapping critical sections and tells signaled from unsignaled ones', () => {
+    const paused = section(1, 10, 10, 100, [{ t: 95, pid: 1, ev: 'lost', key: 'k', token: 10 }]);
+    const events = [...ready(1, 2, 3), ...paused, ...section(2, 11, 50, 60), ...section(3, 12, 200, 300), ...section(2, 13, 250, 260)];
+    const r = checkRun(events, { k: [] }, { expectNoOverlap: true, requireLostSignal: true });
+    expect(r.metrics.overlaps).toBe(2);
+    expect(r.metrics.overlapsUnsignaled).toBe(1); // pid 3 never learned it lost token 12
+    expect(r.violations.join('\n')).toMatch(/2 overlapping critical section/);
+    expect(r.violations.join('\n')).toMatch(/1 overlap\(s\) where the earlier holder's signal never aborted/);
+  });
+
+  it('a holder killed inside its critical section is closed at the kill', () => {
+    const events = [
+      ...ready(1, 2),
+      { t: 10, pid: 1, ev: 'acquired', key: 'k', token: 10 },
+      { t: 11, pid: 1, ev: 'cs_start', key: 'k', token: 10 },
+      { t: 20, pid: 99, ev: 'fault', kind: 'kill', target: 1, pttl: 500, key: 'k' },
+      ...section(2, 11, 530, 540),
+    ];
+    const r = checkRun(events, { k: ['11:0:1:2'] }, { expectNoOverlap: true, recoveryBoundMs: 50 });
+    expect(r.metrics.overlaps).toBe(0);
+    expect(r.metrics.recoveryMs).toBe(509);
+    expect(r.violations).toEqual([]);
+    const slow = checkRun(events, { k: ['11:0:1:2'] }, { recoveryBoundMs: 5 });
+    expect(slow.violations.join()).toMatch(/recovery 509 ms > remaining TTL 500 ms \+ 5 ms/);
+  });
+
+  it('replays the resource write log: lost updates and token regressions', () => {
+    const events = [...ready(1), ...section(1, 10, 10, 20)];
+    const lost = checkRun(events, { k: ['10:0:1:1', '11:0:1:2'] }, {}); // the second write read a stale 0
+    expect(lost.metrics.lostUpdates).toBe(1);
+    expect(lost.violations.join()).toMatch(/1 lost update/);
+    const regress = checkRun(events, { k: ['12:0:1:1', '11:1:2:2'] }, {});
+    expect(regress.metrics.tokenRegressions).toBe(1);
+    const sameTokenTwoOwners = checkRun(events, { k: ['12:0:1:1', '12:1:2:2'] }, {});
+    expect(sameTokenTwoOwners.metrics.tokenRegressions).toBe(1);
+    const unfenced = checkRun(events, { k: ['10:0:1:1', '11:0:1:2'] }, { fenced: false });
+    expect(unfenced.violations).toEqual([]); // counted, but expected without fencing
+    expect(unfenced.metrics.lostUpdates).toBe(1);
+  });
+
+  it('duplicate tokens, slow or untyped backend failures, missing recovery', () => {
+    const events = [
+      ...ready(1, 2),
+      ...section(1, 10, 10, 20),
+      ...section(2, 10, 30, 40),
+      { t: 50, pid: 9, ev: 'fault', kind: 'restart' },
+      { t: 51, pid: 1, ev: 'acq_error', key: 'k', code: 'backend', ms: 900, busyMs: 700 },
+      { t: 52, pid: 2, ev: 'acq_error', key: 'k', code: 'other', error: 'TypeError', ms: 1, busyMs: 1 },
+      { t: 60, pid: 9, ev: 'heal', kind: 'restarted' },
+    ];
+    const r = checkRun(events, { k: [] }, { commandTimeoutMs: 400, failFastSlackMs: 100, requireRecovery: true });
+    const text = r.violations.join('\n');
+    expect(text).toMatch(/1 duplicate fencing token/);
+    expect(text).toMatch(/1 LockBackendError\(s\) slower than the command timeout \(400 ms\); slowest 700 ms/);
+    expect(text).toMatch(/neither LockBackendError nor LockAcquireTimeoutError: TypeError/);
+    expect(text).toMatch(/did not recover by itself/);
+  });
+
+  it('an empty run is a failure, not a pass', () => {
+    expect(checkRun([], {}, {}).violations).toEqual(['no acquisitions at all (the run did not work)']);
+  });
+});

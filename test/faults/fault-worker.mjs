@@ -1,0 +1,120 @@
+// One contending client of the fault suite (RELIABILITY.md §4.2). It uses the BUILT library as an app
+// would, with `instanceId = pid` so the lock's owner token names the holder (the driver aims faults
+// at it). Each critical section does a fenced read-modify-write on the resource redis-server and logs
+// every step, with a CLOCK_MONOTONIC timestamp shared by all processes on the box, to a JSONL file.
+//
+// Config: JSON in env FAULT_WORKER_CONFIG (see run.ts `WorkerConfig`).
+import 'reflect-metadata';
+import { openSync, writeSync } from 'node:fs';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Redis } from 'ioredis';
+// FAULT_LIB lets a developer point the workers at another build of the library (default: the built package).
+const { LockService, RedisLockModule } = await import(process.env.FAULT_LIB ?? '@lynx-nest/redis-lock');
+import { defineResource, wlogEntry } from './resource.mjs';
+
+const cfg = JSON.parse(process.env.FAULT_WORKER_CONFIG ?? '{}');
+const pid = process.pid;
+const fd = openSync(cfg.logPath, 'a');
+/** Monotonic ms (CLOCK_MONOTONIC via hrtime: the same clock in every process, unaffected by libfaketime here). */
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const log = (ev, fields = {}) => writeSync(fd, JSON.stringify({ t: now(), pid, ev, ...fields }) + '\n');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Seeded PRNG (mulberry32) so key choice is reproducible per worker index.
+let seed = (cfg.seed ?? 1) >>> 0;
+const random = () => {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+class WorkerModule {}
+Module({
+  imports: [
+    RedisLockModule.forRoot({
+      ...cfg.lock,
+      instanceId: String(pid),
+      monitoring: { healthCheckInterval: 0 },
+      shutdown: { gracePeriod: '200ms' },
+    }),
+  ],
+})(WorkerModule);
+
+const app = await NestFactory.createApplicationContext(WorkerModule, { logger: cfg.verbose ? ['error', 'warn'] : false });
+const locks = app.get(LockService);
+const resourceClient = new Redis({ host: '127.0.0.1', port: cfg.resourcePort, maxRetriesPerRequest: 1 });
+resourceClient.on('error', () => undefined);
+const resource = defineResource(resourceClient);
+
+let retrySleepMs = 0;
+locks.events.on('retry', (e) => (retrySleepMs += e.delayMs));
+locks.events.on('breaker', (e) => log('breaker', { state: e.state }));
+
+log('ready', { faketime: !!process.env.FAKETIME_TIMESTAMP_FILE });
+const fenced = cfg.fenced !== false;
+
+let stopping = false;
+process.on('SIGUSR2', () => (stopping = true)); // the driver's "cool-down over"
+
+while (!stopping && now() < (cfg.endAt ?? Infinity)) {
+  const key = cfg.keys[Math.floor(random() * cfg.keys.length)];
+  const t0 = now();
+  retrySleepMs = 0;
+  let handle;
+  try {
+    handle = await locks.acquire(key, cfg.ttlMs, {
+      renewalEnabled: cfg.renewal !== false,
+      maxRetries: -1,
+      maxElapsedTime: cfg.maxWaitMs,
+      retryStrategy: { type: 'exponential_backoff', initialInterval: cfg.retryInitialMs, maxInterval: cfg.retryMaxMs },
+      ...cfg.callOptions,
+    });
+  } catch (error) {
+    const t = now();
+    // Time spent in commands, without the sleeps between busy retries.
+    log('acq_error', { key, code: error?.code ?? 'other', error: error?.constructor?.name, ms: t - t0, busyMs: t - t0 - retrySleepMs, message: String(error?.message).slice(0, 160) });
+    await sleep(cfg.errorBackoffMs ?? 25);
+    continue;
+  }
+  const token = handle.fence;
+  const t1 = now();
+  log('acquired', { key, token, t0, waitMs: t1 - t0, wall: Date.now() });
+  handle.signal.addEventListener('abort', () => log('lost', { key, token, reason: handle.signal.reason?.reason ?? String(handle.signal.reason) }), { once: true });
+
+  log('cs_start', { key, token });
+  let read;
+  try {
+    read = fenced ? await resource.read(key, token) : await resource.readUnfenced(key);
+  } catch (error) {
+    read = { ok: false, error: String(error?.message) };
+  }
+  if (!read.ok) log(read.error ? 'resource_error' : 'stale_read_rejected', { key, token, max: read.max, error: read.error });
+  await sleep(cfg.csMs);
+  if (!handle.isHeld()) log('lost_detected', { key, token, aborted: handle.signal.aborted });
+  if (read.ok) {
+    const value = read.value + 1;
+    const entry = wlogEntry(token, read.value, value, pid);
+    try {
+      const ok = fenced ? await resource.write(key, token, value, entry) : await resource.writeUnfenced(key, value, entry);
+      log(ok ? 'write_ok' : 'stale_write_rejected', { key, token, read: read.value });
+    } catch (error) {
+      log('resource_error', { key, token, error: String(error?.message) });
+    }
+  }
+  log('cs_end', { key, token });
+  try {
+    const stillOwned = await handle.release();
+    log('released', { key, token, ok: stillOwned });
+  } catch (error) {
+    log('release_error', { key, token, code: error?.code, message: String(error?.message).slice(0, 160) });
+  }
+  if (cfg.thinkMs) await sleep(cfg.thinkMs * random());
+}
+
+log('done', { stats: locks.getStatistics() });
+resourceClient.disconnect();
+await Promise.race([app.close(), sleep(2000)]);
+process.exit(0);
