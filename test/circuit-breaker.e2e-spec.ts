@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_STORE, LockBackendError, unwrapStore, type LockEventMap, type LockStore, type RedisLockStore } from '@lynx-nest/redis-lock';
 import { createLockApp, type LockApp } from './support/lock-app.js';
@@ -17,6 +18,12 @@ async function until(predicate: () => boolean, limitMs: number): Promise<number>
   return performance.now() - start;
 }
 
+/** `lynx_redis_lock_circuit_breaker_state` in prom-client's default registry (0 closed, 1 half-open, 2 open). */
+async function breakerGauge(): Promise<number | undefined> {
+  const metric = register.getSingleMetric('lynx_redis_lock_circuit_breaker_state');
+  return (await metric?.get())?.values[0]?.value;
+}
+
 describe('circuit breaker against a real redis-server', () => {
   let redis: RedisServer;
   let app: LockApp;
@@ -33,6 +40,7 @@ describe('circuit breaker against a real redis-server', () => {
         renewalThreshold: 0.2,
         circuitBreaker: { failureThreshold: 5, resetTimeout: `${PROBE_MS}ms` },
       },
+      monitoring: { enableMetrics: true, healthCheckInterval: 0 },
     });
     app.locks.events.on('breaker', (e) => changes.push(e));
     const store = unwrapStore(app.module.get<LockStore>(LOCK_STORE)) as RedisLockStore;
@@ -41,6 +49,7 @@ describe('circuit breaker against a real redis-server', () => {
   afterAll(async () => {
     await app?.close();
     await redis?.stop();
+    register.clear();
   });
 
   it('Redis paused: opens after 5 timeouts, fails fast, and locks already held keep renewing through it', async () => {
@@ -50,6 +59,7 @@ describe('circuit breaker against a real redis-server', () => {
       const first = await Promise.all(Array.from({ length: 5 }, (_, i) => app.locks.tryLock(`p${i}`).catch((e) => e)));
       expect(first.every((e) => e instanceof LockBackendError)).toBe(true);
       expect(app.locks.getStatistics().circuitBreaker).toBe('open');
+      expect(await breakerGauge()).toBe(2);
       const started = performance.now();
       const errors = await Promise.all(Array.from({ length: 1000 }, (_, i) => app.locks.tryLock(`fast:${i}`).catch((e) => e)));
       const tookMs = performance.now() - started;
@@ -62,6 +72,7 @@ describe('circuit breaker against a real redis-server', () => {
     }
     // The watchdog's renewals were never short-circuited: the held lock survives the pause.
     await until(() => app.locks.getStatistics().circuitBreaker === 'closed', 5000);
+    expect(await breakerGauge()).toBe(0);
     await sleep(1200); // longer than the TTL: only renewals keep it
     expect(held.isHeld()).toBe(true);
     expect((await app.locks.inspect('held')).held).toBe(true);

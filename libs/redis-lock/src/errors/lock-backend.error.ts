@@ -13,9 +13,12 @@ export class LockBackendError extends LockError {
   readonly code = 'backend' as const;
   /** The store operation that failed (`acquire`, `release`, `renew`, `ping`, ...). */
   readonly operation: string;
+  /** Redis did not answer within the command timeout (as opposed to refusing the connection or the command). @default false */
+  readonly timedOut: boolean;
 
-  constructor(operation: string, message: string, key?: string, cause?: unknown) {
+  constructor(operation: string, message: string, key?: string, cause?: unknown, timedOut = false) {
     super(`Redis lock backend failed during ${operation}${key ? ` of "${key}"` : ''}: ${message}`, key, { cause });
     this.operation = operation;
+    this.timedOut = timedOut;
   }
 }

@@ -6,6 +6,7 @@ import type { LockEvents } from './lock-events.js';
 import type { CallOptions } from './resolve-call-options.js';
 import { acquireFair, supportsFairQueue } from './fair-acquire.js';
 import { retryDelay } from './retry-delay.js';
+import { sleepUntilWoken, subscribeOrPoll } from './wait-helpers.js';
 
 /** What one acquisition needs to know. */
 export interface AcquireRequest {
@@ -71,8 +72,7 @@ export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | n
       await req.deadlock?.onBusy(result.holderWaitsFor);
       if (!subscribed) {
         subscribed = true;
-        // A subscriber that cannot connect degrades to polling on the backoff timer.
-        unsubscribe = await store.onRelease(name, onRelease).catch(() => undefined);
+        unsubscribe = await subscribeOrPoll(store, name, onRelease);
         continue;
       }
       const elapsed = performance.now() - started;
@@ -85,7 +85,7 @@ export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | n
       if (result.holderTtlMs > 0) delay = Math.min(delay, result.holderTtlMs + 1);
       delay = Math.max(0, Math.min(delay, maxElapsedMs - elapsed));
       req.events.emit('retry', { name: req.label, key: name, attempt: retries, delayMs: delay });
-      if (!woken) await sleep(delay, call.signal, req.lifecycle.waiters, (fn) => (wake = fn));
+      if (!woken) await sleepUntilWoken(delay, call.signal, req.lifecycle.waiters, (fn) => (wake = fn));
       wake = undefined;
     }
   } finally {
@@ -94,17 +94,3 @@ export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | n
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined, waiters: Set<() => void>, setWake: (fn: () => void) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      waiters.delete(done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    waiters.add(done);
-    setWake(done);
-  });
-}

@@ -4,6 +4,7 @@ import type { LockStore } from '../store/lock-store.js';
 import { grantDigest, parseGrant } from '../store/lua/fair-lock-scripts.js';
 import type { AcquireRequest, Granted } from './acquire-loop.js';
 import { retryDelay } from './retry-delay.js';
+import { sleepUntilWoken, subscribeOrPoll } from './wait-helpers.js';
 
 /**
  * How long a fair waiter's queue entry lives without a refresh. A waiter that dies drops out of
@@ -61,7 +62,16 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
     woken = true;
     wake?.();
   };
-  const handOff = (fence: number): Granted => ({ fence, holdCount: 1, sentAt: lastBusySentAt, attempts, waitMs: performance.now() - started });
+  const handOff = async (fence: number): Promise<Granted> => {
+    let sentAt = lastBusySentAt;
+    // Redis gave us a full TTL at the hand-off, but locally validity can only count from the last
+    // busy answer. After a long wait (slow network) little of it is left: refresh it with one
+    // owner-checked renewal instead of reporting a lock lost that Redis just granted.
+    const renewAt = performance.now();
+    if (sentAt + call.ttlMs / 2 < renewAt && (await store.renew(name, req.owner, call.ttlMs))) sentAt = renewAt;
+    done = true;
+    return { fence, holdCount: 1, sentAt, attempts, waitMs: performance.now() - started };
+  };
   // Listen before the first attempt when the channel is already subscribed (costs nothing); otherwise
   // subscribe after the first busy answer and attempt once more, so no grant is missed.
   let unsubscribe = req.once ? undefined : store.watchRelease?.(name, onMessage);
@@ -69,7 +79,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
   let done = false;
   try {
     for (;;) {
-      if (got.grant) return handOff(got.grant.fence);
+      if (got.grant) return await handOff(got.grant.fence);
       if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(name);
       call.signal?.throwIfAborted();
       const sentAt = performance.now();
@@ -77,20 +87,19 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
       const result = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, !req.once);
       attempts++;
       if (result.acquired) {
+        if (result.handedOff) return await handOff(result.fence);
         done = true;
-        if (result.handedOff) return handOff(result.fence);
         return { fence: result.fence, holdCount: result.holdCount, sentAt, attempts, waitMs: sentAt - started };
       }
       const late = grantNow();
-      if (late) return handOff(late.fence);
+      if (late) return await handOff(late.fence);
       lastBusySentAt = sentAt;
       if (req.once) return null;
       queued = true;
       await req.deadlock?.onBusy(result.holderWaitsFor); // may throw DeadlockError (leaves the queue below)
       if (!subscribed) {
         subscribed = true;
-        // A subscriber that cannot connect degrades to polling on the backoff timer.
-        unsubscribe = await store.onRelease(name, onMessage).catch(() => undefined);
+        unsubscribe = await subscribeOrPoll(store, name, onMessage);
         continue;
       }
       const elapsed = performance.now() - started;
@@ -100,7 +109,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
       if (result.holderTtlMs > 0) delay = Math.min(delay, result.holderTtlMs + 1);
       delay = Math.max(0, Math.min(delay, budgetMs - elapsed));
       req.events.emit('retry', { name: req.label, key: name, attempt: retries, delayMs: delay });
-      if (!woken) await sleep(delay, call.signal, req.lifecycle.waiters, (fn) => (wake = fn));
+      if (!woken) await sleepUntilWoken(delay, call.signal, req.lifecycle.waiters, (fn) => (wake = fn));
       wake = undefined;
     }
   } catch (error) {
@@ -123,17 +132,3 @@ function waitBudget(call: AcquireRequest['call']): number {
   return Math.min(total, maxElapsedMs);
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined, waiters: Set<() => void>, setWake: (fn: () => void) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      waiters.delete(done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    waiters.add(done);
-    setWake(done);
-  });
-}

@@ -2,6 +2,7 @@
 // @willsoto/nestjs-prometheus; the package root never imports this file.
 export {
   LOCK_METRIC_NAMES,
+  CIRCUIT_BREAKER_STATE_VALUES,
   LOCK_METRIC_DEFINITIONS,
   LOCK_ERROR_REASONS,
   LOCK_LOST_REASONS,

@@ -1,6 +1,6 @@
 /**
  * Names of every Prometheus metric this library exports: the seed's eleven plus `wait_seconds`,
- * `lost_total` and `skips_total`. Dashboards and alerts should use these constants' values.
+ * `lost_total`, `skips_total` and `circuit_breaker_state`. Dashboards and alerts should use these constants' values.
  *
  * @example
  * import { LOCK_METRIC_NAMES } from '@lynx-nest/redis-lock/metrics';
@@ -21,6 +21,7 @@ export const LOCK_METRIC_NAMES = {
   wait: 'lynx_redis_lock_wait_seconds',
   lost: 'lynx_redis_lock_lost_total',
   skips: 'lynx_redis_lock_skips_total',
+  circuitBreaker: 'lynx_redis_lock_circuit_breaker_state',
 } as const;
 
 /**
@@ -137,4 +138,19 @@ export const LOCK_METRIC_DEFINITIONS: Record<LockMetricKey, LockMetricDefinition
   },
   lost: { type: 'counter', name: LOCK_METRIC_NAMES.lost, help: 'Held locks lost, by reason (refused, expired, max_hold_time, shutdown).', labelNames: ['name', 'reason'] },
   skips: { type: 'counter', name: LOCK_METRIC_NAMES.skips, help: "Calls skipped by @WithLock({ onLocked: 'skip' }) because the lock was busy.", labelNames: ['name'] },
+  circuitBreaker: {
+    type: 'gauge',
+    name: LOCK_METRIC_NAMES.circuitBreaker,
+    help: 'State of the circuit breaker in front of Redis: 0 closed, 1 half-open, 2 open.',
+    labelNames: [],
+  },
 };
+
+/**
+ * Values of `lynx_redis_lock_circuit_breaker_state`.
+ *
+ * @example
+ * // PromQL alert: max(lynx_redis_lock_circuit_breaker_state) == 2
+ * CIRCUIT_BREAKER_STATE_VALUES.open; // 2
+ */
+export const CIRCUIT_BREAKER_STATE_VALUES = { closed: 0, half_open: 1, open: 2 } as const;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { LockErrorCode } from '../errors/index.js';
 import type { LockEventMap, LockEvents } from '../lock/lock-events.js';
-import type { LockErrorReason, LockMetricKey } from './lock-metrics.definitions.js';
+import { CIRCUIT_BREAKER_STATE_VALUES, type LockErrorReason, type LockMetricKey } from './lock-metrics.definitions.js';
 
 type Labels = Record<string, string>;
 
@@ -23,6 +23,7 @@ export interface CounterLike {
 export interface GaugeLike {
   inc(labels: Labels, value?: number): void;
   dec(labels: Labels, value?: number): void;
+  set(labels: Labels, value: number): void;
 }
 /**
  * The part of a prom-client `Histogram` the recorder uses.
@@ -56,6 +57,7 @@ export interface LockMetricInstances {
   wait: HistogramLike;
   lost: CounterLike;
   skips: CounterLike;
+  circuitBreaker: GaugeLike;
 }
 
 /**
@@ -226,8 +228,7 @@ export function attachLockMetrics(service: LockEventSource, metrics: LockMetricI
     },
     expired: (e) => m.expirations.inc({ name: label(e.name) }),
     skipped: (e) => m.skips.inc({ name: label(e.name) }),
-    // Circuit breaker state changes (issue 8); a state gauge is for the metrics owner to add.
-    breaker: () => undefined,
+    breaker: (e) => m.circuitBreaker.set({}, CIRCUIT_BREAKER_STATE_VALUES[e.state]),
   };
 
   const events = service.events;
@@ -273,4 +274,5 @@ export const LOCK_METRIC_KEYS: readonly LockMetricKey[] = [
   'wait',
   'lost',
   'skips',
+  'circuitBreaker',
 ];

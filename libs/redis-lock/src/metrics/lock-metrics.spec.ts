@@ -53,7 +53,7 @@ describe('lock metrics', () => {
         expect(metric, definition.name).toBeDefined();
         expect((metric as unknown as { labelNames: string[] }).labelNames, definition.name).toEqual(definition.labelNames);
       }
-      expect(Object.keys(LOCK_METRIC_NAMES)).toHaveLength(14);
+      expect(Object.keys(LOCK_METRIC_NAMES)).toHaveLength(15);
     } finally {
       await module.close();
     }

@@ -34,6 +34,7 @@ export class LockMetricsRecorder implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(N.wait) private readonly wait: Histogram<string>,
     @InjectMetric(N.lost) private readonly lost: Counter<string>,
     @InjectMetric(N.skips) private readonly skips: Counter<string>,
+    @InjectMetric(N.circuitBreaker) private readonly circuitBreaker: Gauge<string>,
   ) {}
 
   /** Starts recording (Nest calls it). */
@@ -53,6 +54,7 @@ export class LockMetricsRecorder implements OnModuleInit, OnModuleDestroy {
       wait: this.wait,
       lost: this.lost,
       skips: this.skips,
+      circuitBreaker: this.circuitBreaker,
     });
   }
 

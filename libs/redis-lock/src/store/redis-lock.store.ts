@@ -122,7 +122,9 @@ export class RedisLockStore implements LockStore {
       promise.catch(() => undefined);
       if (error instanceof LockBackendError) throw error;
       const clean = scrubError(error, this.secrets);
-      throw new LockBackendError(operation, clean.message, name, clean);
+      // Our own timer, or ioredis' `commandTimeout` ("Command timed out").
+      const timedOut = /^no reply within|Command timed out/.test(clean.message);
+      throw new LockBackendError(operation, clean.message, name, clean, timedOut);
     } finally {
       clearTimeout(timer);
     }
