@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { LockAcquireTimeoutError, LockShutdownError } from '../errors/index.js';
+import { LockAcquireTimeoutError, LockBackendError, LockShutdownError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
 import { grantDigest, parseGrant } from '../store/lua/fair-lock-scripts.js';
 import type { AcquireRequest, Granted } from './acquire-loop.js';
@@ -115,7 +115,12 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
   } catch (error) {
     // Giving up (timeout, abort, shutdown, backend error): leave the queue, and pass the lock on
     // if a release handed it to us meanwhile. Best effort: the entry expires by itself anyway.
-    if (queued && !done) await store.leaveFairQueue(name, req.owner).catch(() => undefined);
+    // After a backend failure it is not awaited: Redis is not answering, and the caller must get its
+    // LockBackendError within one command timeout, not two.
+    if (queued && !done) {
+      const leaving = store.leaveFairQueue(name, req.owner).catch(() => undefined);
+      if (!(error instanceof LockBackendError)) await leaving;
+    }
     throw error;
   } finally {
     unsubscribe?.();
