@@ -1,58 +1,22 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, type INestApplication, type LoggerService } from '@nestjs/common';
+import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { TerminusModule } from '@nestjs/terminus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockService, MemoryLockStore, RedisLockModule } from '@lynx-nest/redis-lock';
 import { RedisLockHealthIndicator, RedisLockHealthModule } from '@lynx-nest/redis-lock/health';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { eventually, LockHealthController } from './support/terminus-health.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Collects every log line an app writes. */
-class CollectingLogger implements LoggerService {
-  readonly lines: { level: string; context?: string; message: string }[] = [];
-  private add(level: string, message: unknown, rest: unknown[]) {
-    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
-    this.lines.push({ level, context, message: String(message) });
-  }
-  log(message: unknown, ...rest: unknown[]) { this.add('log', message, rest); }
-  error(message: unknown, ...rest: unknown[]) { this.add('error', message, rest); }
-  warn(message: unknown, ...rest: unknown[]) { this.add('warn', message, rest); }
-  debug(message: unknown, ...rest: unknown[]) { this.add('debug', message, rest); }
-  verbose(message: unknown, ...rest: unknown[]) { this.add('verbose', message, rest); }
-}
-
-@Controller('health')
-class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly locks: RedisLockHealthIndicator,
-  ) {}
-
-  @Get()
-  @HealthCheck()
-  check() {
-    return this.health.check([() => this.locks.isHealthy('redis-lock')]);
-  }
-}
-
-/** Polls `fn` until it returns true or `ms` passed. */
-async function eventually(fn: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(100);
-  }
-}
 
 describe('Terminus health of a Nest app (real Redis)', () => {
   let redis: RedisServer;
   let app: INestApplication;
   let base: string;
-  const logger = new CollectingLogger();
+  const logger = new CapturingLogger();
   const health = async () => {
     const response = await fetch(`${base}/health`);
     return { status: response.status, body: (await response.json()) as any };
@@ -71,7 +35,7 @@ describe('Terminus health of a Nest app (real Redis)', () => {
         }),
         RedisLockHealthModule,
       ],
-      controllers: [HealthController],
+      controllers: [LockHealthController],
     })
     class AppModule {}
     app = await NestFactory.create(AppModule, { logger });

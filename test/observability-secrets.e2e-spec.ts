@@ -1,62 +1,25 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { Controller, Get, Module, type INestApplication, type LoggerService } from '@nestjs/common';
+import { Module, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockService, RedisLockModule, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
-import { RedisLockHealthIndicator, RedisLockHealthModule } from '@lynx-nest/redis-lock/health';
+import { RedisLockHealthModule } from '@lynx-nest/redis-lock/health';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { eventually, LockHealthController } from './support/terminus-health.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Keeps every argument of every log call as text (messages, stacks, contexts, objects). */
-class CollectingLogger implements LoggerService {
-  readonly lines: { level: string; text: string; context?: string }[] = [];
-  private add(level: string, args: unknown[]) {
-    const context = typeof args[args.length - 1] === 'string' && args.length > 1 ? (args[args.length - 1] as string) : undefined;
-    const text = args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' | ');
-    this.lines.push({ level, text, context });
-  }
-  log(...args: unknown[]) { this.add('log', args); }
-  error(...args: unknown[]) { this.add('error', args); }
-  warn(...args: unknown[]) { this.add('warn', args); }
-  debug(...args: unknown[]) { this.add('debug', args); }
-  verbose(...args: unknown[]) { this.add('verbose', args); }
-  fatal(...args: unknown[]) { this.add('fatal', args); }
-}
-
-@Controller('health')
-class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly locks: RedisLockHealthIndicator,
-  ) {}
-
-  @Get()
-  @HealthCheck()
-  check() {
-    return this.health.check([() => this.locks.isHealthy()]);
-  }
-}
-
-async function eventually(fn: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(100);
-  }
-}
 
 describe('logs, health payloads and metrics of a run against a password-protected Redis', () => {
   const password = `pw-${randomBytes(12).toString('hex')}`;
   const wrongPassword = `wrong-${randomBytes(12).toString('hex')}`;
   let redis: RedisServer;
   const apps: INestApplication[] = [];
-  const logger = new CollectingLogger();
+  const logger = new CapturingLogger();
   /** Everything the run exposed: health bodies, metrics pages, statistics, inspection, error texts. */
   const exposed: string[] = [];
   /** Full owner tokens of every lock taken (bearer secrets). */
@@ -70,7 +33,7 @@ describe('logs, health payloads and metrics of a run against a password-protecte
         RedisLockModule.forRoot({ lock: { commandTimeout: '300ms' }, ...options }),
         RedisLockHealthModule,
       ],
-      controllers: [HealthController],
+      controllers: [LockHealthController],
     })
     class AppModule {}
     const app = await NestFactory.create(AppModule, { logger: appLogger });
@@ -173,7 +136,7 @@ describe('logs, health payloads and metrics of a run against a password-protecte
   });
 
   it('logs nothing for ordinary acquire/release at the default level (WARN)', async () => {
-    const own = new CollectingLogger();
+    const own = new CapturingLogger();
     const { locks } = await start({ addrs: [`127.0.0.1:${redis.port}`], password, monitoring: { healthCheckInterval: 0 } }, own);
     await locks.withLock('quiet', () => undefined);
     await locks.withLock('quiet', () => undefined);

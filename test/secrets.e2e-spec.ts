@@ -1,22 +1,12 @@
-import type { LoggerService } from '@nestjs/common';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockBackendError } from '@lynx-nest/redis-lock';
 import { createLockApp } from './support/lock-app.js';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 
 const PASSWORD = 'Sup3r-s3cret-pw-4-tests';
 const WRONG = 'Wr0ng-s3cret-pw-4-tests';
-
-/** Captures everything Nest's Logger prints. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log = (...m: unknown[]) => this.lines.push(m.map((x) => inspect(x, { depth: 5 })).join(' '));
-  error = this.log;
-  warn = this.log;
-  debug = this.log;
-  verbose = this.log;
-}
 
 describe('credentials never leak', () => {
   let redis: RedisServer;
@@ -38,8 +28,8 @@ describe('credentials never leak', () => {
     expect(JSON.stringify(health)).not.toContain(PASSWORD);
     expect(JSON.stringify(lock)).not.toContain(lock.getValue());
     await app.close();
-    expect(logger.lines.some((l) => l.includes('acquired "secret:1"'))).toBe(true);
-    expect(logger.lines.join('\n')).not.toContain(PASSWORD);
+    expect(logger.texts().some((l) => l.includes('acquired "secret:1"'))).toBe(true);
+    expect(logger.texts().join('\n')).not.toContain(PASSWORD);
   });
 
   it('a failing AUTH gives LockBackendError and health DOWN without the password anywhere', async () => {
@@ -49,7 +39,7 @@ describe('credentials never leak', () => {
     const health = await app.locks.checkHealth();
     expect(health.status).toBe('down');
     await app.close();
-    const everything = [error.message, inspect(error, { depth: 10 }), JSON.stringify(error), JSON.stringify(health), ...logger.lines].join('\n');
+    const everything = [error.message, inspect(error, { depth: 10 }), JSON.stringify(error), JSON.stringify(health), ...logger.texts()].join('\n');
     expect(everything).not.toContain(WRONG);
     expect(everything).not.toContain(PASSWORD);
   });
