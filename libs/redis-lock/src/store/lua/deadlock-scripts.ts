@@ -1,12 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { LuaScript } from './lock-scripts.js';
-
-const script = (name: string, keys: number, body: string): LuaScript => ({
-  name,
-  keys,
-  body,
-  sha: createHash('sha1').update(body).digest('hex'),
-});
+import { defineScript } from './lock-scripts.js';
 
 /**
  * Records (or withdraws) what the owner of a lock waits for: deadlock detection's wait-for edge.
@@ -15,7 +7,7 @@ const script = (name: string, keys: number, body: string): LuaScript => ({
  * lives in the lock's own hash (fields w, wx = expiry in server ms), so it vanishes with the lock.
  * Returns 1 when written, 0 when the owner no longer holds the lock.
  */
-export const SET_WAITS_FOR = script(
+export const SET_WAITS_FOR = defineScript(
   'setWaitsFor',
   1,
   `if redis.call('HGET', KEYS[1], 'o') ~= ARGV[1] then return 0 end
@@ -30,7 +22,7 @@ return 1`,
 );
 
 /** What the holder of a lock waits for. KEYS: lock hash. Returns the waited name, or nil (none or expired). */
-export const WAITS_FOR = script(
+export const WAITS_FOR = defineScript(
   'waitsFor',
   1,
   `local w = redis.call('HMGET', KEYS[1], 'w', 'wx')

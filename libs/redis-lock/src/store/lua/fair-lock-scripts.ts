@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LuaScript } from './lock-scripts.js';
-
-const script = (name: string, keys: number, body: string): LuaScript => ({
-  name,
-  keys,
-  body,
-  sha: createHash('sha1').update(body).digest('hex'),
-});
+import { defineScript, type LuaScript } from './lock-scripts.js';
 
 /**
  * The Redis keys of a lock's fair queue; they share the lock's hash tag (one Cluster slot).
@@ -84,7 +77,7 @@ end
  * or {0, holder pttl (-1 unknown), 0, 0, what the holder waits for (its unexpired `w` record, see
  * deadlock-scripts.ts) or nil}.
  */
-export const ACQUIRE_FAIR = script(
+export const ACQUIRE_FAIR = defineScript(
   'acquireFair',
   4,
   COMMON +
@@ -137,7 +130,7 @@ return {0, pttl, 0, 0, w[1]}`,
  * KEYS: lock, fence, queue, waiter info. ARGV: owner, release channel, fence retention ms.
  * Returns holds left (0 = released or handed off) or -1 when the owner does not hold it.
  */
-export const RELEASE_FAIR = script(
+export const RELEASE_FAIR = defineScript(
   'releaseFair',
   4,
   COMMON +
@@ -155,7 +148,7 @@ return 0`,
  * to the next waiter. KEYS: lock, fence, queue, waiter info. ARGV: owner, release channel, fence
  * retention ms. Returns 1 when it had been handed the lock, else 0.
  */
-export const LEAVE_FAIR_QUEUE = script(
+export const LEAVE_FAIR_QUEUE = defineScript(
   'leaveFairQueue',
   4,
   COMMON +
@@ -172,7 +165,7 @@ return 0`,
 );
 
 /** Count of live waiters in the fair queue. KEYS: queue, waiter info (as KEYS 3 and 4 would be). */
-export const COUNT_FAIR_WAITERS = script(
+export const COUNT_FAIR_WAITERS = defineScript(
   'countFairWaiters',
   2,
   `local n = 0

@@ -8,7 +8,13 @@ export interface LuaScript {
   readonly keys: number;
 }
 
-const script = (name: string, keys: number, body: string): LuaScript => ({
+/**
+ * Defines a constant Lua script: its body, its SHA1 for EVALSHA and how many of its arguments are keys.
+ *
+ * @example
+ * const PING = defineScript('ping', 0, "return redis.call('PING')");
+ */
+export const defineScript = (name: string, keys: number, body: string): LuaScript => ({
   name,
   keys,
   body,
@@ -26,7 +32,7 @@ const script = (name: string, keys: number, body: string): LuaScript => ({
  * server ms; written by SET_WAITS_FOR in deadlock-scripts.ts) or nil: deadlock detection learns
  * the holder's wait with no extra round trip.
  */
-export const ACQUIRE = script(
+export const ACQUIRE = defineScript(
   'acquire',
   2,
   `local owner = redis.call('HGET', KEYS[1], 'o')
@@ -57,7 +63,7 @@ return {0, redis.call('PTTL', KEYS[1]), owner == ARGV[1] and 1 or 0, w[1]}`,
  * Release one hold. KEYS: lock hash. ARGV: owner, release channel.
  * Returns holds left (0 = deleted and waiters notified) or -1 when the owner does not hold it.
  */
-export const RELEASE = script(
+export const RELEASE = defineScript(
   'release',
   1,
   `if redis.call('HGET', KEYS[1], 'o') ~= ARGV[1] then return -1 end
@@ -69,7 +75,7 @@ return 0`,
 );
 
 /** Owner-checked renewal. KEYS: lock hash. ARGV: owner, ttl ms. Returns 1 or 0. */
-export const RENEW = script(
+export const RENEW = defineScript(
   'renew',
   1,
   `if redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
@@ -79,7 +85,7 @@ return 0`,
 );
 
 /** Inspect. KEYS: lock hash. Returns {owner or false, holds, fence, pttl}. */
-export const INSPECT = script(
+export const INSPECT = defineScript(
   'inspect',
   1,
   `local v = redis.call('HMGET', KEYS[1], 'o', 'c', 'f')
@@ -87,7 +93,7 @@ return {v[1], v[2], v[3], redis.call('PTTL', KEYS[1])}`,
 );
 
 /** Force release. KEYS: lock hash. ARGV: release channel. Returns 1 when a lock was deleted. */
-export const FORCE_RELEASE = script(
+export const FORCE_RELEASE = defineScript(
   'forceRelease',
   1,
   `local n = redis.call('DEL', KEYS[1])

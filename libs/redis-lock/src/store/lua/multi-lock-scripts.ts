@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { LuaScript } from './lock-scripts.js';
+import { defineScript, type LuaScript } from './lock-scripts.js';
 
 /**
  * Takes several locks at once, all or none (one node only: the keys of different locks live on
@@ -28,5 +27,5 @@ for i = 1, n do
 end
 return reply`;
   // `keys` is the per-call count; ScriptRunner passes script.keys as numkeys, so callers use a copy with the real count.
-  return { name: 'acquireMany', keys: 0, body, sha: createHash('sha1').update(body).digest('hex') };
+  return defineScript('acquireMany', 0, body);
 })();
