@@ -164,6 +164,17 @@ describe('LockService against a real redis-server', () => {
     await expect(handle.renew()).rejects.toBeInstanceOf(LockLostError);
   });
 
+  it('a release that finds the lock already gone aborts the signal (lost while the section ran, before the watchdog saw it)', async () => {
+    const admin = redis.client();
+    const handle = await app.locks.acquire('gone:1', '30s');
+    await admin.del('lynx:lock:{gone:1}'); // as if it expired while this process was paused
+    expect(handle.signal.aborted).toBe(false);
+    expect(await handle.release()).toBe(false);
+    expect(handle.signal.aborted).toBe(true);
+    expect(handle.signal.reason).toBeInstanceOf(LockLostError);
+    expect(handle.isHeld()).toBe(false);
+  });
+
   it('manual renew, getExpiration, release idempotence, and LockNotHeldError after release', async () => {
     const handle = await app.locks.acquire('manual:1', '2s');
     expect(await handle.getExpiration()).toBeGreaterThan(1000);

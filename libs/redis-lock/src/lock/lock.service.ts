@@ -585,7 +585,12 @@ export class LockService
     const remaining =
       keepMs > 0 ? ((await this.store.renew(handle.getKey(), handle.getValue(), keepMs)) ? 0 : -1) : await this.store.release(handle.getKey(), handle.getValue());
     const expired = remaining < 0;
-    if (expired && wasHeld && !handle.parent) this.events.emit('expired', { name: s.label, key: handle.getKey() });
+    if (expired && wasHeld && !handle.parent) {
+      // Redis no longer had it: the lock was lost while the critical section ran (e.g. the process was
+      // paused past the TTL and resumed before the watchdog noticed). Say so now, late but never not.
+      s.status = 'held';
+      this.lose(handle, 'expired');
+    }
     const heldMs = performance.now() - s.acquiredAt;
     this.events.emit('released', { name: s.label, key: handle.getKey(), heldMs, expired, reentrant: handle.parent !== undefined, fence: handle.fence });
     if (this.logger.debugEnabled) {
