@@ -134,6 +134,9 @@ describe('withLocks on Redis', () => {
   it('rejects bad key lists', async () => {
     await expect(one.locks.withLocks([], () => 1)).rejects.toThrow(/non-empty array/);
     await expect(one.locks.withLocks(['ok', 'bad{'], () => 1)).rejects.toThrow(/keys\[1\]/);
+    const tooMany = Array.from({ length: 65 }, (_, i) => `many:${i}`);
+    await expect(one.locks.withLocks(tooMany, () => 1)).rejects.toThrow(/at most 64/);
+    expect((await one.locks.list('many:')).length).toBe(0); // nothing was taken
   });
 });
 

@@ -272,6 +272,3 @@ export class RedisLockModuleOptions {
   @IsOptional()
   onLockLost?: (error: LockLostError) => void;
 }
-
-/** Async variant used by `forRootAsync`; the factory returns {@link RedisLockModuleOptions}. */
-export type RedisLockModuleOptionsInput = RedisLockModuleOptions;

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { MAX_KEYS_PER_LOCK } from '../config/limits.js';
 import type { ResolvedLockConfig } from '../config/resolved-config.js';
 import { InvalidLockKeyError, InvalidLockOptionsError, LockAcquireTimeoutError } from '../errors/index.js';
 import { assertLockName } from '../store/lock-keys.js';
@@ -48,15 +49,19 @@ export type TryRunResult<T> = { acquired: true; value: T } | { acquired: false; 
  */
 export function canonicalKeys(keys: unknown): string[] {
   if (!Array.isArray(keys) || keys.length === 0) throw new InvalidLockKeyError('keys', 'must be a non-empty array of lock names');
+  if (keys.length > MAX_KEYS_PER_LOCK) throw new InvalidLockKeyError('keys', `must hold at most ${MAX_KEYS_PER_LOCK} lock names`);
   const names = keys.map((key, i) => assertLockName(key, `keys[${i}]`));
-  return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...new Set(names)].sort(compareNames);
 }
+
+/** Code-unit order of lock names: the same in every process, whatever the locale. */
+const compareNames = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 async function releaseAll(handles: readonly LockHandle[]): Promise<void> {
   for (const handle of [...handles].reverse()) await handle.release().catch(() => undefined);
 }
 
-const byKey = (a: LockHandle, b: LockHandle) => (a.getKey() < b.getKey() ? -1 : a.getKey() > b.getKey() ? 1 : 0);
+const byKey = (a: LockHandle, b: LockHandle) => compareNames(a.getKey(), b.getKey());
 
 /**
  * One attempt at every key, all or none: keys the context already holds take a reentrant hold;
