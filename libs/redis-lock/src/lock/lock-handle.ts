@@ -120,7 +120,12 @@ export class LockHandle {
   /**
    * Releases this hold. Idempotent: later calls return the first call's result. Resolves `true`
    * when Redis still had the lock for this owner, `false` when it had already expired or been
-   * taken over. Rejects only with `LockBackendError` (the lock then expires by its TTL).
+   * taken over (then `signal` aborts with a {@link LockLostError} and `onLockLost` runs, if the
+   * loss was not reported before). Rejects only with `LockBackendError` (the lock then expires by
+   * its TTL).
+   *
+   * @example
+   * if (!(await lock.release())) logger.warn('the lock expired before the work finished');
    */
   release(): Promise<boolean> {
     this.releasing ??= this.service.releaseHandle(this);
