@@ -2,7 +2,8 @@
 // Starts a private redis-server, runs every scenario for every adapter (interleaved, repeated),
 // and writes bench/results/<mode>-<time>.json, bench/results/latest-<mode>.json and a Markdown
 // summary (every figure beside its ratio to the raw ioredis baseline of the same run).
-// Options: --quick, --only=<adapter,...>, --scenarios=<id,...>, --repeats=N, --duration=MS.
+// Options: --quick, --only=<adapter,...>, --scenarios=<id,...>, --repeats=N, --duration=MS,
+// --skip-scale (leave out renewal at scale and the heap-over-cycles run).
 import './command-counter.mjs';
 import { fork, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -268,7 +269,7 @@ const redis = await startRedis();
 const admin = new Redis({ port: redis.port, host: '127.0.0.1' });
 const report = {
   mode,
-  command: `npm run bench${quick ? ' -- --quick' : ''}`,
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   startedAt: new Date().toISOString(),
   node: process.version,
   redisVersion: (await admin.info('server')).match(/redis_version:(\S+)/)?.[1],
@@ -301,7 +302,7 @@ try {
     for (const [name, runs] of Object.entries(libs)) report.results[id][name] = { aggregate: aggregate(runs), runs };
   }
   withRatios(report.results);
-  if (!args.has('only') || adapters.includes('ours')) {
+  if (!args.has('skip-scale') && (!args.has('only') || adapters.includes('ours'))) {
     await admin.flushall();
     report.renewal = [];
     for (const ttlMs of quick ? [2000] : [30_000, 10_000, 2000]) {

@@ -3,6 +3,7 @@ import { DeadlockError, type LockService } from '@lynx-nest/redis-lock';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 import { runTsWorker } from './support/run-worker.js';
+import { waitedIn } from './support/lock-value.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const WAIT = { maxRetries: -1, maxElapsedTime: '20s', retryInterval: '100ms' } as const;
@@ -78,7 +79,7 @@ describe('deadlock detection', () => {
     const holder = await app.locks.acquire('plain:x', '5s');
     const waiter = app.locks.withLock('plain:x', async () => 'ok', WAIT);
     await sleep(150);
-    expect(await client.hget('dl:{plain:x}', 'w')).toBeNull();
+    expect(await client.exists('dl:{plain:x}:w')).toBe(0);
     await holder.release();
     expect(await waiter).toBe('ok');
     client.disconnect();
@@ -87,9 +88,9 @@ describe('deadlock detection', () => {
   it('records the wait in the locks the waiter holds, and withdraws it afterwards', async () => {
     const client = redis.client();
     const holder = await app.locks.acquire('rec:b', '5s');
-    const waiter = app.locks.withLock('rec:a', () => app.locks.withLock('rec:b', async () => client.hget('dl:{rec:a}', 'w'), WAIT));
+    const waiter = app.locks.withLock('rec:a', () => app.locks.withLock('rec:b', async () => waitedIn(await client.get('dl:{rec:a}:w')), WAIT));
     await sleep(150);
-    expect(await client.hget('dl:{rec:a}', 'w')).toBe('rec:b');
+    expect(waitedIn(await client.get('dl:{rec:a}:w'))).toBe('rec:b');
     await holder.release();
     expect(await waiter).toBeNull(); // withdrawn once it got rec:b
     client.disconnect();

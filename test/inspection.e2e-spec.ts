@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidLockOptionsError, LockLostError, LockService, RedisLockModule, type LockHandle, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { lockValue } from './support/lock-value.js';
 
 class CollectingLogger implements LoggerService {
   readonly lines: string[] = [];
@@ -77,10 +78,8 @@ describe('inspect, list and forceRelease (real Redis)', () => {
     handles.push(await other.acquire('job:9', '10s'));
     const raw = redis.client();
     // the health probe's reserved name, and a key this module could not have written
-    await raw.hset(`${PREFIX}{__lynx_health_probe__}`, 'o', 'x:1', 'c', '1', 'f', '1');
-    await raw.hset(`${PREFIX}{bad{name}`, 'o', 'x:1', 'c', '1', 'f', '1');
-    await raw.pexpire(`${PREFIX}{__lynx_health_probe__}`, 10_000);
-    await raw.pexpire(`${PREFIX}{bad{name}`, 10_000);
+    await raw.set(`${PREFIX}{__lynx_health_probe__}`, lockValue('x:1'), 'PX', 10_000);
+    await raw.set(`${PREFIX}{bad{name}`, lockValue('x:1'), 'PX', 10_000);
     await raw.set('unrelated:{job:5}', '1', 'PX', 10_000);
 
     const jobs = await a.list('job:');

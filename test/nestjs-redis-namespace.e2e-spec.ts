@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidLockOptionsError, LockService, RedisLockModule } from '@lynx-nest/redis-lock';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { ownerOf } from './support/lock-value.js';
 
 describe('a client registered with @liaoliaots/nestjs-redis, by namespace', () => {
   let redis: RedisServer;
@@ -23,7 +24,7 @@ describe('a client registered with @liaoliaots/nestjs-redis, by namespace', () =
     const locks = module.get(LockService);
     const client = module.get(RedisService).getOrThrow('locks');
     const fence = await locks.withLock('ns:1', async (lock) => {
-      expect(await client.hget('lynx:lock:{ns:1}', 'o')).toBe(lock.getValue());
+      expect(ownerOf(await client.get('lynx:lock:{ns:1}'))).toBe(lock.getValue());
       return lock.fence;
     });
     expect(fence).toBeGreaterThan(0);

@@ -93,8 +93,8 @@ const ACL_RULES = {
   'explicit commands': [
     '-@all', '+evalsha', '+eval', '+script|load', '+script|exists', '+ping', '+info', '+client|setname', '+scan', '+wait',
     '+subscribe', '+unsubscribe', '+publish',
-    '+hget', '+hmget', '+hset', '+hdel', '+hincrby', '+del', '+exists', '+get', '+set', '+pexpire', '+pttl', '+time',
-    '+zadd', '+zrem', '+zrange', '+zscore',
+    '+hget', '+hset', '+hdel', '+hincrby', '+del', '+exists', '+get', '+set', '+incr', '+pexpire', '+pttl', '+time',
+    '+zadd', '+zrem', '+zrange', '+zpopmin',
   ],
   categories: ['-@all', '+@read', '+@write', '+@keyspace', '+@scripting', '+@pubsub', '+@connection', '+time', '-@dangerous', '+info', '+client|setname'],
 };

@@ -21,6 +21,7 @@ import {
 import { bindLockMetrics } from '@lynx-nest/redis-lock/metrics';
 import { createLockApp } from './support/lock-app.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { ownerOf } from './support/lock-value.js';
 
 const PASSWORD = 'Pw-9f1c-SECRET-never-printed';
 const WRONG = 'Wrong-7d2e-SECRET-never-printed';
@@ -116,7 +117,7 @@ describe('secrets never reach any output', () => {
       capture.listen(locks);
       const binding = bindLockMetrics(locks, registry);
       const grab = async (name: string) => {
-        const owner = await admin.hget(`lynx:lock:{${name}}`, 'o');
+        const owner = ownerOf(await admin.get(`lynx:lock:{${name}}`));
         if (owner) tokens.add(owner);
       };
 

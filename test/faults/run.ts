@@ -19,6 +19,7 @@ import { checkRun } from './checker.mjs';
 import { FaultProxy } from './fault-proxy.mjs';
 // @ts-expect-error plain ESM helpers of the suite
 import { resourceKeys } from './resource.mjs';
+import { ownerOf } from '../support/lock-value.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const workerPath = fileURLToPath(new URL('./fault-worker.mjs', import.meta.url));
@@ -77,7 +78,7 @@ interface Scenario {
 const holderFrom = async (client: Redis, key: string, timeoutMs = 5000): Promise<{ pid: number; owner: string }> => {
   const deadline = now() + timeoutMs;
   for (;;) {
-    const owner = await client.hget(lockKey(key), 'o').catch(() => null);
+    const owner = ownerOf(await client.get(lockKey(key)).catch(() => null));
     if (owner) return { pid: Number(owner.split(':')[0]), owner };
     if (now() > deadline) throw new Error(`nobody held ${key} within ${timeoutMs} ms`);
     await sleep(5);
@@ -89,7 +90,7 @@ async function pauseHolder(ctx: Ctx, pauseMs: number): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const { pid, owner } = await ctx.holder();
     process.kill(pid, 'SIGSTOP');
-    const still = await ctx.lock().hget(lockKey(P.keys[0]), 'o');
+    const still = ownerOf(await ctx.lock().get(lockKey(P.keys[0])));
     if (still !== owner) {
       process.kill(pid, 'SIGCONT');
       continue;
@@ -211,7 +212,7 @@ const SCENARIOS: Scenario[] = [
       // Long enough to see recovery: queued waiters whose calls already failed may be handed the lock first (docs/reliability.md).
       for (let i = 0; i < 30; i++) {
         await sleep(100);
-        if (process.env.FAULT_DEBUG) ctx.event('note', { owner: await ctx.lock().hget(lockKey(P.keys[0]), 'o'), pttl: await ctx.lock().pttl(lockKey(P.keys[0])) });
+        if (process.env.FAULT_DEBUG) ctx.event('note', { owner: ownerOf(await ctx.lock().get(lockKey(P.keys[0]))), pttl: await ctx.lock().pttl(lockKey(P.keys[0])) });
       }
     },
   },
@@ -287,7 +288,7 @@ const SCENARIOS: Scenario[] = [
       const { master, replicaPort, vip, replicaClient, nftTable } = ctx.extra;
       // Cut right after a new holder took the lock, so it still has most of its critical section ahead.
       const first = (await ctx.holder()).owner;
-      await waitUntil('a new holder', async () => ((await ctx.lock().hget(lockKey(P.keys[0]), 'o')) ?? first) !== first, 10_000);
+      await waitUntil('a new holder', async () => (ownerOf(await ctx.lock().get(lockKey(P.keys[0]))) ?? first) !== first, 10_000);
       // Cut only the master -> replica replication stream (RELIABILITY.md §3.6).
       execFileSync('nft', ['add', 'table', 'inet', nftTable]);
       execFileSync('nft', ['add', 'chain', 'inet', nftTable, 'out', '{ type filter hook output priority 0; }']);
@@ -298,8 +299,8 @@ const SCENARIOS: Scenario[] = [
       let lost = false;
       for (let i = 0; i < 400 && !lost; i++) {
         await sleep(10);
-        const onMaster = await ctx.lock().hget(lockKey(P.keys[0]), 'o');
-        const onReplica = await replicaClient.hget(lockKey(P.keys[0]), 'o');
+        const onMaster = ownerOf(await ctx.lock().get(lockKey(P.keys[0])));
+        const onReplica = ownerOf(await replicaClient.get(lockKey(P.keys[0])));
         lost = !!onMaster && onReplica === null;
       }
       const { pid } = await ctx.holder();

@@ -228,6 +228,8 @@ export function describeLockStoreContract(name: string, makeStore: () => Promise
 
       expect((await store.acquire(k, a, ttl, true)).acquired).toBe(true);
       expect((await store.acquire(k, a, ttl, true)).acquired).toBe(true);
+      // Someone found it busy: the last release must tell (a lock nobody waited for may skip it).
+      expect((await store.acquire(k, owner('b'), ttl, false)).acquired).toBe(false);
       expect(await store.release(k, a)).toBe(1); // one hold left: no notification
       let heard = notified();
       expect(await store.release(k, a)).toBe(0);
@@ -242,6 +244,7 @@ export function describeLockStoreContract(name: string, makeStore: () => Promise
 
       unsubscribe();
       expect((await store.acquire(k, a, ttl, false)).acquired).toBe(true);
+      expect((await store.acquire(k, owner('b'), ttl, false)).acquired).toBe(false);
       expect(await store.release(k, a)).toBe(0);
       await sleep(200);
       expect(calls).toBe(2);

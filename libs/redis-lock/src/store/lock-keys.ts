@@ -27,20 +27,25 @@ export function assertLockName(name: unknown, field = 'key'): string {
 
 /** The Redis keys and channel of one lock; all share the hash tag `{name}` so they stay on one slot. */
 export interface LockKeys {
+  /** The lock itself: a string `"<fence> <holds> <waited> <owner>"` with the lock's TTL. */
   lock: string;
+  /** The fencing-token counter. */
   fence: string;
+  /** The holder's wait record (deadlock detection). */
+  waits: string;
+  /** The release channel (pub/sub). */
   channel: string;
 }
 
 /**
- * Builds the Redis keys of a lock: `<prefix>{<name>}`, `…:fence` and the `…:released` channel.
+ * Builds the Redis keys of a lock: `<prefix>{<name>}`, `…:fence`, `…:w` and the `…:released` channel.
  *
  * @example
  * lockKeys('lynx:lock:', 'job').lock; // 'lynx:lock:{job}'
  */
 export function lockKeys(prefix: string, name: string): LockKeys {
   const lock = `${prefix}{${name}}`;
-  return { lock, fence: `${lock}:fence`, channel: `${lock}:released` };
+  return { lock, fence: `${lock}:fence`, waits: `${lock}:w`, channel: `${lock}:released` };
 }
 
 /** Recovers the lock name from a lock key built by {@link lockKeys}, or `undefined` for other keys. */

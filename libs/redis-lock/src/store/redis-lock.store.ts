@@ -4,7 +4,7 @@ import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, Re
 import { lockKeys, nameFromLockKey } from './lock-keys.js';
 import { SET_WAITS_FOR, WAITS_FOR } from './lua/deadlock-scripts.js';
 import { ACQUIRE_MANY } from './lua/multi-lock-scripts.js';
-import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, RELEASE, RENEW } from './lua/lock-scripts.js';
+import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, RENEW } from './lua/lock-scripts.js';
 import { ACQUIRE_FAIR, COUNT_FAIR_WAITERS, FAIR_LOCK_SCRIPTS, fairQueueKeys, LEAVE_FAIR_QUEUE, RELEASE_FAIR } from './lua/fair-lock-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
 import { acquireWithReplicaWait, type ReplicaWait } from './replica-wait.js';
@@ -24,13 +24,19 @@ export interface RedisLockStoreOptions {
   commandTimeoutMs?: number;
   /** Strings that must never appear in errors (the Redis password). */
   secrets?: readonly (string | undefined)[];
-  /** How long the fence counter outlives the last acquisition; see docs/guide.md#fencing. @default 86_400_000 (24 h) */
+  /** How long a fence counter lives after it was seeded (then the next acquisition reseeds it from the server clock); see docs/guide.md#fencing. @default 86_400_000 (24 h) */
   fenceRetentionMs?: number;
   /** `WAIT` for replicas after each acquire (pipelined with it); see docs/topologies.md#wait. @default off */
   wait?: ReplicaWait;
 }
 
 const parseFence = (value: unknown): number => Number(value);
+
+/** KEYS of the deadlock scripts: the lock and its wait record. */
+const waitRecordKeys = (prefix: string, name: string): string[] => {
+  const keys = lockKeys(prefix, name);
+  return [keys.lock, keys.waits];
+};
 
 /**
  * {@link LockStore} on Redis: constant Lua scripts (EVALSHA with EVAL fallback), keys sharing one
@@ -132,42 +138,36 @@ export class RedisLockStore implements LockStore {
 
   async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult> {
     const keys = lockKeys(this.prefix, name);
-    const reply = (await this.guard(
-      'acquire',
-      name,
-      this.runAcquire([keys.lock, keys.fence], [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs)], () =>
-        this.scripts.run(RELEASE, [keys.lock], [owner, keys.channel]),
-      ),
-    )) as [number, string | number, number, string | null | undefined];
+    const scriptKeys = [keys.lock, keys.fence, keys.waits];
+    const args = [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs)];
+    const run = this.wait
+      ? acquireWithReplicaWait(this.client, ACQUIRE, scriptKeys, args, this.wait, () => this.releaseOne(name, owner))
+      : this.scripts.run(ACQUIRE, scriptKeys, args);
+    const reply = (await this.guard('acquire', name, run)) as [number, string | number, number, string | null | undefined];
     if (reply[0] === 1) return { acquired: true, fence: parseFence(reply[1]), holdCount: Number(reply[2]) };
     return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: reply[2] === 1, holderWaitsFor: reply[3] ? String(reply[3]) : null };
   }
 
-  /** The acquire script, followed in the same pipeline by `WAIT` when `wait` is configured. */
-  private runAcquire(keys: string[], args: (string | number)[], releaseOneHold: () => Promise<unknown>): Promise<unknown> {
-    if (!this.wait) return this.scripts.run(ACQUIRE, keys, args);
-    return acquireWithReplicaWait(this.client, ACQUIRE, keys, args, this.wait, releaseOneHold);
+  /** Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE_FAIR). */
+  async release(name: string, owner: string): Promise<number> {
+    return Number(await this.guard('release', name, this.releaseOne(name, owner)));
   }
 
-  /** Releases one hold; the last one hands the lock to the fair queue's head, if any (RELEASE_FAIR). */
-  async release(name: string, owner: string): Promise<number> {
+  /** The release script, unguarded (also the roll-back of an acquire whose replica `WAIT` fell short). */
+  private releaseOne(name: string, owner: string): Promise<unknown> {
     const keys = lockKeys(this.prefix, name);
     const q = fairQueueKeys(keys.lock);
-    return Number(
-      await this.guard('release', name, this.scripts.run(RELEASE_FAIR, [keys.lock, keys.fence, q.queue, q.waiters], [owner, keys.channel, this.fenceRetentionMs])),
-    );
+    return this.scripts.run(RELEASE_FAIR, [keys.lock, keys.fence, q.queue, q.waiters], [owner, this.fenceRetentionMs]);
   }
 
   /** One fair-queue attempt (ACQUIRE_FAIR); see docs/fair-locking.md. */
   async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean): Promise<FairAcquireResult> {
     const keys = lockKeys(this.prefix, name);
     const q = fairQueueKeys(keys.lock);
-    const scriptKeys = [keys.lock, keys.fence, q.queue, q.waiters];
-    const args = [owner, ttlMs, '0', this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't', keys.channel];
+    const scriptKeys = [keys.lock, keys.fence, q.queue, q.waiters, keys.waits];
+    const args = [owner, ttlMs, this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't'];
     const run = this.wait
-      ? acquireWithReplicaWait(this.client, ACQUIRE_FAIR, scriptKeys, args, this.wait, () =>
-          this.scripts.run(RELEASE_FAIR, scriptKeys, [owner, keys.channel, this.fenceRetentionMs]),
-        )
+      ? acquireWithReplicaWait(this.client, ACQUIRE_FAIR, scriptKeys, args, this.wait, () => this.releaseOne(name, owner))
       : this.scripts.run(ACQUIRE_FAIR, scriptKeys, args);
     const reply = (await this.guard('acquire', name, run)) as [number, string | number, number, number, string | null | undefined];
     if (reply[0] === 1) return { acquired: true, fence: parseFence(reply[1]), holdCount: Number(reply[2]), handedOff: reply[3] === 1 };
@@ -180,7 +180,7 @@ export class RedisLockStore implements LockStore {
     await this.guard(
       'release',
       name,
-      this.scripts.run(LEAVE_FAIR_QUEUE, [keys.lock, keys.fence, q.queue, q.waiters], [owner, keys.channel, this.fenceRetentionMs]),
+      this.scripts.run(LEAVE_FAIR_QUEUE, [keys.lock, keys.fence, q.queue, q.waiters], [owner, this.fenceRetentionMs]),
     );
   }
 
@@ -253,7 +253,7 @@ export class RedisLockStore implements LockStore {
 
   async forceRelease(name: string): Promise<boolean> {
     const keys = lockKeys(this.prefix, name);
-    return (await this.guard('forceRelease', name, this.scripts.run(FORCE_RELEASE, [keys.lock], [keys.channel]))) === 1;
+    return (await this.guard('forceRelease', name, this.scripts.run(FORCE_RELEASE, [keys.lock], []))) === 1;
   }
 
   /** All-or-none in one script (ACQUIRE_MANY); `undefined` on Cluster or with replica `WAIT`, where keys are taken one by one. */
@@ -272,7 +272,7 @@ export class RedisLockStore implements LockStore {
   /** Deadlock detection: owner-checked wait records in the held locks (one pipeline, or one call per lock on Cluster). */
   async setWaitsFor(held: readonly WaitsForEntry[], waitsFor: string | null, ttlMs: number): Promise<void> {
     if (held.length === 0) return;
-    const calls = held.map((entry) => ({ keys: [lockKeys(this.prefix, entry.name).lock], args: [entry.owner, waitsFor ?? '', Math.max(1, Math.round(ttlMs))] }));
+    const calls = held.map((entry) => ({ keys: waitRecordKeys(this.prefix, entry.name), args: [entry.owner, waitsFor ?? '', Math.max(1, Math.round(ttlMs))] }));
     if (this.isCluster) {
       await this.guard('waitsFor', waitsFor ?? undefined, Promise.all(calls.map((c) => this.scripts.run(SET_WAITS_FOR, c.keys, c.args))));
       return;
@@ -284,7 +284,7 @@ export class RedisLockStore implements LockStore {
 
   /** Deadlock detection: the live wait record of `name`'s holder. */
   async waitsFor(name: string): Promise<string | undefined> {
-    const reply = await this.guard('waitsFor', name, this.scripts.run(WAITS_FOR, [lockKeys(this.prefix, name).lock], []));
+    const reply = await this.guard('waitsFor', name, this.scripts.run(WAITS_FOR, waitRecordKeys(this.prefix, name), []));
     return reply ? String(reply) : undefined;
   }
 

@@ -31,7 +31,8 @@ const reason = (error: unknown): string => (error instanceof LockBackendError ? 
  * - A majority that cannot be reached because nodes fail or time out is `LockBackendError`
  *   ("quorum not reached").
  * - The fencing token is the maximum of the quorum's tokens; each node mints
- *   `max(last + 1, server time in µs)`, so tokens keep rising when a node restarts empty.
+ *   them from a counter seeded from its server time in µs when missing, so tokens keep rising when a
+ *   node restarts empty.
  * - Renewal needs a quorum; `inspect` reports the owner that holds a majority.
  *
  * @example

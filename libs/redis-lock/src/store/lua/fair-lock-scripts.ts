@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { defineScript, type LuaScript } from './lock-scripts.js';
+import { defineScript, LOCK_VALUE_LUA, type LuaScript } from './lock-scripts.js';
 
 /**
  * The Redis keys of a lock's fair queue; they share the lock's hash tag (one Cluster slot).
@@ -14,19 +14,19 @@ export function fairQueueKeys(lockKey: string): { queue: string; waiters: string
 }
 
 /**
- * Lua shared by the fair scripts. KEYS: 1 lock hash, 2 fence counter, 3 queue (zset), 4 waiter
- * info (hash). `take` mints the fence exactly like the ACQUIRE script; `hand_off` drops expired
- * waiters from the head of the queue and makes the first live one the owner, then PUBLISHes
- * `g:<fence>:<sha1(owner)>` so that waiter holds the lock without an acquire round trip of its own
- * (the owner token is a secret, so only its hash goes on the channel).
+ * Lua shared by the release and fair-queue scripts (after {@link LOCK_VALUE_LUA}). KEYS: 1 lock,
+ * 2 fence counter, 3 queue (zset), 4 waiter info (hash). `take` writes a new holding exactly like
+ * the ACQUIRE script; `hand_off` pops expired waiters from the head of the queue and makes the
+ * first live one the owner (overwriting the lock; marked waited-for, so its release looks at the
+ * queue again), then PUBLISHes `g:<fence>:<sha1(owner)>` so that waiter holds the lock without an
+ * acquire round trip of its own (the owner token is a secret, so only its hash goes on the
+ * channel). `pass_on` ends the current holding: a hand-off, or DEL and a plain release message.
  */
-const COMMON = `local function take(owner, ttl, t, retention)
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local last = tonumber(redis.call('GET', KEYS[2]) or '0')
-  local fence = string.format('%.0f', math.max(last + 1, now))
-  redis.call('SET', KEYS[2], fence, 'PX', math.max(tonumber(retention), tonumber(ttl)))
-  redis.call('HSET', KEYS[1], 'o', owner, 'c', 1, 'f', fence)
-  redis.call('PEXPIRE', KEYS[1], ttl)
+const COMMON =
+  LOCK_VALUE_LUA +
+  `local function take(owner, ttl, retention, w)
+  local fence = mint(KEYS[2], math.max(tonumber(retention), tonumber(ttl)))
+  redis.call('SET', KEYS[1], fence .. ' 1 ' .. w .. ' ' .. owner, 'PX', ttl)
   return fence
 end
 local function now_ms(t)
@@ -49,47 +49,61 @@ end
 local function hand_off(t, channel, retention)
   local nowms = now_ms(t)
   while true do
-    local head = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
+    local head = redis.call('ZPOPMIN', KEYS[3])[1]
     if not head then
       redis.call('DEL', KEYS[4])
       return false
     end
     local ttl = live_info(head, nowms)
-    drop(head)
+    redis.call('HDEL', KEYS[4], head)
     if ttl then
-      local fence = take(head, ttl, t, retention)
+      local fence = take(head, ttl, retention, '1')
       tidy()
       redis.call('PUBLISH', channel, 'g:' .. fence .. ':' .. redis.sha1hex(head))
       return true
     end
   end
 end
+local function pass_on(retention)
+  local channel = KEYS[1] .. ':released'
+  if redis.call('EXISTS', KEYS[3]) == 1 and hand_off(redis.call('TIME'), channel, retention) then return end
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', channel, '1')
+end
 `;
 
 /**
- * Acquire through the fair queue. KEYS: lock, fence, queue, waiter info.
- * ARGV: 1 owner, 2 ttl ms, 3 (unused, '0'), 4 fence retention ms, 5 queue entry ttl ms, 6 mode
- * ('f' = wait in the queue, 't' = try once without queueing), 7 release channel.
+ * Acquire through the fair queue. KEYS: lock, fence, queue, waiter info, wait record.
+ * ARGV: 1 owner, 2 ttl ms, 3 fence retention ms, 4 queue entry ttl ms, 5 mode ('f' = wait in the
+ * queue, 't' = try once without queueing).
  * A free lock goes to the caller only when no live waiter is ahead of it; when one is, the lock is
  * handed to that waiter (as a release would) and the caller queues behind it. A busy lock queues
- * (or refreshes) the caller with a deadline of now + queue entry ttl.
+ * (or refreshes) the caller with a deadline of now + queue entry ttl (the queue keys live as long
+ * as the newest entry: every caller passes the same entry ttl), and is marked waited-for.
+ * The uncontended path is EXISTS (queue), INCR (fence), `SET NX PX GET`.
  * Returns {1, fence, holds, handedOff (1 when an earlier release already made the caller the owner)}
- * or {0, holder pttl (-1 unknown), 0, 0, what the holder waits for (its unexpired `w` record, see
+ * or {0, holder pttl (-1 unknown), 0, 0, what the holder waits for (its live wait record, see
  * deadlock-scripts.ts) or nil}.
  */
 export const ACQUIRE_FAIR = defineScript(
   'acquireFair',
-  4,
+  5,
   COMMON +
-    `local owner = redis.call('HGET', KEYS[1], 'o')
-if owner == ARGV[1] then
-  return {1, redis.call('HGET', KEYS[1], 'f'), tonumber(redis.call('HGET', KEYS[1], 'c')), 1}
+    `local v
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  local fence = mint(KEYS[2], math.max(tonumber(ARGV[3]), tonumber(ARGV[2])))
+  v = redis.call('SET', KEYS[1], fence .. ' 1 0 ' .. ARGV[1], 'NX', 'PX', ARGV[2], 'GET')
+  if not v then return {1, fence, 1, 0} end
+else
+  v = redis.call('GET', KEYS[1])
+end
+local f, c, w, o
+if v then
+  f, c, w, o = parse(v)
+  if o == ARGV[1] then return {1, f, c, 1} end
 end
 local t = redis.call('TIME')
-if not owner then
-  if redis.call('EXISTS', KEYS[3]) == 0 then
-    return {1, take(ARGV[1], ARGV[2], t, ARGV[4]), 1, 0}
-  end
+if not v then
   local nowms = now_ms(t)
   local mine = false
   while true do
@@ -106,57 +120,64 @@ if not owner then
   if not head or mine then
     drop(ARGV[1])
     tidy()
-    return {1, take(ARGV[1], ARGV[2], t, ARGV[4]), 1, 0}
+    return {1, take(ARGV[1], ARGV[2], ARGV[3], redis.call('EXISTS', KEYS[3]) == 1 and '1' or '0'), 1, 0}
   end
-  hand_off(t, ARGV[7], ARGV[4])
+  hand_off(t, KEYS[1] .. ':released', ARGV[3])
+  local handed = redis.call('GET', KEYS[1])
+  if handed then o = select(4, parse(handed)) end
+elseif ARGV[5] == 'f' then
+  mark_waited(KEYS[1], f, c, w, o)
 end
 local pttl = redis.call('PTTL', KEYS[1])
-local w = redis.call('HMGET', KEYS[1], 'w', 'wx')
-if w[1] and tonumber(w[2]) < now_ms(t) then w[1] = false end
-if ARGV[6] ~= 'f' then return {0, pttl, 0, 0, w[1]} end
-if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then
-  redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[4], '#', 1), ARGV[1])
-end
-local qttl = tonumber(ARGV[5])
+local waited = waits_of(KEYS[5], o)
+if ARGV[5] ~= 'f' then return {0, pttl, 0, 0, waited} end
+redis.call('ZADD', KEYS[3], 'NX', redis.call('HINCRBY', KEYS[4], '#', 1), ARGV[1])
+local qttl = tonumber(ARGV[4])
 redis.call('HSET', KEYS[4], ARGV[1], (now_ms(t) + qttl) .. ':' .. ARGV[2])
-if redis.call('PTTL', KEYS[3]) < qttl then redis.call('PEXPIRE', KEYS[3], qttl) end
-if redis.call('PTTL', KEYS[4]) < qttl then redis.call('PEXPIRE', KEYS[4], qttl) end
-return {0, pttl, 0, 0, w[1]}`,
+redis.call('PEXPIRE', KEYS[3], qttl)
+redis.call('PEXPIRE', KEYS[4], qttl)
+return {0, pttl, 0, 0, waited}`,
 );
 
 /**
- * Release one hold; on the last one, hand the lock to the first live waiter of the fair queue
- * (publishing its grant), or, when nobody queues, publish a plain release for pub/sub waiters.
- * KEYS: lock, fence, queue, waiter info. ARGV: owner, release channel, fence retention ms.
+ * Release one hold (every release, fair or not). On the last one of a lock that was waited for,
+ * hand it to the first live waiter of the fair queue (publishing its grant), or, when nobody
+ * queues, publish a plain release for pub/sub waiters; a lock nobody waited for is just deleted
+ * (GET + DEL). KEYS: lock, fence, queue, waiter info. ARGV: owner, fence retention ms.
  * Returns holds left (0 = released or handed off) or -1 when the owner does not hold it.
  */
 export const RELEASE_FAIR = defineScript(
   'releaseFair',
   4,
   COMMON +
-    `if redis.call('HGET', KEYS[1], 'o') ~= ARGV[1] then return -1 end
-local holds = redis.call('HINCRBY', KEYS[1], 'c', -1)
-if holds > 0 then return holds end
-redis.call('DEL', KEYS[1])
-if redis.call('EXISTS', KEYS[3]) == 1 and hand_off(redis.call('TIME'), ARGV[2], ARGV[3]) then return 0 end
-redis.call('PUBLISH', ARGV[2], '1')
+    `local v = redis.call('GET', KEYS[1])
+if not v then return -1 end
+local f, c, w, o = parse(v)
+if o ~= ARGV[1] then return -1 end
+if c > 1 then
+  redis.call('SET', KEYS[1], encode(f, c - 1, w, o), 'KEEPTTL')
+  return c - 1
+end
+if w == '0' then
+  redis.call('DEL', KEYS[1])
+else
+  pass_on(ARGV[2])
+end
 return 0`,
 );
 
 /**
  * A waiter gives up: leave the queue, or, when a release already handed it the lock, release it
- * to the next waiter. KEYS: lock, fence, queue, waiter info. ARGV: owner, release channel, fence
- * retention ms. Returns 1 when it had been handed the lock, else 0.
+ * to the next waiter. KEYS: lock, fence, queue, waiter info. ARGV: owner, fence retention ms.
+ * Returns 1 when it had been handed the lock, else 0.
  */
 export const LEAVE_FAIR_QUEUE = defineScript(
   'leaveFairQueue',
   4,
   COMMON +
-    `if redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  if not (redis.call('EXISTS', KEYS[3]) == 1 and hand_off(redis.call('TIME'), ARGV[2], ARGV[3])) then
-    redis.call('PUBLISH', ARGV[2], '1')
-  end
+    `local v = redis.call('GET', KEYS[1])
+if v and select(4, parse(v)) == ARGV[1] then
+  pass_on(ARGV[2])
   return 1
 end
 drop(ARGV[1])

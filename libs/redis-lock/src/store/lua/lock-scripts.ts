@@ -22,84 +22,114 @@ export const defineScript = (name: string, keys: number, body: string): LuaScrip
 });
 
 /**
- * Acquire. A reentrant hold only ever extends the TTL, never shortens the outer hold's.
- * KEYS: lock hash, fence counter. ARGV: owner, ttl ms, reentrant ('1'/'0'), fence retention ms.
- * The lock is a hash {o = owner, c = hold count, f = fence}. A first acquisition mints the fence as
- * max(last + 1, server TIME in µs), so tokens keep rising even after the counter was lost (restart
- * without persistence, failover) as long as the server clock does not step back.
+ * Lua shared by every script that reads or writes a lock (see docs/guide.md#data-model).
+ *
+ * A held lock is one string key, `"<fence> <holds> <waited> <owner>"`, with the lock's TTL:
+ * - `fence`: the fencing token of this holding (decimal);
+ * - `holds`: reentrant hold count;
+ * - `waited`: `1` once a caller found the lock busy and may be waiting for it (set by the busy
+ *   branch of the acquire scripts), else `0`. Only a release of a lock marked `1` looks at the
+ *   fair queue and publishes on the release channel, so an uncontended release is `GET` + `DEL`;
+ * - `owner`: the owner token (last, so it may contain spaces).
+ *
+ * The release channel of a lock is its key followed by `:released` (see `lockKeys`); scripts derive
+ * it from KEYS[1] rather than take it as an argument.
+ *
+ * `mint(key, retention)` returns the next fencing token from the lock's counter key: `INCR`, and
+ * when the counter did not exist (first use, expired after `retention`, or lost in a restart or
+ * failover) it is seeded with the server clock in µs. A counter only grows by one per script run,
+ * i.e. slower than the clock, so a reseeded counter is above every token it handed out (as long
+ * as the server clock does not step back). `INCR` keeps the seed's expiry: the counter lives
+ * `retention` after it was seeded, then starts again from the clock.
+ */
+export const LOCK_VALUE_LUA = `local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+`;
+
+/**
+ * Acquire (pub/sub mode). A reentrant hold only ever extends the TTL, never shortens the outer hold's.
+ * KEYS: lock, fence counter, wait record. ARGV: owner, ttl ms, reentrant ('1'/'0'), fence retention ms.
+ * The uncontended path is INCR (fence) + `SET NX PX GET` (Redis ≥ 7.0); a busy answer costs the
+ * counter one unused number, which keeps tokens increasing.
  * Returns {1, fence, holds} or {0, holder pttl, held by this owner (1/0), what the holder waits for}.
- * The last element is the holder's unexpired wait record (fields w = waited name, wx = expiry in
- * server ms; written by SET_WAITS_FOR in deadlock-scripts.ts) or nil: deadlock detection learns
- * the holder's wait with no extra round trip.
+ * The last element is the holder's live wait record (written by SET_WAITS_FOR in
+ * deadlock-scripts.ts) or nil: deadlock detection learns the holder's wait with no extra round trip.
+ * A busy answer marks the lock as waited for, so its release publishes.
  */
 export const ACQUIRE = defineScript(
   'acquire',
-  2,
-  `local owner = redis.call('HGET', KEYS[1], 'o')
-if not owner then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local last = tonumber(redis.call('GET', KEYS[2]) or '0')
-  local fence = string.format('%.0f', math.max(last + 1, now))
-  redis.call('SET', KEYS[2], fence, 'PX', ARGV[4])
-  redis.call('HSET', KEYS[1], 'o', ARGV[1], 'c', 1, 'f', fence)
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return {1, fence, 1}
+  3,
+  LOCK_VALUE_LUA +
+    `local fence = mint(KEYS[2], ARGV[4])
+local v = redis.call('SET', KEYS[1], fence .. ' 1 0 ' .. ARGV[1], 'NX', 'PX', ARGV[2], 'GET')
+if not v then return {1, fence, 1} end
+local f, c, w, o = parse(v)
+if o == ARGV[1] and ARGV[3] == '1' then
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+    redis.call('SET', KEYS[1], encode(f, c + 1, w, o), 'PX', ARGV[2])
+  else
+    redis.call('SET', KEYS[1], encode(f, c + 1, w, o), 'KEEPTTL')
+  end
+  return {1, f, c + 1}
 end
-if owner == ARGV[1] and ARGV[3] == '1' then
-  local holds = redis.call('HINCRBY', KEYS[1], 'c', 1)
-  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-  return {1, redis.call('HGET', KEYS[1], 'f'), holds}
-end
-local w = redis.call('HMGET', KEYS[1], 'w', 'wx')
-if w[1] then
-  local t = redis.call('TIME')
-  if tonumber(w[2]) < tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) then w[1] = false end
-end
-return {0, redis.call('PTTL', KEYS[1]), owner == ARGV[1] and 1 or 0, w[1]}`,
+mark_waited(KEYS[1], f, c, w, o)
+return {0, redis.call('PTTL', KEYS[1]), o == ARGV[1] and 1 or 0, waits_of(KEYS[3], o)}`,
 );
 
-/**
- * Release one hold. KEYS: lock hash. ARGV: owner, release channel.
- * Returns holds left (0 = deleted and waiters notified) or -1 when the owner does not hold it.
- */
-export const RELEASE = defineScript(
-  'release',
-  1,
-  `if redis.call('HGET', KEYS[1], 'o') ~= ARGV[1] then return -1 end
-local holds = redis.call('HINCRBY', KEYS[1], 'c', -1)
-if holds > 0 then return holds end
-redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', ARGV[2], '1')
-return 0`,
-);
-
-/** Owner-checked renewal. KEYS: lock hash. ARGV: owner, ttl ms. Returns 1 or 0. */
+/** Owner-checked renewal. KEYS: lock. ARGV: owner, ttl ms. Returns 1 or 0. */
 export const RENEW = defineScript(
   'renew',
   1,
-  `if redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
+  `local v = redis.call('GET', KEYS[1])
+if v and string.match(v, '^%d+ %d+ %d (.*)$') == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0`,
 );
 
-/** Inspect. KEYS: lock hash. Returns {owner or false, holds, fence, pttl}. */
+/** Inspect. KEYS: lock. Returns {owner or false, holds, fence, pttl}. */
 export const INSPECT = defineScript(
   'inspect',
   1,
-  `local v = redis.call('HMGET', KEYS[1], 'o', 'c', 'f')
-return {v[1], v[2], v[3], redis.call('PTTL', KEYS[1])}`,
+  LOCK_VALUE_LUA +
+    `local v = redis.call('GET', KEYS[1])
+if not v then return {false, false, false, -2} end
+local f, c, w, o = parse(v)
+return {o or false, c, f, redis.call('PTTL', KEYS[1])}`,
 );
 
-/** Force release. KEYS: lock hash. ARGV: release channel. Returns 1 when a lock was deleted. */
+/** Force release. KEYS: lock. Returns 1 when a lock was deleted (then published on its release channel). */
 export const FORCE_RELEASE = defineScript(
   'forceRelease',
   1,
   `local n = redis.call('DEL', KEYS[1])
-if n > 0 then redis.call('PUBLISH', ARGV[1], '1') end
+if n > 0 then redis.call('PUBLISH', KEYS[1] .. ':released', '1') end
 return n`,
 );
 
-/** Every script, for loading at start-up and for health checks. */
-export const LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE, RELEASE, RENEW, INSPECT, FORCE_RELEASE];
+/** The single-lock scripts, for loading at start-up and for health checks (the fair ones are in fair-lock-scripts.ts). */
+export const LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE, RENEW, INSPECT, FORCE_RELEASE];

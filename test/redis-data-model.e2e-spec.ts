@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { RedisLockStore } from '@lynx-nest/redis-lock';
+import { lockValue, ownerOf } from './support/lock-value.js';
+import { closeClients, startRedisServer, type RedisServer } from './support/redis-server.js';
+
+// What the Redis store writes (docs/guide.md#data-model) and how little it asks of Redis when nobody
+// waits: the stored value, the fence counter's life cycle, and the commands an uncontended cycle runs.
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const PREFIX = 'dm:';
+const lockKey = (name: string) => `${PREFIX}{${name}}`;
+
+/** Server-side calls per command since the last `CONFIG RESETSTAT` (commands run by scripts included). */
+async function commandCalls(client: Redis): Promise<Record<string, number>> {
+  const calls: Record<string, number> = {};
+  for (const match of (await client.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) calls[match[1]] = Number(match[2]);
+  return calls;
+}
+
+describe('Redis data model', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+  let store: RedisLockStore;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    admin = redis.client();
+    store = new RedisLockStore({ client: redis.client(), keyPrefix: PREFIX });
+    await store.init();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await closeClients();
+    await redis?.stop();
+  });
+
+  it('stores a lock as "<fence> <holds> <waited> <owner>" with its TTL; holds count in place, TTL kept', async () => {
+    const r = await store.acquire('value', 'me:1', 5000, true);
+    if (!r.acquired) throw new Error('not acquired');
+    expect(await admin.get(lockKey('value'))).toBe(lockValue('me:1', r.fence, 1, 0));
+    expect(await admin.type(lockKey('value'))).toBe('string');
+    await admin.pexpire(lockKey('value'), 60_000);
+    expect((await store.acquire('value', 'me:1', 5000, true)).acquired).toBe(true); // reentrant: never shortens the TTL
+    expect(await admin.get(lockKey('value'))).toBe(lockValue('me:1', r.fence, 2, 0));
+    expect(await admin.pttl(lockKey('value'))).toBeGreaterThan(50_000);
+    expect(await store.release('value', 'me:1')).toBe(1);
+    expect(await admin.get(lockKey('value'))).toBe(lockValue('me:1', r.fence, 1, 0));
+    expect(await admin.pttl(lockKey('value'))).toBeGreaterThan(50_000);
+    expect(await store.release('value', 'me:1')).toBe(0);
+    expect(await admin.exists(lockKey('value'))).toBe(0);
+  });
+
+  it('an owner token with spaces and colons is stored and matched whole', async () => {
+    const owner = 'my host:with spaces:abc';
+    expect((await store.acquire('spaces', owner, 5000, false)).acquired).toBe(true);
+    expect(ownerOf(await admin.get(lockKey('spaces')))).toBe(owner);
+    expect(await store.renew('spaces', 'with spaces:abc', 5000)).toBe(false); // a suffix of the owner is not the owner
+    expect(await store.release('spaces', 'spaces:abc')).toBe(-1);
+    expect(await store.release('spaces', owner)).toBe(0);
+  });
+
+  it('a busy attempt marks the lock waited-for, and only then does the release publish', async () => {
+    const heard: string[] = [];
+    const unsubscribe = await store.onRelease('marked', (message) => heard.push(message ?? ''));
+    expect((await store.acquire('marked', 'a:1', 5000, false)).acquired).toBe(true);
+    expect(await store.release('marked', 'a:1')).toBe(0);
+    await sleep(100);
+    expect(heard).toEqual([]); // nobody waited: no message
+
+    const r = await store.acquire('marked', 'a:1', 5000, false);
+    if (!r.acquired) throw new Error('not acquired');
+    expect((await store.acquire('marked', 'b:1', 5000, false)).acquired).toBe(false);
+    expect(await admin.get(lockKey('marked'))).toBe(lockValue('a:1', r.fence, 1, 1));
+    expect(await store.release('marked', 'a:1')).toBe(0);
+    for (let i = 0; i < 50 && heard.length === 0; i++) await sleep(10);
+    expect(heard).toEqual(['1']);
+    unsubscribe();
+  });
+
+  it('an uncontended acquire + release runs two EVALSHAs and five commands inside them, no PUBLISH', async () => {
+    await store.acquire('count', 'warm:1', 5000, false); // first use seeds the fence counter
+    await store.release('count', 'warm:1');
+    await admin.config('RESETSTAT');
+    for (let i = 0; i < 10; i++) {
+      expect((await store.acquireFair('count', `c:${i}`, 5000, 2000, true)).acquired).toBe(true);
+      expect(await store.release('count', `c:${i}`)).toBe(0);
+    }
+    const calls = await commandCalls(admin);
+    delete calls.info;
+    delete calls['config|resetstat'];
+    // acquire: EXISTS queue, INCR fence, SET lock NX GET; release: GET lock, DEL lock
+    expect(calls).toEqual({ evalsha: 20, exists: 10, incr: 10, set: 10, get: 10, del: 10 });
+  });
+
+  it('fences keep rising when the counter is lost (restart, failover) or expires while in use', async () => {
+    const short = new RedisLockStore({ client: redis.client(), keyPrefix: PREFIX, fenceRetentionMs: 150 });
+    await short.init();
+    const fences: number[] = [];
+    const take = async (s: RedisLockStore, owner: string) => {
+      const r = await s.acquire('fence', owner, 100, false);
+      if (!r.acquired) throw new Error('not acquired');
+      fences.push(r.fence);
+      await s.release('fence', owner);
+    };
+    for (let i = 0; i < 5; i++) await take(short, `s:${i}`);
+    expect(await admin.pttl(`${lockKey('fence')}:fence`)).toBeLessThanOrEqual(150); // INCR keeps the seed's expiry
+    await sleep(200); // the counter expired: the next acquisition reseeds it from the server clock
+    expect(await admin.exists(`${lockKey('fence')}:fence`)).toBe(0);
+    for (let i = 0; i < 3; i++) await take(short, `t:${i}`);
+    await admin.del(`${lockKey('fence')}:fence`); // lost, as after a restart without persistence
+    await take(store, 'u:1');
+    for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1]);
+    // seeded from the clock in µs: within a minute of now
+    expect(Math.abs(fences.at(-1)! / 1000 - Date.now())).toBeLessThan(60_000);
+    await short.close();
+  });
+
+  it('a stale wait record of a former holder is never reported for the next one', async () => {
+    expect((await store.acquire('wr', 'old:1', 5000, false)).acquired).toBe(true);
+    await store.setWaitsFor([{ name: 'wr', owner: 'old:1' }], 'elsewhere', 5000);
+    expect(await store.waitsFor('wr')).toBe('elsewhere');
+    await store.release('wr', 'old:1');
+    expect((await store.acquire('wr', 'new:1', 5000, false)).acquired).toBe(true);
+    expect(await admin.exists(`${lockKey('wr')}:w`)).toBe(1); // still there, until its own expiry
+    expect(await store.waitsFor('wr')).toBeUndefined();
+    const busy = await store.acquire('wr', 'third:1', 5000, false);
+    expect(busy).toMatchObject({ acquired: false, holderWaitsFor: null });
+    await store.release('wr', 'new:1');
+  });
+});
