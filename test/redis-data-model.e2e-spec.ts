@@ -116,6 +116,19 @@ describe('Redis data model', () => {
     await short.close();
   });
 
+  it('renews hundreds of locks in chunked script calls, one answer per lock in order, owner-checked', async () => {
+    const names = Array.from({ length: 450 }, (_, i) => `many:${i}`); // three chunks of at most 200
+    for (const [i, name] of names.entries()) expect((await store.acquire(name, i % 7 === 0 ? 'other:1' : 'me:1', 1000, false)).acquired).toBe(true);
+    await admin.del(lockKey('many:1')); // gone: refused
+    await admin.config('RESETSTAT');
+    const answers = await store.renewMany(names.map((name) => ({ name, owner: 'me:1', ttlMs: 60_000 })));
+    expect(answers).toEqual(names.map((_, i) => i % 7 !== 0 && i !== 1));
+    const calls = await commandCalls(admin);
+    expect(calls.evalsha).toBe(3);
+    expect(await admin.pttl(lockKey('many:449'))).toBeGreaterThan(50_000);
+    expect(await admin.pttl(lockKey('many:7'))).toBeLessThanOrEqual(1000); // another owner's: untouched
+  });
+
   it('a stale wait record of a former holder is never reported for the next one', async () => {
     expect((await store.acquire('wr', 'old:1', 5000, false)).acquired).toBe(true);
     await store.setWaitsFor([{ name: 'wr', owner: 'old:1' }], 'elsewhere', 5000);

@@ -38,13 +38,23 @@ export interface LockKeys {
 }
 
 /**
+ * The key of the lock itself, `<prefix>{<name>}` (the others add a suffix to it).
+ *
+ * @example
+ * lockKey('lynx:lock:', 'job'); // 'lynx:lock:{job}'
+ */
+export function lockKey(prefix: string, name: string): string {
+  return `${prefix}{${name}}`;
+}
+
+/**
  * Builds the Redis keys of a lock: `<prefix>{<name>}`, `…:fence`, `…:w` and the `…:released` channel.
  *
  * @example
  * lockKeys('lynx:lock:', 'job').lock; // 'lynx:lock:{job}'
  */
 export function lockKeys(prefix: string, name: string): LockKeys {
-  const lock = `${prefix}{${name}}`;
+  const lock = lockKey(prefix, name);
   return { lock, fence: `${lock}:fence`, waits: `${lock}:w`, channel: `${lock}:released` };
 }
 

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { LockBackendError } from '../errors/index.js';
 import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
-import { lockKeys, nameFromLockKey } from './lock-keys.js';
+import { lockKey, lockKeys, nameFromLockKey } from './lock-keys.js';
 import { SET_WAITS_FOR, WAITS_FOR } from './lua/deadlock-scripts.js';
 import { ACQUIRE_MANY } from './lua/multi-lock-scripts.js';
-import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, RENEW } from './lua/lock-scripts.js';
+import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, RENEW, RENEW_MANY, RENEW_MANY_CHUNK } from './lua/lock-scripts.js';
 import { ACQUIRE_FAIR, COUNT_FAIR_WAITERS, FAIR_LOCK_SCRIPTS, fairQueueKeys, LEAVE_FAIR_QUEUE, RELEASE_FAIR } from './lua/fair-lock-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
 import { acquireWithReplicaWait, type ReplicaWait } from './replica-wait.js';
@@ -74,7 +74,30 @@ export class RedisLockStore implements LockStore {
       () => subscriberClient(this.client),
       (op, promise) => this.guard(op, undefined, promise, true),
     );
-    if (this.owned) this.client.on('error', () => undefined); // state is reported by health; errors surface per call
+    if (this.owned) {
+      // Connection errors surface per call; the last one (scrubbed) is kept for the health reason.
+      // (A client the app passed in keeps its own error handling: no listener is added to it.)
+      this.client.on('error', (error: unknown) => {
+        this.lastError = scrubError(error, this.secrets).message;
+      });
+      this.client.on('ready', () => {
+        this.lastError = undefined;
+      });
+    }
+  }
+
+  private lastError?: string;
+
+  /**
+   * The last connection error of a client this store created, since it was last ready, without
+   * credentials (e.g. `WRONGPASS invalid username-password pair…`), or `undefined` (also always for
+   * a client the app passed in). Shown in the health reason.
+   *
+   * @example
+   * if (store.redis.status !== 'ready') console.warn(store.lastConnectionError);
+   */
+  get lastConnectionError(): string | undefined {
+    return this.lastError;
   }
 
   /** The ioredis client in use (for health checks). */
@@ -193,26 +216,26 @@ export class RedisLockStore implements LockStore {
     return (await this.guard('renew', name, this.scripts.run(RENEW, [keys.lock], [owner, ttlMs]))) === 1;
   }
 
+  /**
+   * Renews many locks: chunks of {@link RENEW_MANY_CHUNK} in one script call each, all sent back to
+   * back (one round trip). A failed chunk fails the whole batch with LockBackendError (the
+   * watchdog retries soon); `false` means Redis refused: the owner no longer holds that lock.
+   */
   async renewMany(requests: readonly RenewRequest[]): Promise<boolean[]> {
     if (requests.length === 0) return [];
     if (this.isCluster) {
-      // ioredis Cluster pipelines need one slot; renew per key (auto-pipelined per node by ioredis).
+      // Locks live on different slots; renew per key (auto-pipelined per node by ioredis).
       return Promise.all(requests.map((r) => this.renew(r.name, r.owner, r.ttlMs)));
     }
-    const replies = await this.guard(
-      'renew',
-      undefined,
-      this.scripts.runMany(
-        RENEW,
-        requests.map((r) => ({ keys: [lockKeys(this.prefix, r.name).lock], args: [r.owner, r.ttlMs] })),
-      ),
-    );
-    const failure = replies.find((reply) => reply instanceof Error);
-    if (failure && replies.every((reply) => reply instanceof Error)) {
-      const clean = scrubError(failure, this.secrets);
-      throw new LockBackendError('renew', clean.message, undefined, clean);
+    const chunks: Promise<unknown>[] = [];
+    for (let start = 0; start < requests.length; start += RENEW_MANY_CHUNK) {
+      const chunk = requests.slice(start, start + RENEW_MANY_CHUNK);
+      const keys = chunk.map((r) => lockKey(this.prefix, r.name));
+      const args = chunk.flatMap((r) => [r.owner, r.ttlMs]);
+      chunks.push(this.scripts.run({ ...RENEW_MANY, keys: keys.length }, keys, args));
     }
-    return replies.map((reply) => reply === 1);
+    const replies = (await this.guard('renew', undefined, Promise.all(chunks))) as number[][];
+    return replies.flat().map((reply) => reply === 1);
   }
 
   async inspect(name: string): Promise<StoredLockInfo> {

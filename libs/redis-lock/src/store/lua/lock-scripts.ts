@@ -111,6 +111,30 @@ end
 return 0`,
 );
 
+/**
+ * Owner-checked renewal of many locks in one call (standalone and Sentinel; a Cluster spreads
+ * locks over slots). KEYS: the locks. ARGV: owner and ttl ms of each, in pairs.
+ * Returns one 1/0 per key, in order. The store sends chunks of {@link RENEW_MANY_CHUNK} keys, so
+ * one call keeps Redis busy for well under a millisecond.
+ */
+export const RENEW_MANY: LuaScript = defineScript(
+  'renewMany',
+  0, // the per-call count: callers use a copy with the real number of keys
+  `local out = {}
+for i = 1, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  if v and string.match(v, '^%d+ %d+ %d (.*)$') == ARGV[2 * i - 1] then
+    out[i] = redis.call('PEXPIRE', KEYS[i], ARGV[2 * i])
+  else
+    out[i] = 0
+  end
+end
+return out`,
+);
+
+/** Most locks one {@link RENEW_MANY} call renews. */
+export const RENEW_MANY_CHUNK = 200;
+
 /** Inspect. KEYS: lock. Returns {owner or false, holds, fence, pttl}. */
 export const INSPECT = defineScript(
   'inspect',
@@ -132,4 +156,4 @@ return n`,
 );
 
 /** The single-lock scripts, for loading at start-up and for health checks (the fair ones are in fair-lock-scripts.ts). */
-export const LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE, RENEW, INSPECT, FORCE_RELEASE];
+export const LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE, RENEW, RENEW_MANY, INSPECT, FORCE_RELEASE];
