@@ -132,7 +132,8 @@ describe('logs, health payloads and metrics of a run against a password-protecte
     const warnings = logger.lines.filter((l) => l.level === 'warn' && l.context === 'RedisLock').map((l) => l.text);
     expect(warnings).toContainEqual(expect.stringMatching(/Lock "short" was lost/));
     expect(warnings).toContainEqual(expect.stringMatching(/Lock backend is UP again/));
-    expect(JSON.parse(refused.text).error['redis-lock'].reason).toMatch(/^not connected to Redis/);
+    // the reason names the cause (WRONGPASS), not only the client state
+    expect(JSON.parse(refused.text).error['redis-lock'].reason).toMatch(/^not connected to Redis \(client \w+; last error: WRONGPASS/);
   });
 
   it('logs nothing for ordinary acquire/release at the default level (WARN)', async () => {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { DeadlockError, LockAcquireTimeoutError, LockShutdownError } from '../errors/index.js';
+import { DeadlockError, LockAcquireTimeoutError, LockBackendError, LockShutdownError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
 import type { DeadlockProbe } from './deadlock-probe.js';
 import type { LockEvents } from './lock-events.js';
@@ -88,6 +88,11 @@ export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | n
       if (!woken) await sleepUntilWoken(delay, call.signal, req.lifecycle.waiters, (fn) => (wake = fn));
       wake = undefined;
     }
+  } catch (error) {
+    // An attempt that timed out may still run when Redis answers again (a stall) and take the lock
+    // for nobody. An owner-checked release sent behind it on the same connection undoes that.
+    if (error instanceof LockBackendError && error.timedOut) store.release(name, req.owner).catch(() => undefined);
+    throw error;
   } finally {
     unsubscribe?.();
     req.deadlock?.done();

@@ -117,7 +117,11 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
     // if a release handed it to us meanwhile. Best effort: the entry expires by itself anyway.
     // After a backend failure it is not awaited: Redis is not answering, and the caller must get its
     // LockBackendError within one command timeout, not two.
-    if (queued && !done) {
+    // An attempt that timed out was sent and may still run when Redis answers again (a stall): it
+    // would queue us, or take the lock, for nobody. The leave goes out behind it on the same
+    // connection, so it runs right after it and undoes either.
+    const mayRunLater = error instanceof LockBackendError && error.timedOut;
+    if ((queued || mayRunLater) && !done) {
       const leaving = store.leaveFairQueue(name, req.owner).catch(() => undefined);
       if (!(error instanceof LockBackendError)) await leaving;
     }

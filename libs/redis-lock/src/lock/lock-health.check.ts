@@ -106,7 +106,11 @@ export async function runLockHealthCheck(deps: LockHealthDeps): Promise<LockHeal
     report.reason = scrubMessage(outcome.message, deps.secrets ?? []);
     const base = unwrapStore(deps.store);
     const status = base instanceof RedisLockStore ? base.redis.status : 'ready';
-    if (status !== 'ready') report.reason = `not connected to Redis (client ${status}): ${report.reason}`;
+    if (status !== 'ready') {
+      const last = base instanceof RedisLockStore ? base.lastConnectionError : undefined;
+      const lastError = last ? `; last error: ${scrubMessage(last, deps.secrets ?? [])}` : '';
+      report.reason = `not connected to Redis (client ${status}${lastError}): ${report.reason}`;
+    }
     report.probe = 'failed';
   }
   const breaker = circuitBreakerOf(deps.store);
