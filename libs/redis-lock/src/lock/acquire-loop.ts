@@ -22,6 +22,11 @@ export interface AcquireRequest {
   lifecycle: { isShuttingDown(): boolean; waiters: Set<() => void> };
   /** Deadlock detection for a context that holds other locks while it waits (see deadlock-probe.ts). */
   deadlock?: DeadlockProbe;
+  /**
+   * Monotonic time (ms) the caller started, before anything was sent: the wait is measured from it,
+   * and the first attempt's validity counts from it (an earlier start than its send time is safe).
+   */
+  started: number;
 }
 
 /** A granted lock, with the monotonic time the successful command was sent (validity starts there). */
@@ -34,15 +39,23 @@ export interface Granted {
 }
 
 /**
- * Tries to take a lock, waiting per the retry strategy while it is busy. After the first busy
- * answer the caller subscribes to the lock's release channel and checks once more (so a release
- * in between is not missed); from then on it sleeps until its backoff delay, the holder's TTL, or a
- * release message, whichever comes first.
+ * Tries to take a lock, waiting while it is busy: in the fair queue (see fair-acquire.ts) when the
+ * call asks for fairness and the store has a queue, otherwise by {@link acquireRacing}.
  */
-export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | null> {
+export function acquireWithRetry(req: AcquireRequest): Promise<Granted | null> {
+  // Not async: its promise would only wrap the one it returns (one more promise and two microtask hops per acquisition).
+  return req.call.fair && supportsFairQueue(req.store) ? acquireFair(req) : acquireRacing(req);
+}
+
+/**
+ * Takes a lock, waiting per the retry strategy while it is busy. After the first busy answer the
+ * caller subscribes to the lock's release channel and checks once more (so a release in between is
+ * not missed); from then on it sleeps until its backoff delay, the holder's TTL, or a release
+ * message, whichever comes first.
+ */
+async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
   const { store, call, name } = req;
-  if (call.fair && supportsFairQueue(store)) return acquireFair(req);
-  const started = performance.now();
+  const started = req.started;
   let attempts = 0;
   let retries = 0;
   let unsubscribe: (() => void) | undefined;
@@ -58,7 +71,7 @@ export async function acquireWithRetry(req: AcquireRequest): Promise<Granted | n
     for (;;) {
       if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(name);
       call.signal?.throwIfAborted();
-      const sentAt = performance.now();
+      const sentAt = attempts === 0 ? started : performance.now();
       woken = false;
       const result = await store.acquire(name, req.owner, call.ttlMs, call.reentrant);
       attempts++;

@@ -42,11 +42,11 @@ export function supportsFairQueue(store: LockStore): store is LockStore & Requir
 export async function acquireFair(req: AcquireRequest): Promise<Granted | null> {
   const { call, name } = req;
   const store = req.store as LockStore & Required<Pick<LockStore, 'acquireFair' | 'leaveFairQueue'>>;
-  const started = performance.now();
+  const started = req.started;
   let digest: string | undefined; // computed on the first message (never on the uncontended path)
   let attempts = 0;
   let retries = 0;
-  const budgetMs = waitBudget(call);
+  let budgetMs: number | undefined; // computed when a wait first needs it (never on the uncontended path)
   let queued = false;
   let lastBusySentAt = started;
   const got: { grant?: { fence: number } } = {};
@@ -82,7 +82,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
       if (got.grant) return await handOff(got.grant.fence);
       if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(name);
       call.signal?.throwIfAborted();
-      const sentAt = performance.now();
+      const sentAt = attempts === 0 ? started : performance.now();
       woken = false;
       const result = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, !req.once);
       attempts++;
@@ -103,6 +103,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
         continue;
       }
       const elapsed = performance.now() - started;
+      budgetMs ??= waitBudget(call);
       if (elapsed >= budgetMs) throw new LockAcquireTimeoutError(name, attempts, elapsed);
       retries++;
       let delay = FAIR_QUEUE_ENTRY_TTL_MS / 4;

@@ -9,6 +9,7 @@ interface HeldLocks {
 }
 
 const storage = new AsyncLocalStorage<HeldLocks>();
+const NONE: readonly LockHandle[] = Object.freeze([]);
 
 /**
  * Reentrancy scope: which locks the current async context holds. A nested `withLock` on a key
@@ -22,9 +23,9 @@ export const lockContext = {
     return store && store.service === service ? store.byKey.get(key) : undefined;
   },
   /** Every lock the current context holds under `service` (outermost holds; deadlock detection). */
-  heldAll(service: unknown): LockHandle[] {
+  heldAll(service: unknown): readonly LockHandle[] {
     const store = storage.getStore();
-    if (!store || store.service !== service) return [];
+    if (!store || store.service !== service) return NONE;
     return [...new Set([...store.byKey.values()].map((handle) => handle.parent ?? handle))];
   },
   /** Runs `fn` with `handles` added to the held set. */

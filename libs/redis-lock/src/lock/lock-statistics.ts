@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { LockEvents } from './lock-events.js';
 import { LatencyWindow, RateWindow, type LatencySummary } from './sliding-window.js';
 
@@ -101,15 +102,17 @@ export class StatisticsCollector {
     windowMs = STATISTICS_WINDOW_MS,
     now?: () => number,
   ) {
-    this.waits = new LatencyWindow(windowMs, 1024, now);
-    this.holds = new LatencyWindow(windowMs, 1024, now);
-    this.outcomes = new RateWindow(windowMs, 12, now);
+    const clock = now ?? (() => performance.now());
+    this.waits = new LatencyWindow(windowMs, 1024, clock);
+    this.holds = new LatencyWindow(windowMs, 1024, clock);
+    this.outcomes = new RateWindow(windowMs, 12, clock);
     const s = this.stats;
     s.windowMs = windowMs;
     events.on('acquired', (e) => {
       s.totalAcquired++;
-      if (!e.reentrant) this.waits.add(e.waitMs);
-      this.outcomes.record(false);
+      const at = clock(); // one clock read for both windows
+      if (!e.reentrant) this.waits.add(e.waitMs, at);
+      this.outcomes.record(false, at);
     });
     events.on('released', (e) => {
       s.totalReleased++;

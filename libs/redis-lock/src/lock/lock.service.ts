@@ -52,6 +52,9 @@ const isLockName = (name: string): boolean => {
   }
 };
 
+/** `acquire` and `tryLock`: not reentrant, not renewed unless the options say so. */
+const MANUAL_HANDLE = { reentrant: false, renew: false } as const;
+
 /** Safety margin subtracted from a lock's validity: 1% of the TTL plus 2 ms (Redis expiry precision). */
 const drift = (ttlMs: number) => Math.round(ttlMs * 0.01) + 2;
 
@@ -82,7 +85,6 @@ export class LockService
   private readonly logger: LockLogger;
   private readonly scheduler: RenewalScheduler;
   private readonly statistics: StatisticsCollector;
-  private readonly held = new Set<LockHandle>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly lifecycle = { shuttingDown: false, isShuttingDown: () => this.lifecycle.shuttingDown, waiters: new Set<() => void>() };
   private healthTimer?: NodeJS.Timeout;
@@ -107,7 +109,7 @@ export class LockService
       },
       config.renewal.intervalMs,
     );
-    this.statistics = new StatisticsCollector(this.events, () => this.held.size);
+    this.statistics = new StatisticsCollector(this.events, () => this.scheduler.size);
     if (this.logger.debugEnabled) {
       this.events.on('renewed', (e) => this.logger.debug(`renewed "${e.key}" for ${e.ttlMs} ms (held ${e.heldMs.toFixed(1)} ms so far)`));
     }
@@ -176,8 +178,9 @@ export class LockService
    * const lock = await locks.acquire('import', '2m', { renewalEnabled: true });
    * try { await runImport(lock.signal); } finally { await lock.release(); }
    */
-  async acquire(key: string, ttl?: Duration, options?: LockOptions): Promise<LockHandle> {
-    return (await this.take(key, ttl === undefined ? options : { ...options, expiration: ttl }, { reentrant: false, renew: false }, false))!;
+  acquire(key: string, ttl?: Duration, options?: LockOptions): Promise<LockHandle> {
+    // take() resolves null only for a single attempt (`once`), so this is never null.
+    return this.take(key, ttl === undefined ? options : { ...options, expiration: ttl }, MANUAL_HANDLE, false) as Promise<LockHandle>;
   }
 
   /**
@@ -188,7 +191,7 @@ export class LockService
    * if (!lock) return; // another instance is on it
    */
   tryLock(key: string, ttl?: Duration, options?: LockOptions): Promise<LockHandle | null> {
-    return this.take(key, ttl === undefined ? options : { ...options, expiration: ttl }, { reentrant: false, renew: false }, true);
+    return this.take(key, ttl === undefined ? options : { ...options, expiration: ttl }, MANUAL_HANDLE, true);
   }
 
   /**
@@ -255,7 +258,7 @@ export class LockService
       store: this.store,
       instanceId: this.config.instanceId,
       renewalLagMs: () => this.scheduler.lagMs,
-      activeLocks: () => this.held.size,
+      activeLocks: () => this.scheduler.size,
       errorRate: () => this.statistics.errorRate(),
       timeoutMs: timeoutMs ?? Math.max(1000, 3 * this.config.commandTimeoutMs),
       secrets: [this.config.connection.password],
@@ -387,7 +390,7 @@ export class LockService
     }
     this.scheduler.stop();
     await Promise.allSettled(
-      [...this.held].map(async (handle) => {
+      this.scheduler.held().map(async (handle) => {
         this.lose(handle, 'shutdown');
         await this.store.release(handle.getKey(), handle.getValue()).catch(() => undefined);
       }),
@@ -467,7 +470,7 @@ export class LockService
       }
       const owner = newOwnerToken(this.config.instanceId);
       const deadlock = once ? undefined : DeadlockProbe.create(this.store, name, lockContext.heldAll(this), call.retry.maxMs);
-      const granted = await acquireWithRetry({ store: this.store, events: this.events, name, label, owner, call, once, lifecycle: this.lifecycle, deadlock });
+      const granted = await acquireWithRetry({ store: this.store, events: this.events, name, label, owner, call, once, lifecycle: this.lifecycle, deadlock, started });
       if (!granted) return null;
       return this.grant(name, owner, granted, call, label);
     } catch (error) {
@@ -494,7 +497,6 @@ export class LockService
       const callback = call.onLockLost;
       handle.signal.addEventListener('abort', () => this.safely(() => callback(handle.signal.reason)), { once: true });
     }
-    this.held.add(handle);
     this.scheduler.add(handle);
     this.events.emit('acquired', { name: label, key: name, waitMs: granted.waitMs, attempts: granted.attempts, reentrant: false, fence: granted.fence });
     if (this.logger.debugEnabled) {
@@ -526,7 +528,6 @@ export class LockService
 
   private lose(handle: LockHandle, reason: LockLostReason): void {
     const error = handle.markLost(reason);
-    this.held.delete(handle);
     this.scheduler.remove(handle);
     if (!error) return;
     const label = handle.state.label;
@@ -569,7 +570,7 @@ export class LockService
     s.ttlMs = ttlMs;
     s.expiresAt = sentAt + ttlMs - drift(ttlMs);
     s.renewAt = sentAt + ttlMs * s.renewalThreshold;
-    if (this.held.has(handle)) this.scheduler.add(handle);
+    if (this.scheduler.has(handle)) this.scheduler.add(handle);
     this.events.emit('renewed', { name: s.label, key: handle.getKey(), ttlMs, heldMs: performance.now() - s.acquiredAt });
   }
 
@@ -578,7 +579,6 @@ export class LockService
     const s = handle.state;
     const wasHeld = s.status === 'held';
     if (wasHeld) s.status = 'released';
-    this.held.delete(handle);
     this.scheduler.remove(handle);
     // lockAtLeastFor (@WithLock): a run that ends early leaves the lock in Redis until keepUntil (owner-checked PEXPIRE).
     const keepMs = wasHeld && !handle.parent && s.keepUntil !== undefined ? Math.ceil(s.keepUntil - performance.now()) : 0;

