@@ -57,6 +57,21 @@ function describeFairQueue(label: string, make: () => Promise<{ store: LockStore
       off();
     });
 
+    it('a waiter in the releasing process has its grant when release() returns (no wait for the pub/sub copy)', async () => {
+      const name = key('local-grant');
+      const [holder, a] = [token('h'), token('a')];
+      expect((await store.acquireFair!(name, holder, 5000, 2000, true)).acquired).toBe(true);
+      expect((await store.acquireFair!(name, a, 5000, 2000, true)).acquired).toBe(false);
+      const messages: string[] = [];
+      const off = await store.onRelease(name, (m) => messages.push(String(m)));
+      expect(await store.release(name, holder)).toBe(0);
+      const seen = [...messages]; // taken before anything else is awaited: delivered from the release reply itself
+      const fence = (await store.inspect(name)).fence;
+      expect(seen[0]).toBe(`g:${fence}:${grantDigest(a)}`);
+      expect(await store.release(name, a)).toBe(0); // nobody else queued: a plain release
+      off();
+    });
+
     it('a free lock is not taken ahead of a live waiter, and tryLock (queue=false) does not queue', async () => {
       const name = key('nobarge');
       const [holder, a, late] = [token('h'), token('a'), token('late')];

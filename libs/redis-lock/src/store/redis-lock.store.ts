@@ -173,7 +173,11 @@ export class RedisLockStore implements LockStore {
 
   /** Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE_FAIR). */
   async release(name: string, owner: string): Promise<number> {
-    return Number(await this.guard('release', name, this.releaseOne(name, owner)));
+    const reply = await this.guard('release', name, this.releaseOne(name, owner));
+    if (typeof reply !== 'string') return Number(reply);
+    // Handed over: a waiter in this process holds the lock now; tell it without the pub/sub trip.
+    this.subscriptions.deliver(lockKeys(this.prefix, name).channel, reply);
+    return 0;
   }
 
   /** The release script, unguarded (also the roll-back of an acquire whose replica `WAIT` fell short). */

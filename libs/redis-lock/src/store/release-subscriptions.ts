@@ -66,6 +66,16 @@ export class ReleaseSubscriptions {
     return this.listen(channel, listener);
   }
 
+  /**
+   * Passes `message` to this process's listeners of `channel`, as if it had arrived over pub/sub.
+   * A release that handed the lock over delivers its grant this way at once; the published copy
+   * that follows finds the new owner already done (a grant names one acquisition's owner token).
+   */
+  deliver(channel: string, message: string): void {
+    const set = this.listeners.get(channel);
+    if (set) for (const listener of [...set]) listener(message);
+  }
+
   private remove(channel: string, listener: ReleaseListener): void {
     const set = this.listeners.get(channel);
     if (!set?.delete(listener) || set.size > 0 || this.lingering.has(channel)) return;
@@ -85,10 +95,7 @@ export class ReleaseSubscriptions {
     if (!this.subscriber) {
       this.subscriber = this.createSubscriber();
       this.subscriber.on('error', () => undefined); // reconnects by itself; waiters fall back to their timers
-      this.subscriber.on('message', (channel: string, message: string) => {
-        const set = this.listeners.get(channel);
-        if (set) for (const listener of [...set]) listener(message);
-      });
+      this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
     }
     return this.subscriber;
   }

@@ -18,7 +18,7 @@ export function fairQueueKeys(lockKey: string): { queue: string; waiters: string
  * 2 fence counter, 3 queue (zset), 4 waiter info (hash). `take` writes a new holding exactly like
  * the ACQUIRE script; `hand_off` pops expired waiters from the head of the queue and makes the
  * first live one the owner (overwriting the lock; marked waited-for, so its release looks at the
- * queue again), then PUBLISHes `g:<fence>:<sha1(owner)>` so that waiter holds the lock without an
+ * queue again), then PUBLISHes (and returns) the grant `g:<fence>:<sha1(owner)>` so that waiter holds the lock without an
  * acquire round trip of its own (the owner token is a secret, so only its hash goes on the
  * channel). `pass_on` ends the current holding: a hand-off, or DEL and a plain release message.
  */
@@ -57,18 +57,20 @@ local function hand_off(t, channel, retention)
     local ttl = live_info(head, nowms)
     redis.call('HDEL', KEYS[4], head)
     if ttl then
-      local fence = take(head, ttl, retention, '1')
+      local grant = 'g:' .. take(head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
       tidy()
-      redis.call('PUBLISH', channel, 'g:' .. fence .. ':' .. redis.sha1hex(head))
-      return true
+      redis.call('PUBLISH', channel, grant)
+      return grant
     end
   end
 end
 local function pass_on(retention)
   local channel = KEYS[1] .. ':released'
-  if redis.call('EXISTS', KEYS[3]) == 1 and hand_off(redis.call('TIME'), channel, retention) then return end
+  local grant = redis.call('EXISTS', KEYS[3]) == 1 and hand_off(redis.call('TIME'), channel, retention)
+  if grant then return grant end
   redis.call('DEL', KEYS[1])
   redis.call('PUBLISH', channel, '1')
+  return 0
 end
 `;
 
@@ -144,7 +146,9 @@ return {0, pttl, 0, 0, waited}`,
  * hand it to the first live waiter of the fair queue (publishing its grant), or, when nobody
  * queues, publish a plain release for pub/sub waiters; a lock nobody waited for is just deleted
  * (GET + DEL). KEYS: lock, fence, queue, waiter info. ARGV: owner, fence retention ms.
- * Returns holds left (0 = released or handed off) or -1 when the owner does not hold it.
+ * Returns holds left (0 = released), -1 when the owner does not hold it, or, when it handed the lock
+ * over, the grant it published (`g:<fence>:<sha1(owner)>`), so the releasing process can pass it to
+ * a waiter of its own at once, without waiting for the message to come back over pub/sub.
  */
 export const RELEASE_FAIR = defineScript(
   'releaseFair',
@@ -160,10 +164,9 @@ if c > 1 then
 end
 if w == '0' then
   redis.call('DEL', KEYS[1])
-else
-  pass_on(ARGV[2])
+  return 0
 end
-return 0`,
+return pass_on(ARGV[2])`,
 );
 
 /**
