@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { defineScript, LOCK_VALUE_LUA, type LuaScript } from './lock-scripts.js';
+import { defineScript, LOCK_PARSE_LUA, LOCK_VALUE_LUA, LOCK_VALUE_REST_LUA, type LuaScript } from './lock-scripts.js';
 
 /**
  * The Redis keys of a lock's fair queue; they share the lock's hash tag (one Cluster slot).
@@ -14,7 +14,8 @@ export function fairQueueKeys(lockKey: string): { queue: string; waiters: string
 }
 
 /**
- * Lua shared by the release and fair-queue scripts (after {@link LOCK_VALUE_LUA}). KEYS: 1 lock,
+ * Lua shared by the release and fair-queue scripts (after {@link LOCK_VALUE_LUA}; scripts with a
+ * cheap common case run it before these and the rest of the lock-value helpers, see LOCK_VALUE_REST_LUA). KEYS: 1 lock,
  * 2 fence counter, 3 queue (zset), 4 waiter info (hash). `take` writes a new holding exactly like
  * the ACQUIRE script; `hand_off` pops expired waiters from the head of the queue and makes the
  * first live one the owner (overwriting the lock; marked waited-for, so its release looks at the
@@ -22,9 +23,7 @@ export function fairQueueKeys(lockKey: string): { queue: string; waiters: string
  * acquire round trip of its own (the owner token is a secret, so only its hash goes on the
  * channel). `pass_on` ends the current holding: a hand-off, or DEL and a plain release message.
  */
-const COMMON =
-  LOCK_VALUE_LUA +
-  `local function take(owner, ttl, retention, w)
+const FAIR_LUA = `local function take(owner, ttl, retention, w)
   local fence = mint(KEYS[2], math.max(tonumber(retention), tonumber(ttl)))
   redis.call('SET', KEYS[1], fence .. ' 1 ' .. w .. ' ' .. owner, 'PX', ttl)
   return fence
@@ -74,6 +73,9 @@ local function pass_on(retention)
 end
 `;
 
+/** Every helper: the lock-value ones, then the fair-queue ones. */
+const COMMON = LOCK_VALUE_LUA + FAIR_LUA;
+
 /**
  * Acquire through the fair queue. KEYS: lock, fence, queue, waiter info, wait record.
  * ARGV: 1 owner, 2 ttl ms, 3 fence retention ms, 4 queue entry ttl ms, 5 mode ('f' = wait in the
@@ -90,7 +92,7 @@ end
 export const ACQUIRE_FAIR = defineScript(
   'acquireFair',
   5,
-  COMMON +
+  LOCK_PARSE_LUA +
     `local v
 if redis.call('EXISTS', KEYS[3]) == 0 then
   local fence = mint(KEYS[2], math.max(tonumber(ARGV[3]), tonumber(ARGV[2])))
@@ -99,7 +101,10 @@ if redis.call('EXISTS', KEYS[3]) == 0 then
 else
   v = redis.call('GET', KEYS[1])
 end
-local f, c, w, o
+` +
+    LOCK_VALUE_REST_LUA +
+    FAIR_LUA +
+    `local f, c, w, o
 if v then
   f, c, w, o = parse(v)
   if o == ARGV[1] then return {1, f, c, 1} end
@@ -153,18 +158,21 @@ return {0, pttl, 0, 0, waited}`,
 export const RELEASE_FAIR = defineScript(
   'releaseFair',
   4,
-  COMMON +
+  LOCK_PARSE_LUA +
     `local v = redis.call('GET', KEYS[1])
 if not v then return -1 end
 local f, c, w, o = parse(v)
 if o ~= ARGV[1] then return -1 end
-if c > 1 then
-  redis.call('SET', KEYS[1], encode(f, c - 1, w, o), 'KEEPTTL')
-  return c - 1
-end
-if w == '0' then
+if c == 1 and w == '0' then
   redis.call('DEL', KEYS[1])
   return 0
+end
+` +
+    LOCK_VALUE_REST_LUA +
+    FAIR_LUA +
+    `if c > 1 then
+  redis.call('SET', KEYS[1], encode(f, c - 1, w, o), 'KEEPTTL')
+  return c - 1
 end
 return pass_on(ARGV[2])`,
 );
