@@ -3,10 +3,11 @@
 // and writes bench/results/<mode>-<time>.json, bench/results/latest-<mode>.json and a Markdown
 // summary (every figure beside its ratio to the raw ioredis baseline of the same run).
 // Options: --quick, --only=<adapter,...>, --scenarios=<id,...>, --repeats=N, --duration=MS,
-// --skip-scale (leave out renewal at scale and the heap-over-cycles run).
+// --skip-scale (leave out renewal at scale and the heap-over-cycles run); --render=<result.json>
+// prints the Markdown summary of a stored result and exits.
 import './command-counter.mjs';
 import { fork, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +119,8 @@ function summarize(samples, server, scenario) {
     overlaps,
     handOffP50Ms: scenario.contended ? r3(pct(g, 50)) : undefined,
     handOffP99Ms: scenario.contended ? r3(pct(g, 99)) : undefined,
+    // How long the harness's `setTimeout(holdMs)` really held the lock: the same call for every library.
+    holdP50Ms: scenario.contended ? r3(pct(sortNum(samples.intervals.map(([, start, end]) => end - start)), 50)) : undefined,
   };
 }
 
@@ -236,7 +239,7 @@ function markdown(report) {
     const sc = SCENARIOS.find((s) => s.id === id);
     lines.push('', `### ${sc.title}`, '');
     const cols = sc.contended
-      ? ['opsPerSec', 'waitP50Ms', 'waitP99Ms', 'waitMaxMs', 'handOffP50Ms', 'starvedWorkers', 'giveUps', 'roundTripsPerAcquisition', 'serverCommandsPerAcquisition', 'redisCpuUsPerAcquisition', 'clientCpuUsPerAcquisition', 'overlaps']
+      ? ['opsPerSec', 'waitP50Ms', 'waitP99Ms', 'waitMaxMs', 'handOffP50Ms', 'holdP50Ms', 'starvedWorkers', 'giveUps', 'roundTripsPerAcquisition', 'serverCommandsPerAcquisition', 'redisCpuUsPerAcquisition', 'clientCpuUsPerAcquisition', 'overlaps']
       : ['opsPerSec', 'acquireP50Ms', 'acquireP99Ms', 'releaseP50Ms', 'releaseP99Ms', 'roundTripsPerAcquisition', 'serverCommandsPerAcquisition', 'redisCpuUsPerAcquisition', 'clientCpuUsPerAcquisition', 'overlaps'];
     lines.push(`| library | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);
     for (const [name, lib] of Object.entries(libs)) {
@@ -264,6 +267,11 @@ function markdown(report) {
 }
 
 // ---- main ----------------------------------------------------------------------------------------------
+if (args.has('render')) {
+  // Re-renders the Markdown summary of a stored result file (no Redis, nothing measured).
+  process.stdout.write(markdown(JSON.parse(readFileSync(String(args.get('render')), 'utf8'))) + '\n');
+  process.exit(0);
+}
 const t0 = Date.now();
 const redis = await startRedis();
 const admin = new Redis({ port: redis.port, host: '127.0.0.1' });
