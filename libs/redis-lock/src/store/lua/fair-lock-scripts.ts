@@ -14,14 +14,15 @@ export function fairQueueKeys(lockKey: string): { queue: string; waiters: string
 }
 
 /**
- * Lua shared by the release and fair-queue scripts (after {@link LOCK_VALUE_LUA}; scripts with a
- * cheap common case run it before these and the rest of the lock-value helpers, see LOCK_VALUE_REST_LUA). KEYS: 1 lock,
- * 2 fence counter, 3 queue (zset), 4 waiter info (hash). `take` writes a new holding exactly like
- * the ACQUIRE script; `hand_off` pops expired waiters from the head of the queue and makes the
- * first live one the owner (overwriting the lock; marked waited-for, so its release looks at the
- * queue again), then PUBLISHes (and returns) the grant `g:<fence>:<sha1(owner)>` so that waiter holds the lock without an
- * acquire round trip of its own (the owner token is a secret, so only its hash goes on the
- * channel). `pass_on` ends the current holding: a hand-off, or DEL and a plain release message.
+ * Lua shared by the release and fair-queue scripts (after {@link LOCK_VALUE_LUA}; a script with a
+ * cheap common case runs that case first and defines these, and LOCK_VALUE_REST_LUA, after it).
+ * KEYS: 1 lock, 2 fence counter, 3 queue (zset), 4 waiter info (hash). `take` writes a new holding
+ * exactly like the ACQUIRE script; `hand_off` pops expired waiters from the head of the queue and
+ * makes the first live one the owner (overwriting the lock; marked waited-for, so its release looks
+ * at the queue again), then PUBLISHes and returns the grant `g:<fence>:<sha1(owner)>`, so that
+ * waiter holds the lock without an acquire round trip of its own (the owner token is a secret, so
+ * only its hash goes on the channel). `pass_on` ends the current holding: a hand-off (returning the
+ * grant), or DEL and a plain release message (returning 0).
  */
 const FAIR_LUA = `local function take(owner, ttl, retention, w)
   local fence = mint(KEYS[2], math.max(tonumber(retention), tonumber(ttl)))
