@@ -9,7 +9,7 @@ export default defineConfig({
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   resolve: {
     alias: [
-      { find: /^@lynx-nest\/redis-lock\/(health|metrics|testing)$/, replacement: src('$1/index.ts') },
+      { find: /^@lynx-nest\/redis-lock\/(health|metrics|testing|dashboard)$/, replacement: src('$1/index.ts') },
       { find: /^@lynx-nest\/redis-lock$/, replacement: src('index.ts') },
     ],
   },
