@@ -23,7 +23,7 @@ const lockServiceProvider: Provider = {
     try {
       return moduleRef.get<LockService>(getLockServiceToken(settings.service), { strict: false });
     } catch {
-      const problem = `names no RedisLockModule instance the app has ("${settings.service}"); import RedisLockModule.forRoot()`;
+      const problem = `is "${settings.service}", but no RedisLockModule.forRoot() instance has that name`;
       throw new InvalidLockOptionsError([{ path: 'service', problem }], 'dashboard options');
     }
   },
