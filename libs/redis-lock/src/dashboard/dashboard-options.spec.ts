@@ -26,7 +26,8 @@ describe('dashboard options', () => {
   });
 
   it('refuses a missing path and a guard that is neither a class nor has canActivate, naming both', () => {
-    const found = problems(() => resolveDashboardRoute({ path: undefined as unknown as string, guard: { allow: true } as never }));
+    const bad = { path: undefined as unknown as string, guard: { allow: true } as never };
+    const found = problems(() => resolveDashboardRoute(bad));
     expect(found.map((p) => p.path)).toEqual(['path', 'guard']);
     expect(problems(() => resolveDashboardRoute(undefined as never)).map((p) => p.path)).toEqual(['path']);
   });
@@ -43,14 +44,17 @@ describe('dashboard options', () => {
   });
 
   it('fills in the defaults and converts the refresh interval to ms', () => {
-    expect(resolveDashboardSettings(undefined)).toEqual({ service: DASHBOARD_DEFAULTS.service, limit: 200, refreshMs: 1000 });
-    expect(resolveDashboardSettings({ service: 'billing', limit: 5, refreshInterval: '2.5s' })).toEqual({ service: 'billing', limit: 5, refreshMs: 2500 });
+    const defaults = resolveDashboardSettings(undefined);
+    expect(defaults).toEqual({ service: DASHBOARD_DEFAULTS.service, limit: 200, refreshMs: 1000 });
+    const given = resolveDashboardSettings({ service: 'billing', limit: 5, refreshInterval: '2.5s' });
+    expect(given).toEqual({ service: 'billing', limit: 5, refreshMs: 2500 });
   });
 
   it('names every bad setting at once', () => {
     const found = problems(() => resolveDashboardSettings({ service: '', limit: 1001, refreshInterval: '10ms' }));
     expect(found.map((p) => p.path)).toEqual(['service', 'limit', 'refreshInterval']);
     expect(problems(() => resolveDashboardSettings({ limit: 1.5 })).map((p) => p.path)).toEqual(['limit']);
-    expect(problems(() => resolveDashboardSettings({ refreshInterval: 'soon' })).map((p) => p.path)).toEqual(['refreshInterval']);
+    const soon = problems(() => resolveDashboardSettings({ refreshInterval: 'soon' }));
+    expect(soon.map((p) => p.path)).toEqual(['refreshInterval']);
   });
 });

@@ -1,14 +1,9 @@
 import { Controller, Get, Header, Inject, ServiceUnavailableException, UseGuards, type Type } from '@nestjs/common';
 import { LockBackendError } from '../errors/index.js';
-import type { LockService } from '../lock/lock.service.js';
-import type { DashboardRoute, ResolvedDashboardSettings } from './dashboard-options.js';
+import type { DashboardRoute } from './dashboard-options.js';
 import { DASHBOARD_PAGE_CSP, DASHBOARD_PAGE_HTML } from './dashboard.page.js';
-import { readDashboardState, type DashboardState } from './dashboard-state.js';
-
-/** @internal Token of the dashboard's validated settings. */
-export const DASHBOARD_SETTINGS = Symbol.for('@lynx-nest/redis-lock:dashboard-settings');
-/** @internal Token of the `LockService` the dashboard shows. */
-export const DASHBOARD_LOCK_SERVICE = Symbol.for('@lynx-nest/redis-lock:dashboard-lock-service');
+import type { DashboardState } from './dashboard-state.js';
+import { DashboardStateReader } from './dashboard-state.reader.js';
 
 /**
  * The page and its JSON. Not mounted as is: {@link createDashboardController} derives a class with
@@ -18,10 +13,7 @@ export const DASHBOARD_LOCK_SERVICE = Symbol.for('@lynx-nest/redis-lock:dashboar
  * // mounted for you by RedisLockDashboardModule.forRoot({ path: 'admin/locks' })
  */
 export class RedisLockDashboardController {
-  constructor(
-    @Inject(DASHBOARD_LOCK_SERVICE) private readonly locks: LockService,
-    @Inject(DASHBOARD_SETTINGS) private readonly settings: ResolvedDashboardSettings,
-  ) {}
+  constructor(@Inject(DashboardStateReader) private readonly reader: DashboardStateReader) {}
 
   /** `GET /<path>`: the live lock page. */
   @Get()
@@ -40,7 +32,7 @@ export class RedisLockDashboardController {
   @Header('X-Content-Type-Options', 'nosniff')
   async state(): Promise<DashboardState> {
     try {
-      return await readDashboardState(this.locks, this.settings);
+      return await this.reader.read();
     } catch (error) {
       // LockBackendError messages are credential-free; anything else stays a plain 500.
       if (error instanceof LockBackendError) throw new ServiceUnavailableException(error.message);

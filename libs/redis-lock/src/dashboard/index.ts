@@ -12,5 +12,6 @@ export {
   type DashboardRoute,
 } from './dashboard-options.js';
 export { readDashboardState, type DashboardState } from './dashboard-state.js';
+export { DashboardStateReader } from './dashboard-state.reader.js';
 export { DASHBOARD_PAGE_HTML, DASHBOARD_PAGE_CSP } from './dashboard.page.js';
 export { createDashboardController, RedisLockDashboardController } from './dashboard.controller.js';

@@ -1,33 +1,16 @@
 import { Inject, Logger, Module, type DynamicModule, type OnModuleInit, type Provider } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { InvalidLockOptionsError } from '../errors/index.js';
-import type { LockService } from '../lock/lock.service.js';
-import { getLockServiceToken } from '../redis-lock.constants.js';
 import {
   resolveDashboardRoute,
   resolveDashboardSettings,
   type DashboardRoute,
   type RedisLockDashboardAsyncOptions,
   type RedisLockDashboardOptions,
-  type ResolvedDashboardSettings,
 } from './dashboard-options.js';
-import { createDashboardController, DASHBOARD_LOCK_SERVICE, DASHBOARD_SETTINGS } from './dashboard.controller.js';
+import { createDashboardController } from './dashboard.controller.js';
+import { DASHBOARD_SETTINGS, DashboardStateReader } from './dashboard-state.reader.js';
 
 const DASHBOARD_ROUTE = Symbol.for('@lynx-nest/redis-lock:dashboard-route');
-
-/** The `LockService` of the module instance named in the settings, looked up in the whole app. */
-const lockServiceProvider: Provider = {
-  provide: DASHBOARD_LOCK_SERVICE,
-  inject: [DASHBOARD_SETTINGS, ModuleRef],
-  useFactory: (settings: ResolvedDashboardSettings, moduleRef: ModuleRef): LockService => {
-    try {
-      return moduleRef.get<LockService>(getLockServiceToken(settings.service), { strict: false });
-    } catch {
-      const problem = `is "${settings.service}", but no RedisLockModule.forRoot() instance has that name`;
-      throw new InvalidLockOptionsError([{ path: 'service', problem }], 'dashboard options');
-    }
-  },
-};
 
 /**
  * The live lock page as a feature any app can mount: `GET /<path>` serves the page (plain HTML and
@@ -104,7 +87,7 @@ export class RedisLockDashboardModule implements OnModuleInit {
       module: RedisLockDashboardModule,
       imports: imports ?? [],
       controllers: [createDashboardController(route)],
-      providers: [{ provide: DASHBOARD_ROUTE, useValue: route }, settings, lockServiceProvider],
+      providers: [{ provide: DASHBOARD_ROUTE, useValue: route }, settings, DashboardStateReader],
     };
   }
 
