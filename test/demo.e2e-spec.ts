@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startDemoCluster, type DemoCluster } from '../apps/demo/src/cluster-runner.js';
+import { launchChromium } from './support/chromium.js';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { buildDemo, demoMain, repoRoot } from './support/demo-build.js';
 import { closeClients, freePort, startRedisServer, type RedisServer } from './support/redis-server.js';
@@ -188,12 +189,9 @@ describe('the demo: three instances on one private redis-server', () => {
     expect((await json(`${a}/locks`)).body.locks.map((l: { key: string }) => l.key)).not.toContain('e2e:manual');
   });
 
-  it('the live page at / shows a lock the test holds (key, owner, TTL) and drops it after release', async () => {
+  it('the live page at / (RedisLockDashboardModule) shows a lock the test holds (key, owner, TTL) and drops it after release', async () => {
     holder = await createLockApp({ addrs: [redis.url], instanceId: 'e2e-test' });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
     await page.goto(`${cluster.urls[0]}/`);
     await page.waitForSelector('#instance:not(:empty)');

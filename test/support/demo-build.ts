@@ -8,6 +8,7 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const demoMain = fileURLToPath(new URL('../../apps/demo/dist/main.js', import.meta.url));
 const libEntry = fileURLToPath(new URL('../../libs/redis-lock/dist/index.js', import.meta.url));
 const libHealth = fileURLToPath(new URL('../../libs/redis-lock/dist/health/index.js', import.meta.url));
+const libDashboard = fileURLToPath(new URL('../../libs/redis-lock/dist/dashboard/index.js', import.meta.url));
 const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
 
 /**
@@ -15,7 +16,7 @@ const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', impor
  * first when its dist is missing (`npm test` builds it before the tests).
  */
 export async function buildDemo(): Promise<void> {
-  if (!existsSync(libEntry) || !existsSync(libHealth)) {
+  if (!existsSync(libEntry) || !existsSync(libHealth) || !existsSync(libDashboard)) {
     await run('npm', ['run', 'build'], { cwd: repoRoot, timeout: 120_000 });
   }
   await run(process.execPath, [tsc, '-p', 'apps/demo/tsconfig.app.json'], { cwd: repoRoot, timeout: 120_000 });

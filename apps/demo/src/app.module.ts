@@ -5,6 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { RedisModule, RedisService, type RedisClientOptions } from '@liaoliaots/nestjs-redis';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { RedisLockModule, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
+import { RedisLockDashboardModule } from '@lynx-nest/redis-lock/dashboard';
 import { RedisLockHealthModule } from '@lynx-nest/redis-lock/health';
 import { DEMO_STORE, MemoryDemoStore, RedisDemoStore } from './data/demo-store.js';
 import { lockOptionsFor } from './demo-config.js';
@@ -13,7 +14,6 @@ import { InventoryController } from './inventory/inventory.controller.js';
 import { InventoryService } from './inventory/inventory.service.js';
 import { LockErrorFilter } from './lock-error.filter.js';
 import { LocksController } from './locks/locks.controller.js';
-import { PageController } from './page/page.controller.js';
 import type { DemoBackend } from './redis-bootstrap.js';
 import { ReportController } from './report/report.controller.js';
 import { ReportJob } from './report/report.job.js';
@@ -65,8 +65,11 @@ export class AppModule {
         TerminusModule,
         RedisLockHealthModule,
         PrometheusModule.register({ path: file.monitoring?.metricsPath ?? '/metrics' }),
+        // The library's live lock page at / (JSON at /state). No guard: the demo is for a developer's
+        // machine; an app exposed to others passes `guard` (lock names are visible to whoever opens it).
+        RedisLockDashboardModule.forRoot({ path: '/' }),
       ],
-      controllers: [PageController, LocksController, InventoryController, ReportController, HealthController],
+      controllers: [LocksController, InventoryController, ReportController, HealthController],
       providers: [store, InventoryService, ReportJob, { provide: APP_FILTER, useClass: LockErrorFilter }],
     };
   }

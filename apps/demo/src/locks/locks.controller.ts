@@ -5,7 +5,7 @@ import { demoSettings } from '../demo-settings.js';
 
 /**
  * Locks by hand, with an injected `LockService`: acquire, renew and release (checked against the
- * fencing token the caller got), plus `GET /locks`, what the live page polls.
+ * fencing token the caller got), plus `GET /locks`: the locks held and this instance's statistics as JSON.
  */
 @Controller('locks')
 export class LocksController implements OnApplicationShutdown {

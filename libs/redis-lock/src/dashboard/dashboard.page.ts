@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-// The live lock page, shipped as strings so the package needs no file reading and no import.meta
+// The live lock page, shipped as strings so the package needs no file reading and no module URL
 // (it is also compiled to CommonJS). The script must stay free of backticks, "${" and backslashes:
 // it lives inside template literals. Every value from the JSON, lock names above all, is put into the
 // DOM with textContent or dataset, never as markup.
