@@ -49,6 +49,16 @@ describe('optional peers stay behind subpath exports', () => {
     expect(health.has('prom-client')).toBe(false);
   });
 
+  it('./dashboard needs no optional peer, and the package root never reaches it (nothing mounted unless imported)', () => {
+    const { packages, files } = packagesReachedFrom(`${src}dashboard/index.ts`);
+    expect(files.size).toBeGreaterThan(5);
+    for (const peer of ['@nestjs/terminus', 'prom-client', '@willsoto/nestjs-prometheus', 'yaml']) {
+      expect(packages.has(peer), peer).toBe(false);
+    }
+    const root = packagesReachedFrom(`${src}index.ts`).files;
+    expect([...root].filter((file) => file.includes('/dashboard/'))).toEqual([]);
+  });
+
   it('what monitoring.enableMetrics loads on demand needs prom-client only', () => {
     const { packages } = packagesReachedFrom(`${src}metrics/lock-metrics.registration.ts`);
     expect(packages.has('prom-client')).toBe(true);

@@ -13,6 +13,7 @@ const aliases = new Map([
   ['@lynx-nest/redis-lock/testing', src('testing/index.ts')],
   ['@lynx-nest/redis-lock/health', src('health/index.ts')],
   ['@lynx-nest/redis-lock/metrics', src('metrics/index.ts')],
+  ['@lynx-nest/redis-lock/dashboard', src('dashboard/index.ts')],
 ]);
 
 export async function resolve(specifier, context, next) {
