@@ -49,7 +49,7 @@ describe('optional peers stay behind subpath exports', () => {
     expect(health.has('prom-client')).toBe(false);
   });
 
-  it('./dashboard needs no optional peer, and the package root never reaches it (nothing mounted unless imported)', () => {
+  it('./dashboard needs no optional peer; the package root never reaches it (nothing mounted unless imported)', () => {
     const { packages, files } = packagesReachedFrom(`${src}dashboard/index.ts`);
     expect(files.size).toBeGreaterThan(5);
     for (const peer of ['@nestjs/terminus', 'prom-client', '@willsoto/nestjs-prometheus', 'yaml']) {
