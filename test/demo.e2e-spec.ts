@@ -189,7 +189,7 @@ describe('the demo: three instances on one private redis-server', () => {
     expect((await json(`${a}/locks`)).body.locks.map((l: { key: string }) => l.key)).not.toContain('e2e:manual');
   });
 
-  it('the live page at / (RedisLockDashboardModule) shows a held lock (key, owner, TTL) and drops it on release', async () => {
+  it('the live page at / (the dashboard module) shows a held lock (key, owner, TTL), drops it on release', async () => {
     holder = await createLockApp({ addrs: [redis.url], instanceId: 'e2e-test' });
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
