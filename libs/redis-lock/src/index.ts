@@ -61,5 +61,6 @@ export {
 } from './store/circuit-breaker.store.js';
 export type { RedisLikeClient } from './store/redis-client.js';
 export { assertLockName } from './store/lock-keys.js';
+export { maskAddress } from './store/scrub-secrets.js';
 
 export * from './errors/index.js';
