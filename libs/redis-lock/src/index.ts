@@ -36,7 +36,7 @@ export { LockHandle } from './lock/lock-handle.js';
 export { MultiLockHandle } from './lock/multi-lock-handle.js';
 export type { MultiLockCallback, TryRunResult } from './lock/multi-lock.js';
 export { WithLock, type WithLockOptions, type OnLocked } from './decorators/with-lock.decorator.js';
-export type { LockKeySource } from './decorators/lock-key-template.js';
+export type { KeyValueEncoding, LockKeySource } from './decorators/lock-key-template.js';
 export type { LockOptions, RetryDelayFunction } from './lock/lock-options.js';
 export { DefaultRetryStrategy, retryDelay } from './lock/retry-delay.js';
 export { currentLock } from './lock/lock-context.js';
