@@ -58,7 +58,7 @@ function expectTyped(error: unknown, allowed: unknown[] = []): void {
 const nastyString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.constantFrom('', ' ', '{', '}', 'a{b}c', '{tag}', 'x\u0000y', 'line\nbreak', 'tab\tkey', '\u007f', '\u200b', 'é', '🔒', '*', '?', '[a]', 'lynx:lock:{x}', '..', '\\'),
+  fc.constantFrom('', ' ', '{', '}', 'a{b}c', '{tag}', 'x\u0000y', 'line\nbreak', 'tab\tkey', '\u007f', '\u200b', '\u0085', '\u2028', 'a\u202eb', '\u2066x\u2069', '\ufeff', 'é', '🔒', '*', '?', '[a]', 'lynx:lock:{x}', '..', '\\'),
   fc.string({ minLength: 500, maxLength: 700 }),
 );
 /** Mostly `good`, sometimes `bad`: so that whole inputs are often valid and both outcomes are exercised. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidLockKeyError, InvalidLockOptionsError } from '../errors/index.js';
+import { unsafeRanges } from '../store/lock-keys.js';
 
 /**
  * A lock key computed from a method's arguments: a template string (`'order:{0}'`,
@@ -38,8 +39,7 @@ export type KeyValueEncoding = 'escape' | 'hash' | 'raw';
 const KEY_VALUE_ENCODINGS: readonly KeyValueEncoding[] = ['escape', 'hash', 'raw'];
 
 /** Characters of a value that `escape` percent-encodes (see {@link KeyValueEncoding}). */
-// eslint-disable-next-line no-control-regex, no-misleading-character-class
-const ENCODED = /[%:{}/\\|#,;=&?*[\]\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2028-\u202e\u2060\u2066-\u2069\ufeff]/gu;
+const ENCODED = new RegExp(`[%:{}/\\\\|#,;=&?*[\\]\\s${unsafeRanges()}]`, 'gu');
 
 const percentEncode = (ch: string): string => {
   let out = '';
