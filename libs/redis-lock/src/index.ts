@@ -20,7 +20,7 @@ export {
 export { OPTION_DEFAULTS } from './config/option-defaults.js';
 export { parseDuration, type Duration } from './config/duration.js';
 export { resolveModuleOptions } from './config/validate-options.js';
-export { loadYamlConfig } from './config/yaml-config.loader.js';
+export { loadYamlConfig, MAX_YAML_CONFIG_BYTES, type YamlConfigLoadOptions } from './config/yaml-config.loader.js';
 export {
   ReplicaWaitOptions,
   RedlockOptions,

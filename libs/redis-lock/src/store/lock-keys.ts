@@ -49,7 +49,7 @@ export function escapeUnsafeCharacters(text: string): string {
 
 /**
  * Checks a lock name and returns it. Names are non-empty strings of at most 512 UTF-8 bytes
- * without `{`, `}` (they would move the Cluster hash slot) or any {@link UNSAFE_NAME_CHARACTER}
+ * without `{`, `}` (they would move the Cluster hash slot) or any `UNSAFE_NAME_CHARACTER`
  * (control, line-separator, bidi and zero-width characters: log injection, look-alike names). The
  * error names the first such character as a code point and its position.
  *
