@@ -18,16 +18,19 @@ const SHAPES = [
 ];
 
 async function errorOf(run: () => unknown): Promise<InvalidLockOptionsError> {
-  const error = await Promise.resolve().then(run).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const error = await Promise.resolve()
+    .then(run)
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   expect(error).toBeInstanceOf(InvalidLockOptionsError);
   return error as InvalidLockOptionsError;
 }
 
 /** Everything an error exposes: message, problems, stack and its inspected form. */
-const everything = (error: InvalidLockOptionsError): string => [error.message, JSON.stringify(error.problems), error.stack, String(error)].join('\n');
+const everything = (error: InvalidLockOptionsError): string =>
+  [error.message, JSON.stringify(error.problems), error.stack, String(error)].join('\n');
 
 describe('addresses the parser rejects are quoted with credentials masked', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lynx-lock-addr-'));
@@ -35,14 +38,18 @@ describe('addresses the parser rejects are quoted with credentials masked', () =
 
   for (const { addr, masked } of SHAPES) {
     it(`forRoot: ${masked}`, async () => {
-      const error = await errorOf(() => Test.createTestingModule({ imports: [RedisLockModule.forRoot({ addrs: [addr] })] }).compile());
+      const error = await errorOf(() =>
+        Test.createTestingModule({ imports: [RedisLockModule.forRoot({ addrs: [addr] })] }).compile(),
+      );
       expect(error.problems).toEqual([{ path: 'addrs[0]', problem: expect.stringContaining(`"${masked}"`) }]);
       expect(everything(error)).not.toContain(PW);
     });
 
     it(`forRoot with mode sentinel: ${masked}`, async () => {
       const error = await errorOf(() =>
-        Test.createTestingModule({ imports: [RedisLockModule.forRoot({ mode: 'sentinel', sentinels: ['127.0.0.1:26379', addr] })] }).compile(),
+        Test.createTestingModule({
+          imports: [RedisLockModule.forRoot({ mode: 'sentinel', sentinels: ['127.0.0.1:26379', addr] })],
+        }).compile(),
       );
       expect(error.problems).toEqual([{ path: 'sentinels[1]', problem: expect.stringContaining(`"${masked}"`) }]);
       expect(everything(error)).not.toContain(PW);
@@ -52,7 +59,9 @@ describe('addresses the parser rejects are quoted with credentials masked', () =
       const path = join(dir, `c-${SHAPES.findIndex((s) => s.addr === addr)}.yaml`);
       writeFileSync(path, `lynx:\n  redis:\n    addrs: ["${addr.replace(PW, '${REDIS_PASSWORD}')}"]\n`);
       const error = await errorOf(() => loadYamlConfig(path, { REDIS_PASSWORD: PW }));
-      expect(error.problems).toEqual([{ path: 'lynx.redis.addrs[0]', problem: expect.stringContaining(`"${masked}"`) }]);
+      expect(error.problems).toEqual([
+        { path: 'lynx.redis.addrs[0]', problem: expect.stringContaining(`"${masked}"`) },
+      ]);
       expect(everything(error)).not.toContain(PW);
     });
   }

@@ -251,7 +251,10 @@ export class RedisLockModuleOptions {
   @IsOptional() @ValidateNested() @Type(() => LoggingOptions)
   logging?: LoggingOptions;
   /** Prefix of every Redis key this module writes; no braces. @default 'lynx:lock:' */
-  @IsOptional() @IsString() @MaxLength(128) @Matches(SAFE_PREFIX, { message: 'must not contain braces, spaces, control, bidi or zero-width characters' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(SAFE_PREFIX, { message: 'must not contain braces, spaces, control, bidi or zero-width characters' })
   keyPrefix?: string;
   /** Graceful shutdown. */
   @IsOptional() @ValidateNested() @Type(() => ShutdownOptions)
@@ -260,7 +263,11 @@ export class RedisLockModuleOptions {
   @IsOptional() @ValidateNested() @Type(() => AdminOptions)
   admin?: AdminOptions;
   /** Identifies this process in lock values and `inspect()`. @default `${hostname}:${pid}` */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(128) @Matches(SAFE_INSTANCE_ID, { message: 'must not contain spaces, control, bidi or zero-width characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  @Matches(SAFE_INSTANCE_ID, { message: 'must not contain spaces, control, bidi or zero-width characters' })
   instanceId?: string;
   /** Name of this module instance, for apps that register several (`@WithLock(..., { lockService: name })`). @default 'default' */
   @IsOptional() @IsString() @MinLength(1) @MaxLength(64)

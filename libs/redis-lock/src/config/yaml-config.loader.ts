@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type * as YamlModule from 'yaml';
 import { InvalidLockOptionsError, type OptionProblem } from '../errors/index.js';
+import type { RedisLockModuleOptions } from './redis-lock-options.js';
 import { MAX_REFERENCE_DEPTH, expandReferences } from './env-references.js';
 import { readBoundedFile } from './read-bounded-file.js';
-import type { RedisLockModuleOptions } from './redis-lock-options.js';
 import { resolveModuleOptions } from './validate-options.js';
 import { indexYamlDocument } from './yaml-document-index.js';
 

@@ -27,7 +27,8 @@ const keyName = (yaml: typeof YamlModule, key: unknown): string => {
   return typeof key.value === 'symbol' ? (key.value.description ?? '?') : String(key.value);
 };
 
-const offsetOf = (node: unknown): number | undefined => (node as { range?: [number, number, number] } | null)?.range?.[0];
+const offsetOf = (node: unknown): number | undefined =>
+  (node as { range?: [number, number, number] } | null)?.range?.[0];
 
 /**
  * Walks a parsed document once, in text order, and returns its duplicate keys and what every alias

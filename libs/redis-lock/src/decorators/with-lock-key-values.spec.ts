@@ -12,19 +12,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 @Injectable()
 class Orders {
   @WithLock('order:{0}', { onLocked: 'throw' })
-  async order(id: string): Promise<string> {
+  async order(_id: string): Promise<string> {
     await sleep(50);
     return currentLock()!.getKey();
   }
 
   @WithLock('order:{0}:items', { onLocked: 'throw' })
-  async items(id: string): Promise<string> {
+  async items(_id: string): Promise<string> {
     await sleep(50);
     return currentLock()!.getKey();
   }
 
   @WithLock('order:{0}', { onLocked: 'throw', keyValues: 'raw' })
-  async orderRaw(id: string): Promise<string> {
+  async orderRaw(_id: string): Promise<string> {
     await sleep(50);
     return currentLock()!.getKey();
   }
@@ -34,7 +34,10 @@ describe('@WithLock escapes template values (keyValues)', () => {
   let moduleRef: TestingModule;
   let orders: Orders;
   beforeAll(async () => {
-    moduleRef = await Test.createTestingModule({ imports: [LockTestingModule.forRoot()], providers: [Orders] }).compile();
+    moduleRef = await Test.createTestingModule({
+      imports: [LockTestingModule.forRoot()],
+      providers: [Orders],
+    }).compile();
     await moduleRef.init();
     orders = moduleRef.get(Orders);
   });

@@ -16,15 +16,19 @@ describe('maskAddress', () => {
   });
 
   it('leaves addresses without credentials unchanged', () => {
-    for (const addr of ['127.0.0.1:6379', '[::1]:6379', 'redis://cache:6379/2', 'rediss://h', 'host']) expect(maskAddress(addr)).toBe(addr);
+    for (const addr of ['127.0.0.1:6379', '[::1]:6379', 'redis://cache:6379/2', 'rediss://h', 'host'])
+      expect(maskAddress(addr)).toBe(addr);
   });
 });
 
 describe('parseAddress quotes what it rejects masked', () => {
-  it.each(['valkey://:pw-1@h:6379', 'redis://:pw-1@h:99999', 'redis://:%E0%A4%Apw-1@h:1', 'u:pw-1@h:1', 'h:1:pw-1@x'])('%s', (addr) => {
-    expect(() => parseAddress(addr)).toThrow(/^cannot parse address "/);
-    expect(() => parseAddress(addr)).not.toThrow(/pw-1/);
-  });
+  it.each(['valkey://:pw-1@h:6379', 'redis://:pw-1@h:99999', 'redis://:%E0%A4%Apw-1@h:1', 'u:pw-1@h:1', 'h:1:pw-1@x'])(
+    '%s',
+    (addr) => {
+      expect(() => parseAddress(addr)).toThrow(/^cannot parse address "/);
+      expect(() => parseAddress(addr)).not.toThrow(/pw-1/);
+    },
+  );
 });
 
 describe('scrubMessage', () => {
