@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { ResolvedConnection } from '../config/resolved-config.js';
 import { maskAddress } from './scrub-secrets.js';
+import type { ResolvedConnection } from '../config/resolved-config.js';
 
 /**
  * The client types the Redis store accepts: an ioredis `Redis` (single node or Sentinel) or
