@@ -222,17 +222,16 @@ export function loadYamlConfig(
       if (!value) continue;
       const sources = yaml.isSeq(value.node) ? value.node.items : [value.node];
       for (const item of sources) {
-        const sourceNode = value.viaAlias && !yaml.isAlias(item) ? { node: item, viaAlias: true } : deref(item, mergePath);
-        if (!sourceNode) continue;
-        if (!yaml.isMap(sourceNode.node)) {
+        const source = deref(item, mergePath)?.node;
+        if (source === undefined) continue;
+        if (!yaml.isMap(source)) {
           problem(mergePath, 'must be a map or a list of maps (a merge key takes mappings, e.g. <<: *defaults)', pair.key);
           continue;
         }
-        if (depth >= MAX_OPTION_DEPTH || within.has(sourceNode.node)) {
+        if (depth >= MAX_OPTION_DEPTH || within.has(source)) {
           problem(mergePath, 'merges mappings that merge each other in a loop or too deeply', pair.key);
           continue;
         }
-        const source = sourceNode.node;
         within.add(source);
         try {
           budgeted(viaAlias, mergePath, pair.key, () => {
