@@ -31,8 +31,8 @@ export type LockKeySource<A extends unknown[] = any[]> = string | readonly strin
  *
  * @default 'escape'
  * @example
- * @WithLock('file:{0}', { keyValues: 'hash' }) // file:3f79bb7b435b05321651daefd374cdc6
- * async index(path: string) { ... }
+ * @WithLock('file:{0}', { keyValues: 'hash' })
+ * async index(path: string) { ... } // index('/srv/reports/2026-12.csv') locks file:96059892a853faeef04deb33441ae8b2
  */
 export type KeyValueEncoding = 'escape' | 'hash' | 'raw';
 
