@@ -210,9 +210,11 @@ describe('key validation blocks injection', () => {
   afterAll(() => redis?.stop());
 
   const HASH_TAG = ['{x}', 'a}b', 'a{b', 'user:{42}:x', '}{', 'x}{y', '{}', 'order}{evil'];
-  const CONTROL = ['a\nb', 'a\r\nINFO', 'x\u0000y', '\u001b[31mred', 'tab\there', 'del\u007f', 'line\u0085'.slice(0, 4) + '\u000b'];
+  const CONTROL = ['a\nb', 'a\r\nINFO', 'x\u0000y', '\u001b[31mred', 'tab\there', 'del\u007f', 'line\u000b'];
+  // Invisible or text-reordering characters: C1, line/paragraph separators, bidi controls, zero-width.
+  const INVISIBLE = ['next\u0085line', 'a\u2028b', 'a\u2029b', 'evil\u202egnp.exe', 'a\u2066b\u2069', 'ad\u200bmin', 'a\u200db', 'a\u2060b', '\ufeffbom'];
 
-  it('every entry point refuses names with braces or control characters, and nothing reaches Redis', async () => {
+  it('every entry point refuses names with braces, control, bidi or zero-width characters, and nothing reaches Redis', async () => {
     const app = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], admin: { enabled: true } }, [], [], { log() {}, error() {}, warn() {}, debug() {} });
     const { locks } = app;
     const client = redis.client();
@@ -226,7 +228,7 @@ describe('key validation blocks injection', () => {
       ['inspect', (k) => locks.inspect(k)],
       ['forceRelease', (k) => locks.forceRelease(k)],
     ];
-    for (const name of [...HASH_TAG, ...CONTROL]) {
+    for (const name of [...HASH_TAG, ...CONTROL, ...INVISIBLE]) {
       for (const [label, call] of calls) {
         const error = await call(name).then(
           () => undefined,
@@ -234,7 +236,7 @@ describe('key validation blocks injection', () => {
         );
         expect(error, `${label}(${JSON.stringify(name)})`).toBeInstanceOf(InvalidLockKeyError);
         // The message never carries a raw control character (no log injection through the error either).
-        expect((error as Error).message).not.toMatch(/[\u0000-\u001f\u007f]/);
+        expect((error as Error).message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]/);
       }
     }
     for (const prefix of ['{', 'a}', 'x\ny']) {

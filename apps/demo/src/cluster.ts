@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { maskAddress } from '@lynx-nest/redis-lock';
 import { startDemoCluster } from './cluster-runner.js';
 import { configuredRedisUrl, loadDemoConfig } from './demo-config.js';
 import { resolveDemoBackend } from './redis-bootstrap.js';
@@ -22,7 +23,7 @@ try {
   backend.stop();
   process.exit(1);
 }
-logger.log(`${cluster.urls.length} instances share ${backend.private ? 'a private redis-server' : 'Redis'} at ${backend.url}:`);
+logger.log(`${cluster.urls.length} instances share ${backend.private ? 'a private redis-server' : 'Redis'} at ${maskAddress(backend.url)}:`);
 for (const url of cluster.urls) logger.log(`  live page ${url}/`);
 logger.log('Fire reservations at all of them: npm run demo:load   (Ctrl-C stops the cluster)');
 

@@ -20,7 +20,7 @@ export {
 export { OPTION_DEFAULTS } from './config/option-defaults.js';
 export { parseDuration, type Duration } from './config/duration.js';
 export { resolveModuleOptions } from './config/validate-options.js';
-export { loadYamlConfig } from './config/yaml-config.loader.js';
+export { loadYamlConfig, MAX_YAML_CONFIG_BYTES, type YamlConfigLoadOptions } from './config/yaml-config.loader.js';
 export {
   ReplicaWaitOptions,
   RedlockOptions,
@@ -36,7 +36,7 @@ export { LockHandle } from './lock/lock-handle.js';
 export { MultiLockHandle } from './lock/multi-lock-handle.js';
 export type { MultiLockCallback, TryRunResult } from './lock/multi-lock.js';
 export { WithLock, type WithLockOptions, type OnLocked } from './decorators/with-lock.decorator.js';
-export type { LockKeySource } from './decorators/lock-key-template.js';
+export type { KeyValueEncoding, LockKeySource } from './decorators/lock-key-template.js';
 export type { LockOptions, RetryDelayFunction } from './lock/lock-options.js';
 export { DefaultRetryStrategy, retryDelay } from './lock/retry-delay.js';
 export { currentLock } from './lock/lock-context.js';
@@ -61,5 +61,6 @@ export {
 } from './store/circuit-breaker.store.js';
 export type { RedisLikeClient } from './store/redis-client.js';
 export { assertLockName } from './store/lock-keys.js';
+export { maskAddress } from './store/scrub-secrets.js';
 
 export * from './errors/index.js';

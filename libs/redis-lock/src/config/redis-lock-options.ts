@@ -17,12 +17,18 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { LockLostError } from '../errors/index.js';
+import { unsafeRanges } from '../store/lock-keys.js';
 import type { LockStore } from '../store/lock-store.js';
 import type { RedisLikeClient } from '../store/redis-client.js';
 import type { Duration } from './duration.js';
 import { IsDuration } from './is-duration.validator.js';
 import { MAX_DURATION_MS } from './limits.js';
 import { ClusterTopologyOptions, RedlockOptions, ReplicaWaitOptions, TOPOLOGY_MODES, type TopologyMode } from './topology-options.js';
+
+/** `keyPrefix`: no braces (hash slot), whitespace, or characters lock names refuse (they reach log lines). */
+const SAFE_PREFIX = new RegExp(`^[^{}\\s${unsafeRanges()}]*$`);
+/** `instanceId` (shown in logs and `inspect()`): no whitespace or characters lock names refuse. */
+const SAFE_INSTANCE_ID = new RegExp(`^[^\\s${unsafeRanges()}]+$`);
 
 /** Names accepted by `retryStrategy.type` (the seed's `exponential_backoff` plus `fixed` and `linear`). */
 export const RETRY_STRATEGY_TYPES = ['fixed', 'linear', 'exponential_backoff', 'exponential'] as const;
@@ -245,7 +251,10 @@ export class RedisLockModuleOptions {
   @IsOptional() @ValidateNested() @Type(() => LoggingOptions)
   logging?: LoggingOptions;
   /** Prefix of every Redis key this module writes; no braces. @default 'lynx:lock:' */
-  @IsOptional() @IsString() @MaxLength(128) @Matches(/^[^{}\s\x00-\x1f\x7f]*$/, { message: 'must not contain braces, spaces or control characters' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(SAFE_PREFIX, { message: 'must not contain braces, spaces, control, bidi or zero-width characters' })
   keyPrefix?: string;
   /** Graceful shutdown. */
   @IsOptional() @ValidateNested() @Type(() => ShutdownOptions)
@@ -254,7 +263,11 @@ export class RedisLockModuleOptions {
   @IsOptional() @ValidateNested() @Type(() => AdminOptions)
   admin?: AdminOptions;
   /** Identifies this process in lock values and `inspect()`. @default `${hostname}:${pid}` */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(128) @Matches(/^[^\s\x00-\x1f\x7f]+$/, { message: 'must not contain spaces or control characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  @Matches(SAFE_INSTANCE_ID, { message: 'must not contain spaces, control, bidi or zero-width characters' })
   instanceId?: string;
   /** Name of this module instance, for apps that register several (`@WithLock(..., { lockService: name })`). @default 'default' */
   @IsOptional() @IsString() @MinLength(1) @MaxLength(64)

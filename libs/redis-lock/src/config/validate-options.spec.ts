@@ -43,4 +43,19 @@ describe('resolveModuleOptions', () => {
     expect(c.connection.store).toBe(store);
     expect(c.onLockLost).toBe(onLockLost);
   });
+
+  it('refuses control, bidi and zero-width characters in keyPrefix and instanceId (they reach log lines)', () => {
+    for (const ch of ['\u0085', '\u2028', '\u202e', '\u2066', '\u200b', '\ufeff']) {
+      const error = (() => {
+        try {
+          resolveModuleOptions({ keyPrefix: `app${ch}:`, instanceId: `api${ch}1` });
+        } catch (e) {
+          return e as InvalidLockOptionsError;
+        }
+      })();
+      expect(error).toBeInstanceOf(InvalidLockOptionsError);
+      expect(error!.problems.map((p) => p.path).sort()).toEqual(['instanceId', 'keyPrefix']);
+    }
+    expect(resolveModuleOptions({ keyPrefix: 'app:ü:', instanceId: 'api-1:東京' }).instanceId).toBe('api-1:東京');
+  });
 });

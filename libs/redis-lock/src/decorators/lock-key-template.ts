@@ -1,4 +1,6 @@
-import { InvalidLockKeyError } from '../errors/index.js';
+import { createHash } from 'node:crypto';
+import { InvalidLockKeyError, InvalidLockOptionsError } from '../errors/index.js';
+import { unsafeRanges } from '../store/lock-keys.js';
 
 /**
  * A lock key computed from a method's arguments: a template string (`'order:{0}'`,
@@ -10,6 +12,46 @@ import { InvalidLockKeyError } from '../errors/index.js';
  * const both: LockKeySource = ['account:{0}', 'account:{1}'];
  */
 export type LockKeySource<A extends unknown[] = any[]> = string | readonly string[] | ((...args: A) => string | readonly string[]);
+
+/**
+ * How `@WithLock` templates insert argument values into the key:
+ * - `escape`: percent-encode (as UTF-8, `%3A`) every character of a value that could act as a
+ *   separator or is not allowed in lock names: `%` `:` `{` `}` `/` `\` `|` `#` `,` `;` `=` `&` `?`
+ *   `*` `[` `]`, whitespace, control characters (C0, DEL, C1), line/paragraph separators, bidi
+ *   controls (U+202A–U+202E, U+2066–U+2069) and zero-width characters (U+200B–U+200D, U+2060,
+ *   U+FEFF). Letters and digits of any script and `-` `.` `_` `~` `@` `+` `!` `$` `'` `(` `)` stay as
+ *   they are, so ids, UUIDs and e-mail addresses give the same key as before and as a key built by
+ *   hand (`order:${id}`). A value can therefore never produce a `:` of the template: `order:{0}` with
+ *   `'5:items'` is `order:5%3Aitems`, not the key of `order:{0}:items` with `'5'`.
+ * - `hash`: replace each value by the first 32 hex digits (128 bits) of the SHA-256 of its text; for
+ *   values that are long, secret or of unbounded alphabet.
+ * - `raw`: insert values as they are (a value with a `:` can then build another template's key).
+ *
+ * Key functions (`@WithLock((id) => ...)`) build the key themselves; nothing is encoded there.
+ *
+ * @default 'escape'
+ * @example
+ * @WithLock('file:{0}', { keyValues: 'hash' })
+ * async index(path: string) { ... } // index('/srv/reports/2026-12.csv') locks file:96059892a853faeef04deb33441ae8b2
+ */
+export type KeyValueEncoding = 'escape' | 'hash' | 'raw';
+
+const KEY_VALUE_ENCODINGS: readonly KeyValueEncoding[] = ['escape', 'hash', 'raw'];
+
+/** Characters of a value that `escape` percent-encodes (see {@link KeyValueEncoding}). */
+const ENCODED = new RegExp(`[%:{}/\\\\|#,;=&?*[\\]\\s${unsafeRanges()}]`, 'gu');
+
+const percentEncode = (ch: string): string => {
+  let out = '';
+  for (const byte of Buffer.from(ch, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
+};
+
+const ENCODERS: Record<KeyValueEncoding, (value: string) => string> = {
+  escape: (value) => value.replace(ENCODED, percentEncode),
+  hash: (value) => createHash('sha256').update(value).digest('hex').slice(0, 32),
+  raw: (value) => value,
+};
 
 /** One `{…}` placeholder: argument index and property path. */
 interface Placeholder {
@@ -105,10 +147,10 @@ function readPlaceholder(parsed: ParsedTemplate, hole: Placeholder, args: readon
   );
 }
 
-/** Fills a parsed template from the arguments. */
-function render(parsed: ParsedTemplate, args: readonly unknown[]): string {
+/** Fills a parsed template from the arguments, each value passed through `encode`. */
+function render(parsed: ParsedTemplate, args: readonly unknown[], encode: (value: string) => string): string {
   let out = parsed.parts[0];
-  for (let i = 0; i < parsed.holes.length; i++) out += readPlaceholder(parsed, parsed.holes[i], args) + parsed.parts[i + 1];
+  for (let i = 0; i < parsed.holes.length; i++) out += encode(readPlaceholder(parsed, parsed.holes[i], args)) + parsed.parts[i + 1];
   return out;
 }
 
@@ -116,14 +158,19 @@ function render(parsed: ParsedTemplate, args: readonly unknown[]): string {
  * Compiles a {@link LockKeySource} into a function of the arguments that returns the lock
  * name(s). Templates are parsed here, once, so a malformed template fails when the class is
  * defined; a template that reads a missing value fails at call time with an
- * `InvalidLockKeyError` naming the template and the argument.
+ * `InvalidLockKeyError` naming the template and the argument. Template values are inserted per
+ * `keyValues` ({@link KeyValueEncoding}).
  *
  * @example
  * const keyOf = compileLockKey('order:{0.id}');
  * keyOf([{ id: 42 }]);   // ['order:42']
+ * keyOf([{ id: '5:x' }]); // ['order:5%3Ax']
  * keyOf([{}]);           // throws: template "order:{0.id}" reads {0.id}, but argument 0.id is undefined
  */
-export function compileLockKey(source: LockKeySource): (args: readonly unknown[]) => string[] {
+export function compileLockKey(source: LockKeySource, keyValues: KeyValueEncoding = 'escape'): (args: readonly unknown[]) => string[] {
+  if (!KEY_VALUE_ENCODINGS.includes(keyValues)) {
+    throw new InvalidLockOptionsError([{ path: 'options.keyValues', problem: `must be one of ${KEY_VALUE_ENCODINGS.join(', ')}` }], '@WithLock options');
+  }
   if (typeof source === 'function') {
     return (args) => {
       const result = source(...(args as unknown[]));
@@ -139,5 +186,6 @@ export function compileLockKey(source: LockKeySource): (args: readonly unknown[]
     throw new InvalidLockKeyError('key', '@WithLock needs a key: a template string, a non-empty array of templates, or a function of the arguments');
   }
   const parsed = templates.map(parseKeyTemplate);
-  return (args) => parsed.map((p) => render(p, args));
+  const encode = ENCODERS[keyValues];
+  return (args) => parsed.map((p) => render(p, args, encode));
 }

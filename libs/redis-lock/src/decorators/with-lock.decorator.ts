@@ -7,7 +7,7 @@ import type { LockOptions } from '../lock/lock-options.js';
 import { lockServiceRegistry } from '../lock/lock-service.registry.js';
 import type { LockService } from '../lock/lock.service.js';
 import { DEFAULT_LOCK_SERVICE_NAME } from '../redis-lock.constants.js';
-import { compileLockKey, type LockKeySource } from './lock-key-template.js';
+import { compileLockKey, type KeyValueEncoding, type LockKeySource } from './lock-key-template.js';
 
 /**
  * What a `@WithLock` method does when its lock is held by someone else.
@@ -52,9 +52,20 @@ export interface WithLockOptions extends LockOptions {
   lockAtLeastFor?: Duration;
   /** Name of the module instance whose `LockService` to use (`RedisLockModule.forRoot({ name })`). @default 'default' */
   lockService?: string;
+  /**
+   * How a key template inserts argument values: `'escape'` percent-encodes separators (`:` `/` `|`
+   * `%` ...) inside values, so `'order:{0}'` with `'5:items'` gives `order:5%3Aitems` and never the key
+   * of `'order:{0}:items'` with `'5'`; ids, UUIDs and e-mail addresses are unchanged. `'hash'` inserts
+   * the SHA-256 of each value (32 hex digits); `'raw'` inserts values as they are. The exact rule is
+   * in {@link KeyValueEncoding}. Key functions are not affected.
+   * @default 'escape'
+   * @example
+   * @WithLock('order:{0}', { keyValues: 'raw' })
+   */
+  keyValues?: KeyValueEncoding;
 }
 
-const DECORATOR_ONLY = ['onLocked', 'lockAtMostFor', 'lockAtLeastFor', 'lockService'] as const;
+const DECORATOR_ONLY = ['onLocked', 'lockAtMostFor', 'lockAtLeastFor', 'lockService', 'keyValues'] as const;
 const ON_LOCKED: readonly OnLocked[] = ['wait', 'skip', 'throw'];
 
 /** Decoration-time checks of the decorator's own options; `LockOptions` fields are checked per call by the service. */
@@ -152,7 +163,7 @@ function copyMetadata(from: object, to: object): void {
  * }
  */
 export function WithLock<A extends any[] = any[]>(key: LockKeySource<A>, options: WithLockOptions = {}): MethodDecorator {
-  const keyOf = compileLockKey(key as LockKeySource);
+  const keyOf = compileLockKey(key as LockKeySource, options?.keyValues ?? 'escape');
   return (target, propertyKey, descriptor: PropertyDescriptor) => {
     const owner = typeof target === 'function' ? target.name : target.constructor.name;
     const where = `${owner}.${String(propertyKey)}`;

@@ -22,9 +22,45 @@ describe('lock keys', () => {
     expect(error.field).toBe('keys[2]');
     expect(error.message).toContain('keys[2]');
   });
+  // Characters that are invisible, reorder text or break lines: in a log line they forge or hide text.
+  it.each([
+    ['C0 control', 'U+000A'],
+    ['C0 escape', 'U+001B'],
+    ['DEL', 'U+007F'],
+    ['C1 control', 'U+0080'],
+    ['C1 next line', 'U+0085'],
+    ['C1 control', 'U+009F'],
+    ['line separator', 'U+2028'],
+    ['paragraph separator', 'U+2029'],
+    ['bidi embedding', 'U+202A'],
+    ['bidi override', 'U+202E'],
+    ['bidi isolate', 'U+2066'],
+    ['bidi isolate end', 'U+2069'],
+    ['zero-width space', 'U+200B'],
+    ['zero-width non-joiner', 'U+200C'],
+    ['zero-width joiner', 'U+200D'],
+    ['word joiner', 'U+2060'],
+    ['byte order mark', 'U+FEFF'],
+  ])('rejects a %s (%s) naming its code point, and carries it nowhere raw', (_, codePoint) => {
+    const ch = String.fromCodePoint(parseInt(codePoint.slice(2), 16));
+    const name = `order:${ch}42`;
+    let error: InvalidLockKeyError | undefined;
+    try {
+      assertLockName(name);
+    } catch (e) {
+      error = e as InvalidLockKeyError;
+    }
+    expect(error).toBeInstanceOf(InvalidLockKeyError);
+    expect(error!.message).toContain(`${codePoint} (`);
+    expect(error!.message).toContain('at position 6');
+    for (const text of [error!.message, error!.key ?? '']) expect(text).not.toContain(ch);
+    expect(error!.key).toBe(`order:\\u${codePoint.slice(2).toLowerCase()}42`);
+  });
   it('accepts ordinary names, including unicode up to 512 bytes', () => {
     expect(assertLockName('order:42:ü')).toBe('order:42:ü');
     expect(assertLockName('x'.repeat(512))).toHaveLength(512);
+    // Visible characters next to the refused ranges stay allowed.
+    for (const name of ['a\u00a0b', 'café', 'a\u2027b', 'a\u202fb', 'a\u2065b', 'a\u206ab', 'a\u200eb', '東京', '🔒']) expect(assertLockName(name)).toBe(name);
   });
 });
 

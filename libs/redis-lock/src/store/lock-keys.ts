@@ -1,16 +1,62 @@
 import { MAX_KEY_BYTES } from '../config/limits.js';
 import { InvalidLockKeyError } from '../errors/index.js';
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x1f\x7f]/;
+/**
+ * Characters refused in lock names (and other names that reach log lines): C0 controls, DEL, C1
+ * controls (U+0080–U+009F), the line and paragraph separators (U+2028, U+2029), bidirectional
+ * controls (U+202A–U+202E, U+2066–U+2069) and zero-width characters (U+200B–U+200D, U+2060,
+ * U+FEFF). In a log line they break lines, reorder or hide text, or make two names look alike.
+ *
+ * @example
+ * UNSAFE_NAME_CHARACTER.test('order:\u202e42'); // true
+ */
+export const UNSAFE_NAME_CHARACTER = new RegExp(`[${unsafeRanges()}]`);
+const UNSAFE_ALL = new RegExp(UNSAFE_NAME_CHARACTER.source, 'g');
+
+/**
+ * The ranges of {@link UNSAFE_NAME_CHARACTER} as the body of a RegExp character class, for patterns
+ * that refuse more (`[^{}\\s${unsafeRanges()}]`).
+ *
+ * @example
+ * new RegExp(`^[^\\s${unsafeRanges()}]+$`).test('api-1'); // true
+ */
+export function unsafeRanges(): string {
+  return '\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200d\\u2028-\\u202e\\u2060\\u2066-\\u2069\\ufeff';
+}
+
+/** `U+202E`: a code point as Unicode writes it. */
+const codePoint = (ch: string): string => `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+function kindOf(ch: string): string {
+  const c = ch.charCodeAt(0);
+  if (c <= 0x1f || c === 0x7f) return 'a control character';
+  if (c <= 0x9f) return 'a C1 control character';
+  if (c === 0x2028 || c === 0x2029) return 'a line or paragraph separator';
+  if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return 'a bidirectional control';
+  return 'a zero-width character';
+}
+
+/**
+ * The text with every {@link UNSAFE_NAME_CHARACTER} written as a `\uXXXX` escape, so it can be shown
+ * in a message or log line as it is.
+ *
+ * @example
+ * escapeUnsafeCharacters('a\u202eb'); // 'a\\u202eb'
+ */
+export function escapeUnsafeCharacters(text: string): string {
+  return text.replace(UNSAFE_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /**
  * Checks a lock name and returns it. Names are non-empty strings of at most 512 UTF-8 bytes
- * without `{`, `}` (they would move the Cluster hash slot) or control characters (log injection).
+ * without `{`, `}` (they would move the Cluster hash slot) or any `UNSAFE_NAME_CHARACTER`
+ * (control, line-separator, bidi and zero-width characters: log injection, look-alike names). The
+ * error names the first such character as a code point and its position.
  *
  * @example
  * assertLockName('order:42');   // 'order:42'
  * assertLockName('a{b}');       // throws InvalidLockKeyError (field "key")
+ * assertLockName('a\u202eb');   // throws: must not contain U+202E (a bidirectional control) at position 1 ...
  */
 export function assertLockName(name: unknown, field = 'key'): string {
   if (typeof name !== 'string') throw new InvalidLockKeyError(field, `must be a string, got ${name === null ? 'null' : typeof name}`);
@@ -21,7 +67,15 @@ export function assertLockName(name: unknown, field = 'key'): string {
   if (name.includes('{') || name.includes('}')) {
     throw new InvalidLockKeyError(field, 'must not contain "{" or "}" (they would change the Redis Cluster hash slot)', name);
   }
-  if (CONTROL.test(name)) throw new InvalidLockKeyError(field, 'must not contain control characters', JSON.stringify(name));
+  const unsafe = UNSAFE_NAME_CHARACTER.exec(name);
+  if (unsafe) {
+    const ch = unsafe[0];
+    throw new InvalidLockKeyError(
+      field,
+      `must not contain ${codePoint(ch)} (${kindOf(ch)}) at position ${unsafe.index}: control, line-separator, bidi and zero-width characters are refused`,
+      escapeUnsafeCharacters(name),
+    );
+  }
   return name;
 }
 

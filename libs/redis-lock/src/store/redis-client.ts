@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { maskAddress } from './scrub-secrets.js';
 import type { ResolvedConnection } from '../config/resolved-config.js';
 
 /**
@@ -16,22 +17,31 @@ export interface ClientHandle {
   owned: boolean;
 }
 
-/** Parses one `addrs` entry (`host:port`, `[::1]:6379`, `redis://…`, `rediss://…`) into ioredis options. */
+/**
+ * Parses one `addrs` entry (`host:port`, `[::1]:6379`, `redis://…`, `rediss://…`) into ioredis options.
+ * An address it cannot parse throws an error that quotes it with its credentials masked.
+ */
 export function parseAddress(addr: string): Pick<RedisOptions, 'host' | 'port' | 'username' | 'password' | 'db' | 'tls'> {
+  const unparsable = () => new Error(`cannot parse address "${maskAddress(addr)}" (expected host:port or a redis:// or rediss:// URL)`);
   if (/^rediss?:\/\//i.test(addr)) {
-    const url = new URL(addr);
-    const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined;
-    return {
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port ? Number(url.port) : 6379,
-      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-      ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
-      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
-    };
+    // A malformed URL or percent-escape (`%E0%A4%A`) is reported like any other unparsable address.
+    try {
+      const url = new URL(addr);
+      const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined;
+      return {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port ? Number(url.port) : 6379,
+        ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+        ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+        ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
+        ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+      };
+    } catch {
+      throw unparsable();
+    }
   }
   const match = /^(?:\[([^\]]+)\]|([^:\s/@]+))(?::(\d+))?$/.exec(addr.trim());
-  if (!match) throw new Error(`cannot parse address "${addr}" (expected host:port or a redis:// URL)`);
+  if (!match) throw unparsable();
   return { host: match[1] ?? match[2], port: match[3] ? Number(match[3]) : 6379 };
 }
 
