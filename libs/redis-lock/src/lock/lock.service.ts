@@ -32,6 +32,7 @@ import { LockHandle, type HandleController, type HandleState } from './lock-hand
 import { HEALTH_PROBE_KEY, runLockHealthCheck } from './lock-health.check.js';
 import type { LockHealthReport, LockInfo } from './lock-info.js';
 import { LockLogger } from './lock-logger.js';
+import { validUntil } from './lock-validity.js';
 import type { LockOptions } from './lock-options.js';
 import { lockServiceRegistry } from './lock-service.registry.js';
 import { runWithLocks, type MultiLockCallback, type MultiLockHost, type TryRunResult } from './multi-lock.js';
@@ -55,8 +56,6 @@ const isLockName = (name: string): boolean => {
 /** `acquire` and `tryLock`: not reentrant, not renewed unless the options say so. */
 const MANUAL_HANDLE = { reentrant: false, renew: false } as const;
 
-/** Safety margin subtracted from a lock's validity: 1% of the TTL plus 2 ms (Redis expiry precision). */
-const drift = (ttlMs: number) => Math.round(ttlMs * 0.01) + 2;
 
 /**
  * The lock API. Inject it anywhere after importing `RedisLockModule.forRoot(...)`.
@@ -483,7 +482,7 @@ export class LockService
   private grant(name: string, owner: string, granted: Granted, call: CallOptions, label: string): LockHandle {
     const state: HandleState = {
       ttlMs: call.ttlMs,
-      expiresAt: granted.sentAt + call.ttlMs - drift(call.ttlMs),
+      expiresAt: validUntil(granted.sentAt, call.ttlMs),
       renewAt: granted.sentAt + call.ttlMs * call.renewalThreshold,
       acquiredAt: granted.sentAt,
       autoRenew: call.renew,
@@ -519,7 +518,7 @@ export class LockService
       this.lose(root, 'refused');
       throw root.signal.reason;
     }
-    root.state.expiresAt = Math.max(root.state.expiresAt, sentAt + call.ttlMs - drift(call.ttlMs));
+    root.state.expiresAt = Math.max(root.state.expiresAt, validUntil(sentAt, call.ttlMs));
     const state: HandleState = { ...root.state, expiresAt: Infinity, autoRenew: false, label, status: 'held' };
     const handle = new LockHandle(name, root.getValue(), result.fence, result.holdCount, state, this, root);
     this.events.emit('acquired', { name: label, key: name, waitMs: performance.now() - sentAt, attempts: 1, reentrant: true, fence: result.fence });
@@ -568,7 +567,7 @@ export class LockService
     }
     const s = handle.state;
     s.ttlMs = ttlMs;
-    s.expiresAt = sentAt + ttlMs - drift(ttlMs);
+    s.expiresAt = validUntil(sentAt, ttlMs);
     s.renewAt = sentAt + ttlMs * s.renewalThreshold;
     if (this.scheduler.has(handle)) this.scheduler.add(handle);
     this.events.emit('renewed', { name: s.label, key: handle.getKey(), ttlMs, heldMs: performance.now() - s.acquiredAt });
