@@ -32,7 +32,7 @@ import { LockHandle, type HandleController, type HandleState } from './lock-hand
 import { HEALTH_PROBE_KEY, runLockHealthCheck } from './lock-health.check.js';
 import type { LockHealthReport, LockInfo } from './lock-info.js';
 import { LockLogger } from './lock-logger.js';
-import { validUntil } from './lock-validity.js';
+import { grantInTime, MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM, validUntil } from './lock-validity.js';
 import type { LockOptions } from './lock-options.js';
 import { lockServiceRegistry } from './lock-service.registry.js';
 import { runWithLocks, type MultiLockCallback, type MultiLockHost, type TryRunResult } from './multi-lock.js';
@@ -428,6 +428,8 @@ export class LockService
         const result = await this.store.acquireMany(names, owner, call.ttlMs);
         if (!result) return undefined;
         if (!result.acquired) return { busy: names[result.busyIndex] };
+        // Granted too late (validity already over): given back, and busy for the caller, who waits and retries.
+        if (!grantInTime(this.store, names, owner, call.ttlMs, sentAt)) return { busy: names[0] };
         const waitMs = performance.now() - sentAt;
         return names.map((name, i) => this.grant(name, owner, { fence: result.fences[i], holdCount: 1, sentAt, attempts: 1, waitMs }, call, call.label ?? name));
       },
@@ -554,8 +556,8 @@ export class LockService
     let ttlMs = handle.state.ttlMs;
     if (ttl !== undefined) {
       const parsed = parseDuration(ttl);
-      if (parsed === undefined || parsed < 1 || parsed > MAX_DURATION_MS) {
-        throw new InvalidLockOptionsError([{ path: 'ttl', problem: `must be a duration between 1 ms and ${MAX_DURATION_MS} ms` }]);
+      if (parsed === undefined || parsed < MIN_LOCK_TTL_MS || parsed > MAX_DURATION_MS) {
+        throw new InvalidLockOptionsError([{ path: 'ttl', problem: TTL_RANGE_PROBLEM }]);
       }
       ttlMs = parsed;
     }
