@@ -87,6 +87,10 @@ export class LockService
   private readonly running = new Set<Promise<unknown>>();
   private readonly lifecycle = { shuttingDown: false, isShuttingDown: () => this.lifecycle.shuttingDown, waiters: new Set<() => void>() };
   private healthTimer?: NodeJS.Timeout;
+  /** Locks the shutdown released (true) or failed to release (false), for `release()` calls after it. */
+  private readonly releasedAtShutdown = new WeakMap<LockHandle, Promise<boolean>>();
+  /** The store is closed (after `onApplicationShutdown`). */
+  private closed = false;
   private lastHealth?: 'up' | 'down';
   private probing = false;
 
@@ -389,9 +393,12 @@ export class LockService
     }
     this.scheduler.stop();
     await Promise.allSettled(
-      this.scheduler.held().map(async (handle) => {
+      this.scheduler.held().map((handle) => {
         this.lose(handle, 'shutdown');
-        await this.store.release(handle.getKey(), handle.getValue()).catch(() => undefined);
+        // Whether the lock is gone from Redis (released, or already expired); a later handle.release() reads it.
+        const released = this.store.release(handle.getKey(), handle.getValue()).then(() => true, () => false);
+        this.releasedAtShutdown.set(handle, released);
+        return released;
       }),
     );
   }
@@ -399,6 +406,7 @@ export class LockService
   /** Lynx "cleanup", second half: stop timers and close the connections this module created. */
   async onApplicationShutdown(): Promise<void> {
     await this.beforeApplicationShutdown();
+    this.closed = true;
     lockServiceRegistry.unregister(this.config.name, this);
     await this.store.close();
   }
@@ -578,6 +586,14 @@ export class LockService
   /** @internal HandleController */
   async releaseHandle(handle: LockHandle): Promise<boolean> {
     const s = handle.state;
+    const atShutdown = this.releasedAtShutdown.get(handle.parent ?? handle);
+    if (atShutdown || this.closed) {
+      // The shutdown took this lock (and aborted its signal), or the store is closed: nothing to send.
+      // Resolves false (the lock was not held to the end), so a `finally` never hides the section's error.
+      this.scheduler.remove(handle);
+      if (await (atShutdown ?? Promise.resolve(s.status !== 'held'))) return false;
+      throw new LockShutdownError(handle.getKey(), 'could not be released at shutdown (Redis did not answer); it expires by its TTL');
+    }
     const wasHeld = s.status === 'held';
     if (wasHeld) s.status = 'released';
     this.scheduler.remove(handle);
