@@ -15,6 +15,7 @@ import {
   DeadlockError,
   InvalidLockOptionsError,
   LockError,
+  LockKeyTypeError,
   LockNotHeldError,
   LockShutdownError,
   type LockLostReason,
@@ -51,6 +52,11 @@ const isLockName = (name: string): boolean => {
   } catch {
     return false;
   }
+};
+
+const skipWrongType = (error: unknown): undefined => {
+  if (error instanceof LockKeyTypeError) return undefined;
+  throw error;
 };
 
 /** `acquire` and `tryLock`: not reentrant, not renewed unless the options say so. */
@@ -314,8 +320,9 @@ export class LockService
       if (names.length >= limit || found.length < want || want >= limit * 10 + 10) break;
     }
     names = names.slice(0, limit);
-    const infos = await Promise.all(names.map((n) => this.inspect(n)));
-    return infos.filter((info) => info.held);
+    // A key of another type under the prefix (another client's data) is not a lock: skipped.
+    const infos = await Promise.all(names.map((n) => this.inspect(n).catch(skipWrongType)));
+    return infos.filter((info): info is LockInfo => info !== undefined && info.held);
   }
 
   /**
