@@ -78,10 +78,14 @@ export class RenewalScheduler {
     this.handles.delete(handle);
   }
 
-  /** When the watchdog must look at `handle` next: its renewal, or its expiry while a renewal of it is in flight. */
+  /**
+   * When the watchdog must look at `handle` next: its renewal, or its expiry when it gets no renewal
+   * (none asked for, one already in flight, or past `maxHoldTime` by then).
+   */
   private dueAt(handle: LockHandle): number {
     const s = handle.state;
-    return s.autoRenew && !this.inFlight.has(handle) ? Math.min(s.renewAt, s.expiresAt) : s.expiresAt;
+    const renews = s.autoRenew && !this.inFlight.has(handle) && s.renewAt < s.acquiredAt + s.maxHoldMs;
+    return renews ? Math.min(s.renewAt, s.expiresAt) : s.expiresAt;
   }
 
   private schedule(at?: number): void {
