@@ -54,6 +54,7 @@ const isLockName = (name: string): boolean => {
   }
 };
 
+/** `list()`: a key of another Redis type at a lock key is another client's data, not a lock. */
 const skipWrongType = (error: unknown): undefined => {
   if (error instanceof LockKeyTypeError) return undefined;
   throw error;
@@ -61,7 +62,6 @@ const skipWrongType = (error: unknown): undefined => {
 
 /** `acquire` and `tryLock`: not reentrant, not renewed unless the options say so. */
 const MANUAL_HANDLE = { reentrant: false, renew: false } as const;
-
 
 /**
  * The lock API. Inject it anywhere after importing `RedisLockModule.forRoot(...)`.
