@@ -36,7 +36,8 @@ describe('a stalled renewal does not delay the lost-lock signal', () => {
 
   it("aborts the holder's signal (and reports the loss) before another owner acquires", async () => {
     const lostCalls: LockLostError[] = [];
-    const a = await holder.locks.acquire('stall:renewal', '3s', { renewalEnabled: true, onLockLost: (e) => lostCalls.push(e) });
+    const onLockLost = (e: LockLostError) => lostCalls.push(e);
+    const a = await holder.locks.acquire('stall:renewal', '3s', { renewalEnabled: true, onLockLost });
     let abortedAt: number | undefined;
     let heldAtAbort: boolean | undefined;
     a.signal.addEventListener('abort', () => {

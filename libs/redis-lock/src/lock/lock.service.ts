@@ -599,7 +599,8 @@ export class LockService
       // Resolves false (the lock was not held to the end), so a `finally` never hides the section's error.
       this.scheduler.remove(handle);
       if (await (atShutdown ?? Promise.resolve(s.status !== 'held'))) return false;
-      throw new LockShutdownError(handle.getKey(), 'could not be released at shutdown (Redis did not answer); it expires by its TTL');
+      const detail = 'could not be released at shutdown (Redis did not answer); it expires by its TTL';
+      throw new LockShutdownError(handle.getKey(), detail);
     }
     const wasHeld = s.status === 'held';
     if (wasHeld) s.status = 'released';
