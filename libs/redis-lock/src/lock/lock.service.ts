@@ -583,6 +583,8 @@ export class LockService
       throw handle.signal.reason;
     }
     const s = handle.state;
+    // Lost (the validity ended while the renewal was out) or released meanwhile: a late answer revives nothing.
+    if (s.status !== 'held') throw handle.signal.reason ?? new LockNotHeldError(handle.getKey());
     s.ttlMs = ttlMs;
     s.expiresAt = validUntil(sentAt, ttlMs);
     s.renewAt = sentAt + ttlMs * s.renewalThreshold;
