@@ -3,6 +3,7 @@ import { DeadlockError, LockAcquireTimeoutError, LockBackendError, LockShutdownE
 import type { LockStore } from '../store/lock-store.js';
 import type { DeadlockProbe } from './deadlock-probe.js';
 import type { LockEvents } from './lock-events.js';
+import { grantInTime, LATE_GRANT } from './lock-validity.js';
 import type { CallOptions } from './resolve-call-options.js';
 import { acquireFair, supportsFairQueue } from './fair-acquire.js';
 import { retryDelay } from './retry-delay.js';
@@ -29,7 +30,10 @@ export interface AcquireRequest {
   started: number;
 }
 
-/** A granted lock, with the monotonic time the successful command was sent (validity starts there). */
+/**
+ * A granted lock, with the monotonic time the successful command was sent (validity starts there).
+ * Never one whose validity had already ended when the reply came (see `grantInTime`).
+ */
 export interface Granted {
   fence: number;
   holdCount: number;
@@ -73,11 +77,13 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
       call.signal?.throwIfAborted();
       const sentAt = attempts === 0 ? started : performance.now();
       woken = false;
-      const result = await store.acquire(name, req.owner, call.ttlMs, call.reentrant);
+      const reply = await store.acquire(name, req.owner, call.ttlMs, call.reentrant);
       attempts++;
-      if (result.acquired) {
-        return { fence: result.fence, holdCount: result.holdCount, sentAt, attempts, waitMs: sentAt - started };
+      if (reply.acquired && grantInTime(store, [name], req.owner, call.ttlMs, sentAt)) {
+        return { fence: reply.fence, holdCount: reply.holdCount, sentAt, attempts, waitMs: sentAt - started };
       }
+      // Granted, but the reply came after the lock's validity ended: given back, not acquired.
+      const result = reply.acquired ? LATE_GRANT : reply;
       if (result.heldBySelf) {
         throw new DeadlockError([name], 'this owner already holds the lock and the call is not reentrant, so it would wait for itself');
       }

@@ -100,7 +100,9 @@ export class RedlockStore implements LockStore {
     await settle(undo.map((i) => this.nodes[i].release(name, owner)));
 
     if (granted.length >= this.quorum) {
-      throw new LockBackendError('acquire', `quorum reached too late: validity ran out (${Math.round(validity)} ms left of ${ttlMs} ms); partial locks were released`, name);
+      // Quorum reached too late (validity ran out): no lock, but Redis answered. Not acquired; the
+      // caller retries per its strategy (and the circuit breaker does not count it as a failure).
+      return { acquired: false, holderTtlMs: -1, heldBySelf: false };
     }
     if (granted.length + failed.length >= this.quorum) {
       // The majority was lost to failures, not to other holders.
