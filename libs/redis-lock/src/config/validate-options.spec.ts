@@ -34,6 +34,8 @@ describe('resolveModuleOptions', () => {
 
   it('keeps the command timeout below the TTL', () => {
     expect(() => resolveModuleOptions({ lock: { defaultTimeout: '1s', commandTimeout: '2s' } })).toThrow(/lock.commandTimeout/);
+    expect(() => resolveModuleOptions({ lock: { defaultTimeout: 2, commandTimeout: 1 } })).toThrow(/lock\.defaultTimeout/);
+    expect(() => resolveModuleOptions({ lock: { defaultTimeout: 3, commandTimeout: 1 } })).not.toThrow();
   });
 
   it('never copies live objects (client, store, callbacks)', () => {

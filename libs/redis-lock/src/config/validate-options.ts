@@ -7,6 +7,7 @@ import { OPTION_DEFAULTS } from './option-defaults.js';
 import { RedisLockModuleOptions } from './redis-lock-options.js';
 import type { ResolvedConnection, ResolvedLockConfig } from './resolved-config.js';
 import { resolveTopology } from './resolve-topology.js';
+import { MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM } from '../lock/lock-validity.js';
 
 /** Fields that hold live objects or functions: validated by hand, never copied by class-transformer. */
 const LIVE_FIELDS = ['client', 'store', 'onLockLost', 'tls'] as const;
@@ -77,7 +78,9 @@ export function resolveModuleOptions(input: unknown, source = 'redis-lock module
     const ttl = ms(lock.defaultTimeout, d.lock.defaultTimeout);
     const commandTimeout = ms(lock.commandTimeout, d.lock.commandTimeout);
     topology = resolveTopology(o, o.addrs && o.addrs.length > 0 ? o.addrs : d.addrs, commandTimeout, problems);
-    if (commandTimeout >= ttl) {
+    if (ttl < MIN_LOCK_TTL_MS) {
+      problems.push({ path: 'lock.defaultTimeout', problem: TTL_RANGE_PROBLEM });
+    } else if (commandTimeout >= ttl) {
       problems.push({ path: 'lock.commandTimeout', problem: `must be below lock.defaultTimeout (${ttl} ms), so a call never outlives its lock` });
     }
     const initial = ms(retry.initialInterval ?? lock.defaultRetryInterval, d.lock.defaultRetryInterval);
