@@ -234,6 +234,7 @@ describe('key validation blocks injection', () => {
         );
         expect(error, `${label}(${JSON.stringify(name)})`).toBeInstanceOf(InvalidLockKeyError);
         // The message never carries a raw control character (no log injection through the error either).
+        // eslint-disable-next-line no-control-regex -- rejects control characters on purpose
         expect((error as Error).message).not.toMatch(/[\u0000-\u001f\u007f]/);
       }
     }

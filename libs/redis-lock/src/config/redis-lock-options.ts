@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import type { LockLostError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
-import type { RedisLikeClient } from '../store/redis-client.js';
+import type { RedisLikeClient } from '../store/redis-like-client.js';
 import type { Duration } from './duration.js';
 import { IsDuration } from './is-duration.validator.js';
 import { MAX_DURATION_MS } from './limits.js';
@@ -245,6 +245,7 @@ export class RedisLockModuleOptions {
   @IsOptional() @ValidateNested() @Type(() => LoggingOptions)
   logging?: LoggingOptions;
   /** Prefix of every Redis key this module writes; no braces. @default 'lynx:lock:' */
+  // eslint-disable-next-line no-control-regex -- rejects control characters on purpose
   @IsOptional() @IsString() @MaxLength(128) @Matches(/^[^{}\s\x00-\x1f\x7f]*$/, { message: 'must not contain braces, spaces or control characters' })
   keyPrefix?: string;
   /** Graceful shutdown. */
@@ -254,6 +255,7 @@ export class RedisLockModuleOptions {
   @IsOptional() @ValidateNested() @Type(() => AdminOptions)
   admin?: AdminOptions;
   /** Identifies this process in lock values and `inspect()`. @default `${hostname}:${pid}` */
+  // eslint-disable-next-line no-control-regex -- rejects control characters on purpose
   @IsOptional() @IsString() @MinLength(1) @MaxLength(128) @Matches(/^[^\s\x00-\x1f\x7f]+$/, { message: 'must not contain spaces or control characters' })
   instanceId?: string;
   /** Name of this module instance, for apps that register several (`@WithLock(..., { lockService: name })`). @default 'default' */
