@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { findChromium } from '../scripts/ensure-test-prereqs.mjs';
 import { startDemoCluster, type DemoCluster } from '../apps/demo/src/cluster-runner.js';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { buildDemo, demoMain, repoRoot } from './support/demo-build.js';
@@ -194,7 +193,7 @@ describe('the demo: three instances on one private redis-server', () => {
   it('the live page at / shows a lock the test holds (key, owner, TTL) and drops it after release', async () => {
     holder = await createLockApp({ addrs: [redis.url], instanceId: 'e2e-test' });
     browser = await chromium.launch({
-      executablePath: findChromium() ?? '/usr/bin/chromium', // what `npm test` checked for (CHROMIUM_PATH or PATH)
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });

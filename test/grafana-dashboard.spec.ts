@@ -32,7 +32,13 @@ describe('docs/grafana/redis-lock.json', () => {
   const registry = new Registry();
   registerLockMetrics(registry);
   const exported = new Map(
-    registry.getMetricsAsArray().map((m) => [m.name, { type: (m as unknown as { constructor: { name: string } }).constructor.name.toLowerCase(), labels: (m as unknown as { labelNames: string[] }).labelNames }]),
+    registry.getMetricsAsArray().map((m) => [
+      m.name,
+      {
+        type: (m as unknown as { constructor: { name: string } }).constructor.name.toLowerCase(),
+        labels: (m as unknown as { labelNames: string[] }).labelNames,
+      },
+    ]),
   );
 
   it('is a Grafana dashboard with queries', () => {

@@ -245,8 +245,11 @@ export class RedisLockModuleOptions {
   @IsOptional() @ValidateNested() @Type(() => LoggingOptions)
   logging?: LoggingOptions;
   /** Prefix of every Redis key this module writes; no braces. @default 'lynx:lock:' */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
   // eslint-disable-next-line no-control-regex -- rejects control characters on purpose
-  @IsOptional() @IsString() @MaxLength(128) @Matches(/^[^{}\s\x00-\x1f\x7f]*$/, { message: 'must not contain braces, spaces or control characters' })
+  @Matches(/^[^{}\s\x00-\x1f\x7f]*$/, { message: 'must not contain braces, spaces or control characters' })
   keyPrefix?: string;
   /** Graceful shutdown. */
   @IsOptional() @ValidateNested() @Type(() => ShutdownOptions)
@@ -255,8 +258,12 @@ export class RedisLockModuleOptions {
   @IsOptional() @ValidateNested() @Type(() => AdminOptions)
   admin?: AdminOptions;
   /** Identifies this process in lock values and `inspect()`. @default `${hostname}:${pid}` */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
   // eslint-disable-next-line no-control-regex -- rejects control characters on purpose
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(128) @Matches(/^[^\s\x00-\x1f\x7f]+$/, { message: 'must not contain spaces or control characters' })
+  @Matches(/^[^\s\x00-\x1f\x7f]+$/, { message: 'must not contain spaces or control characters' })
   instanceId?: string;
   /** Name of this module instance, for apps that register several (`@WithLock(..., { lockService: name })`). @default 'default' */
   @IsOptional() @IsString() @MinLength(1) @MaxLength(64)
