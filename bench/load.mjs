@@ -29,7 +29,7 @@ export async function runLoad(lib, { workers, durationMs, holdMs, keyOf, onStop 
       let handle;
       try {
         handle = await lib.acquire(key, stop);
-      } catch (error) {
+      } catch {
         pending.delete(i);
         if (stop.stopped) return;
         giveUps++;

@@ -208,7 +208,6 @@ function aggregate(runs) {
   return out;
 }
 
-const RATIO_HIGHER_BETTER = new Set(['opsPerSec']);
 function withRatios(results) {
   for (const scenario of Object.values(results)) {
     const base = scenario['raw-ioredis']?.aggregate;

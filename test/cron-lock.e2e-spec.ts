@@ -15,7 +15,8 @@ describe('locked @Cron job across two processes', () => {
 
   it('runs each tick exactly once overall', async () => {
     const task = { mode: 'cron', port: redis.port, prefix: 'cron:', runMs: 5000 };
-    const [a, b] = await Promise.all([runTsWorker('test/support/with-lock.worker.ts', task), runTsWorker('test/support/with-lock.worker.ts', task)]);
+    const worker = () => runTsWorker<{ runs: number; skipped: number }>('test/support/with-lock.worker.ts', task);
+    const [a, b] = await Promise.all([worker(), worker()]);
     const client = redis.client();
     const entries = await client.lrange('cron:ticks', 0, -1);
     client.disconnect();

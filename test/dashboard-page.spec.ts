@@ -65,7 +65,7 @@ describe('the dashboard page', () => {
       { key: HOSTILE, cells: [HOSTILE, 'host:1', expect.stringMatching(/^2\d s$/), '1', '7', '0'] },
     ]);
     expect(await page.locator('img, #locks script').count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __xss?: unknown }).__xss)).toBeUndefined();
     // the JSON is asked for under the page's own path
     expect(asked[0]).toBe(`${ORIGIN}/admin/locks/state`);
     await page.close();
@@ -82,7 +82,7 @@ describe('the dashboard page', () => {
     expect(await page.locator('#stats .stat').count()).toBeGreaterThan(10);
     expect(await page.locator('#stats').textContent()).toContain('timeout 1');
     // the style applied: the stats grid is a grid, so the hashed <style> was not blocked
-    expect(await page.locator('#stats').evaluate((n) => (globalThis as any).getComputedStyle(n).display)).toBe('grid');
+    expect(await page.locator('#stats').evaluate((n) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(n).display)).toBe('grid');
     // the third poll lists nothing: the row leaves without a reload
     await page.locator('tr[data-key="job:report"]').waitFor({ state: 'detached', timeout: 3_000 });
     expect(await page.textContent('#locks tbody')).toBe('no locks held right now');

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { Injectable, type CanActivate, type ExecutionContext, type INestApplication } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext, type INestApplication, type ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ class HeaderGuard implements CanActivate {
 }
 
 /** Builds, starts and listens (loopback, free port) an HTTP app with `imports`; returns it and its base URL. */
-async function listen(imports: any[], logger?: CapturingLogger, prefix?: string) {
+async function listen(imports: ModuleMetadata['imports'], logger?: CapturingLogger, prefix?: string) {
   const builder = Test.createTestingModule({ imports });
   if (logger) builder.setLogger(logger);
   const app = (await builder.compile()).createNestApplication({ logger: logger ?? false });
@@ -92,7 +92,7 @@ describe('RedisLockDashboardModule in a test app, behind a guard', () => {
       const res = await fetch(`${url}/admin/locks/state`, admin);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      const body = (await res.json()) as any;
+      const body = (await res.json()) as { locks: { ttlMs: number }[] } & Record<string, unknown>;
       expect(body).toMatchObject({
         instance: 'dash-app', service: 'default', store: 'redis', topology: 'single', refreshMs: 250, limit: 200,
       });
@@ -138,12 +138,12 @@ describe('RedisLockDashboardModule in a test app, behind a guard', () => {
     expect(cells[2]).toMatch(/^(2\d|30) s$/);
     expect(cells[3]).toBe('1');
     expect(cells[4]).toBe(String(lock.fence));
-    const width = await row.locator('.bar > span').evaluate((n) => parseFloat((n as any).style.width));
+    const width = await row.locator('.bar > span').evaluate((n) => parseFloat((n as unknown as { style: { width: string } }).style.width));
     expect(width).toBeGreaterThan(60);
     const keys = await page.locator('#locks td.key').allTextContents();
     expect(keys).toContain(HOSTILE);
     expect(await page.locator('img').count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __xss?: unknown }).__xss)).toBeUndefined();
 
     await lock.release();
     await hostile.release();
@@ -159,7 +159,7 @@ describe('RedisLockDashboardModule in a test app, behind a guard', () => {
     const res = await fetch(`${url}/admin/locks/state`, admin);
     expect(res.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(((await res.json()) as any).message).toMatch(/Redis lock backend failed/);
+    expect(((await res.json()) as { message: string }).message).toMatch(/Redis lock backend failed/);
   }, 20_000);
 });
 

@@ -38,9 +38,10 @@ describe('deadlock detection', () => {
 
   it('two processes taking a then b and b then a: one gets DeadlockError naming both keys, the other proceeds', async () => {
     const base = { mode: 'deadlock', port: redis.port, prefix: 'xp:' };
+    type Outcome = { outcome: string; waitedMs: number; keys: string[]; message: string };
     const [p1, p2] = await Promise.all([
-      runTsWorker('test/support/with-lock.worker.ts', { ...base, first: 'a', second: 'b', id: 'p1' }),
-      runTsWorker('test/support/with-lock.worker.ts', { ...base, first: 'b', second: 'a', id: 'p2' }),
+      runTsWorker<Outcome>('test/support/with-lock.worker.ts', { ...base, first: 'a', second: 'b', id: 'p1' }),
+      runTsWorker<Outcome>('test/support/with-lock.worker.ts', { ...base, first: 'b', second: 'a', id: 'p2' }),
     ]);
     console.log(`p1 ${p1.outcome} after ${p1.waitedMs.toFixed(0)} ms; p2 ${p2.outcome} after ${p2.waitedMs.toFixed(0)} ms`);
     const outcomes = [p1.outcome, p2.outcome].sort();

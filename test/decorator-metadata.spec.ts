@@ -12,7 +12,7 @@ class Billing {
   constructor(readonly locks: LockService) {}
 
   @WithLock('invoice:{0}')
-  async issue(id: string): Promise<number> {
+  async issue(_id: string): Promise<number> {
     return currentLock()!.fence;
   }
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkRun } from './faults/checker.mjs';
 
 type Ev = Record<string, unknown>;
-let clock = 0;
+const clock = 0;
 /** One acquisition with its critical section, from `start` to `end` (ms). */
 function section(pid: number, token: number, start: number, end: number, extra: Ev[] = []): Ev[] {
   return [

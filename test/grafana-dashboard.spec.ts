@@ -5,10 +5,12 @@ import { LOCK_METRIC_DEFINITIONS, registerLockMetrics } from '@lynx-nest/redis-l
 
 const dashboard = JSON.parse(readFileSync(new URL('../docs/grafana/redis-lock.json', import.meta.url), 'utf8'));
 
+type Panel = { title?: string; targets?: { refId?: string; expr: string }[]; panels?: Panel[] };
+
 /** Every PromQL expression in the dashboard: panel targets (rows included) and template variable queries. */
 function queries(): { where: string; expr: string }[] {
   const out: { where: string; expr: string }[] = [];
-  const visit = (panels: any[]) => {
+  const visit = (panels: Panel[] | undefined) => {
     for (const panel of panels ?? []) {
       for (const target of panel.targets ?? []) out.push({ where: `panel "${panel.title}" ${target.refId}`, expr: target.expr });
       visit(panel.panels);
@@ -30,7 +32,13 @@ describe('docs/grafana/redis-lock.json', () => {
   const registry = new Registry();
   registerLockMetrics(registry);
   const exported = new Map(
-    registry.getMetricsAsArray().map((m) => [m.name, { type: (m as unknown as { constructor: { name: string } }).constructor.name.toLowerCase(), labels: (m as unknown as { labelNames: string[] }).labelNames }]),
+    registry.getMetricsAsArray().map((m) => [
+      m.name,
+      {
+        type: (m as unknown as { constructor: { name: string } }).constructor.name.toLowerCase(),
+        labels: (m as unknown as { labelNames: string[] }).labelNames,
+      },
+    ]),
   );
 
   it('is a Grafana dashboard with queries', () => {

@@ -11,6 +11,8 @@ import { startRedisServer, type RedisServer } from './support/redis-server.js';
 import { eventually, LockHealthController } from './support/terminus-health.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Terminus' JSON reply, with the indicator fields this test reads. */
+type HealthBody = { status: string; info: Record<string, Record<string, unknown>>; error: Record<string, Record<string, unknown>> };
 
 describe('Terminus health of a Nest app (real Redis)', () => {
   let redis: RedisServer;
@@ -19,7 +21,7 @@ describe('Terminus health of a Nest app (real Redis)', () => {
   const logger = new CapturingLogger();
   const health = async () => {
     const response = await fetch(`${base}/health`);
-    return { status: response.status, body: (await response.json()) as any };
+    return { status: response.status, body: (await response.json()) as HealthBody };
   };
   const messages = () => logger.lines.filter((l) => l.context === 'RedisLock').map((l) => `${l.level}:${l.message}`);
 

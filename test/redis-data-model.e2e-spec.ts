@@ -31,7 +31,7 @@ describe('Redis data model', () => {
   });
   afterAll(async () => {
     await store?.close();
-    await closeClients();
+    closeClients();
     await redis?.stop();
   });
 

@@ -236,6 +236,7 @@ describe('key validation blocks injection', () => {
         );
         expect(error, `${label}(${JSON.stringify(name)})`).toBeInstanceOf(InvalidLockKeyError);
         // The message never carries a raw control character (no log injection through the error either).
+        // eslint-disable-next-line no-control-regex -- rejects control characters on purpose
         expect((error as Error).message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]/);
       }
     }

@@ -34,12 +34,12 @@ class Items {
   }
 
   @WithLock('order:{0.id}:{1.profile.id}')
-  async keyed(order: { id: number }, user: { profile?: { id: string } }): Promise<string | undefined> {
+  async keyed(_order: { id: number }, _user: { profile?: { id: string } }): Promise<string | undefined> {
     return currentLock()?.getKey();
   }
 
   @WithLock((a: { x: number }, b: number) => `fn:${a.x + b}`, { name: 'Items.fn' })
-  async byFunction(this: Items, a: { x: number }, b: number): Promise<{ self: boolean; key?: string; fence?: number }> {
+  async byFunction(this: Items, _a: { x: number }, _b: number): Promise<{ self: boolean; key?: string; fence?: number }> {
     const lock = currentLock();
     return { self: this instanceof Items, key: lock?.getKey(), fence: lock?.fence };
   }
@@ -65,12 +65,12 @@ class Items {
   }
 
   @WithLock('reenter:{0}')
-  async inner(id: string): Promise<number> {
+  async inner(_id: string): Promise<number> {
     return currentLock()!.holdCount;
   }
 
   @WithLock('short:{0}', { lockAtLeastFor: '800ms', lockAtMostFor: '5s' })
-  async fast(id: string): Promise<number> {
+  async fast(_id: string): Promise<number> {
     return currentLock()!.fence;
   }
 
@@ -320,7 +320,9 @@ describe('@WithLock across two processes', () => {
 
   it('200 concurrent read-modify-write calls from two app instances give the exact total', async () => {
     const task = { mode: 'increment', port: redis.port, prefix: 'rmw:', calls: 100, item: 'i1' };
-    const results = await Promise.all([runTsWorker('test/support/with-lock.worker.ts', task), runTsWorker('test/support/with-lock.worker.ts', task)]);
+    type Increments = { done: number; failures: string[] };
+    const worker = () => runTsWorker<Increments>('test/support/with-lock.worker.ts', task);
+    const results = await Promise.all([worker(), worker()]);
     expect(results.map((r) => r.failures)).toEqual([[], []]);
     expect(results.map((r) => r.done)).toEqual([100, 100]);
     const client = redis.client();

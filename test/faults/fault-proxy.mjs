@@ -86,7 +86,8 @@ export class FaultProxy {
 
   reset() {
     for (const pair of [...this.pairs]) {
-      pair.client.resetAndDestroy?.() ?? pair.client.destroy();
+      if (pair.client.resetAndDestroy) pair.client.resetAndDestroy();
+      else pair.client.destroy();
       pair.upstream.destroy();
     }
     this.pairs.clear();

@@ -56,9 +56,15 @@ interface Ctx {
   workers: ChildProcess[];
   /** Pid of the current holder of `key` (waits until someone holds it). */
   holder(key?: string): Promise<{ pid: number; owner: string }>;
+  // Per-topology handles (master, sentinel, cluster, …): each scenario reads the ones its topology's
+  // setup put there; typing them per topology would not catch more than the scenario's own run does.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   extra: Record<string, any>;
   faketimeFile?: string;
 }
+
+/** One line of the run's JSONL log (driver and worker events); `checkRun` reads the rest of each. */
+type FaultEvent = { ev: string; t: number; pid?: number; wall?: number; state?: string };
 
 interface Scenario {
   name: string;
@@ -561,16 +567,16 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
     const events = readFileSync(logPath, 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((l) => JSON.parse(l));
+      .map((l) => JSON.parse(l) as FaultEvent);
     const wlogs: Record<string, string[]> = {};
     for (const key of P.keys) wlogs[key] = await resourceClient.lrange(resourceKeys(key).wlog, 0, -1);
     const result = checkRun(events, wlogs, { fenced: s.fenced !== false, ...s.expect });
     if (s.topology === 'replicated-netns') notes.push(ctx.extra.lockMissingOnReplica ? 'the promoted replica did not have the lock (lost by the failover)' : 'the replica had the lock at failover time (not lost)');
     if (s.faketime) {
-      const offsets = events.filter((e: any) => e.ev === 'acquired' && e.wall).map((e: any) => (e.wall - (wall0 + (e.t - mono0))) / 1000);
+      const offsets = events.filter((e) => e.ev === 'acquired' && e.wall).map((e) => (e.wall! - (wall0 + (e.t - mono0))) / 1000);
       if (offsets.length) notes.push(`client wall-clock offsets seen by the workers: ${Math.round(Math.min(...offsets))} s to +${Math.round(Math.max(...offsets))} s`);
     }
-    const breakerOpens = events.filter((e: any) => e.ev === 'breaker' && e.state === 'open').length;
+    const breakerOpens = events.filter((e) => e.ev === 'breaker' && e.state === 'open').length;
     if (breakerOpens) notes.push(`circuit breaker opened ${breakerOpens}× across workers`);
     return { name: s.name, topology: s.topology, fault: s.fault, fenced: s.fenced !== false, ...result, notes, seconds: Math.round((now() - started) / 100) / 10 };
   } finally {

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
-import type { LoggerService } from '@nestjs/common';
+import type { LoggerService, ModuleMetadata, Provider } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { LockService, RedisLockModule, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
+
+type ModuleImports = NonNullable<ModuleMetadata['imports']>;
 
 /** A started Nest testing module with `RedisLockModule.forRoot(options)` and its `LockService`. */
 export interface LockApp {
@@ -16,7 +18,7 @@ export interface LockApp {
  * @example
  * const app = await createLockApp({ addrs: [redis.url] });
  */
-export async function createLockApp(options: RedisLockModuleOptions, providers: any[] = [], imports: any[] = [], logger?: LoggerService): Promise<LockApp> {
+export async function createLockApp(options: RedisLockModuleOptions, providers: Provider[] = [], imports: ModuleImports = [], logger?: LoggerService): Promise<LockApp> {
   const builder = Test.createTestingModule({
     imports: [RedisLockModule.forRoot({ monitoring: { healthCheckInterval: 0 }, ...options }), ...imports],
     providers,

@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
  * @example
  * const result = await runTsWorker('test/support/with-lock.worker.ts', { mode: 'cron', port });
  */
-export function runTsWorker<T = any>(script: string, task: unknown, timeoutMs = 60_000): Promise<T> {
+export function runTsWorker<T = unknown>(script: string, task: unknown, timeoutMs = 60_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', './test/support/ts-register.mjs', script, JSON.stringify(task)], {
       cwd: root,
@@ -28,7 +28,7 @@ export function runTsWorker<T = any>(script: string, task: unknown, timeoutMs = 
     child.on('exit', (code) => {
       clearTimeout(timer);
       const last = stdout.trim().split('\n').pop() ?? '';
-      let parsed: any;
+      let parsed: { error?: string } | undefined;
       try {
         parsed = JSON.parse(last);
       } catch {

@@ -19,7 +19,7 @@ import {
 import type { LockLostError } from '../errors/index.js';
 import { unsafeRanges } from '../store/lock-keys.js';
 import type { LockStore } from '../store/lock-store.js';
-import type { RedisLikeClient } from '../store/redis-client.js';
+import type { RedisLikeClient } from '../store/redis-like-client.js';
 import type { Duration } from './duration.js';
 import { IsDuration } from './is-duration.validator.js';
 import { MAX_DURATION_MS } from './limits.js';

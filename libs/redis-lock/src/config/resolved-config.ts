@@ -1,6 +1,6 @@
 import type { LockLostError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
-import type { RedisLikeClient } from '../store/redis-client.js';
+import type { RedisLikeClient } from '../store/redis-like-client.js';
 import type { RetryStrategyType } from './redis-lock-options.js';
 import type { TopologyMode } from './topology-options.js';
 

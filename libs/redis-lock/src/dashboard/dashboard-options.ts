@@ -100,6 +100,7 @@ export interface RedisLockDashboardAsyncOptions extends Pick<RedisLockDashboardO
    * @example
    * useFactory: () => ({ limit: 50 })
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest's own factory signature (injected values of any type)
   useFactory: (...args: any[]) => RedisLockDashboardSettings | Promise<RedisLockDashboardSettings>;
 }
 

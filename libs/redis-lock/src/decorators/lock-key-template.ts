@@ -11,6 +11,9 @@ import { unsafeRanges } from '../store/lock-keys.js';
  * const byOrder: LockKeySource<[Order]> = (order) => `order:${order.id}`;
  * const both: LockKeySource = ['account:{0}', 'account:{1}'];
  */
+// `any[]` by default so that a bare `LockKeySource` accepts functions with typed parameters
+// (`(order: Order) => …` is not assignable to `(...args: unknown[]) => …`).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LockKeySource<A extends unknown[] = any[]> = string | readonly string[] | ((...args: A) => string | readonly string[]);
 
 /**

@@ -4,9 +4,8 @@ import { MAX_DURATION_MS } from '../config/limits.js';
 import { InvalidLockOptionsError, LockAcquireTimeoutError, type OptionProblem } from '../errors/index.js';
 import type { LockHandle } from '../lock/lock-handle.js';
 import type { LockOptions } from '../lock/lock-options.js';
-import { lockServiceRegistry } from '../lock/lock-service.registry.js';
+import { lockServiceRegistry, type RegisteredLockService } from '../lock/lock-service.registry.js';
 import { MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM } from '../lock/lock-validity.js';
-import type { LockService } from '../lock/lock.service.js';
 import { DEFAULT_LOCK_SERVICE_NAME } from '../redis-lock.constants.js';
 import { compileLockKey, type KeyValueEncoding, type LockKeySource } from './lock-key-template.js';
 
@@ -105,7 +104,7 @@ function checkOptions(options: WithLockOptions, where: string): { atMostMs?: num
 }
 
 /** The service for `name`, or an error that says how to make one exist. */
-function serviceFor(name: string, where: string): LockService {
+function serviceFor(name: string, where: string): RegisteredLockService {
   const service = lockServiceRegistry.get(name);
   if (service) return service;
   const named = name === DEFAULT_LOCK_SERVICE_NAME ? '' : ` with { name: '${name}' }`;
@@ -164,7 +163,7 @@ function copyMetadata(from: object, to: object): void {
  *   async transfer(from: string, to: string, amount: number) { ... }
  * }
  */
-export function WithLock<A extends any[] = any[]>(key: LockKeySource<A>, options: WithLockOptions = {}): MethodDecorator {
+export function WithLock<A extends unknown[] = unknown[]>(key: LockKeySource<A>, options: WithLockOptions = {}): MethodDecorator {
   const keyOf = compileLockKey(key as LockKeySource, options?.keyValues ?? 'escape');
   return (target, propertyKey, descriptor: PropertyDescriptor) => {
     const owner = typeof target === 'function' ? target.name : target.constructor.name;

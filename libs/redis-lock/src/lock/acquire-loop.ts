@@ -1,46 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { DeadlockError, LockAcquireTimeoutError, LockBackendError, LockShutdownError } from '../errors/index.js';
-import type { LockStore } from '../store/lock-store.js';
-import type { DeadlockProbe } from './deadlock-probe.js';
-import type { LockEvents } from './lock-events.js';
+import type { AcquireRequest, Granted } from './acquire-request.js';
 import { grantInTime, LATE_GRANT } from './lock-validity.js';
-import type { CallOptions } from './resolve-call-options.js';
 import { acquireFair, supportsFairQueue } from './fair-acquire.js';
 import { retryDelay } from './retry-delay.js';
 import { sleepUntilWoken, subscribeOrPoll } from './wait-helpers.js';
 
-/** What one acquisition needs to know. */
-export interface AcquireRequest {
-  store: LockStore;
-  events: LockEvents;
-  name: string;
-  label: string;
-  owner: string;
-  call: CallOptions;
-  /** Attempt once and return null when busy. */
-  once: boolean;
-  /** Shutdown state and the wake-up hooks it uses to cancel waiters. */
-  lifecycle: { isShuttingDown(): boolean; waiters: Set<() => void> };
-  /** Deadlock detection for a context that holds other locks while it waits (see deadlock-probe.ts). */
-  deadlock?: DeadlockProbe;
-  /**
-   * Monotonic time (ms) the caller started, before anything was sent: the wait is measured from it,
-   * and the first attempt's validity counts from it (an earlier start than its send time is safe).
-   */
-  started: number;
-}
-
-/**
- * A granted lock, with the monotonic time the successful command was sent (validity starts there).
- * Never one whose validity had already ended when the reply came (see `grantInTime`).
- */
-export interface Granted {
-  fence: number;
-  holdCount: number;
-  sentAt: number;
-  attempts: number;
-  waitMs: number;
-}
+export type { AcquireRequest, Granted } from './acquire-request.js';
 
 /**
  * Tries to take a lock, waiting while it is busy: in the fair queue (see fair-acquire.ts) when the

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { LockAcquireTimeoutError, LockBackendError, LockShutdownError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
 import { grantDigest, parseGrant } from '../store/lua/fair-lock-scripts.js';
-import type { AcquireRequest, Granted } from './acquire-loop.js';
+import type { AcquireRequest, Granted } from './acquire-request.js';
 import { grantInTime, LATE_GRANT } from './lock-validity.js';
 import { retryDelay } from './retry-delay.js';
 import { sleepUntilWoken, subscribeOrPoll } from './wait-helpers.js';

@@ -1,19 +1,32 @@
-import type { LockService } from './lock.service.js';
+import type { LockHandle } from './lock-handle.js';
+import type { LockOptions } from './lock-options.js';
+import type { MultiLockCallback, TryRunResult } from './multi-lock.js';
 
-const services = new Map<string, LockService>();
+/**
+ * What `@WithLock` calls on a registered service; `LockService` has all of it. Declared here rather
+ * than imported so that the registry does not depend on the service that registers itself in it.
+ */
+export interface RegisteredLockService {
+  withLock<T>(key: string, fn: (lock: LockHandle) => Promise<T> | T, options?: LockOptions): Promise<T>;
+  withLocks<T>(keys: readonly string[], fn: MultiLockCallback<T>, options?: LockOptions): Promise<T>;
+  tryWithLocks<T>(keys: readonly string[], fn: MultiLockCallback<T>, options?: LockOptions): Promise<TryRunResult<T>>;
+  noteSkipped(name: string, key: string): void;
+}
+
+const services = new Map<string, RegisteredLockService>();
 
 /**
  * Where `@WithLock` finds its `LockService` at call time. Each service registers itself under its
  * module name when Nest constructs it and leaves on shutdown.
  */
 export const lockServiceRegistry = {
-  register(name: string, service: LockService): void {
+  register(name: string, service: RegisteredLockService): void {
     services.set(name, service);
   },
-  unregister(name: string, service: LockService): void {
+  unregister(name: string, service: RegisteredLockService): void {
     if (services.get(name) === service) services.delete(name);
   },
-  get(name: string): LockService | undefined {
+  get(name: string): RegisteredLockService | undefined {
     return services.get(name);
   },
 };

@@ -305,6 +305,7 @@ export class LockService
    * const busy = await locks.list('order:', 50);
    */
   async list(prefix = '', limit = 100): Promise<LockInfo[]> {
+    // eslint-disable-next-line no-control-regex -- rejects control characters on purpose
     if (typeof prefix !== 'string' || /[{}\x00-\x1f\x7f]/.test(prefix)) {
       throw new InvalidLockOptionsError([{ path: 'prefix', problem: 'must be a string without braces or control characters' }]);
     }

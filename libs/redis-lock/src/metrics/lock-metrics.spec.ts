@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Gauge, register, Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ async function value(registry: Registry, name: string, labels: Labels, field: 'v
   return match?.value;
 }
 
-async function app(options: RedisLockModuleOptions, imports: any[] = []) {
+async function app(options: RedisLockModuleOptions, imports: NonNullable<ModuleMetadata['imports']> = []) {
   const module = await Test.createTestingModule({
     imports: [RedisLockModule.forRoot({ store: new MemoryLockStore(), monitoring: { healthCheckInterval: 0 }, ...options }), ...imports],
   }).compile();

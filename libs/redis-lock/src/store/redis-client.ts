@@ -1,15 +1,9 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { maskAddress } from './scrub-secrets.js';
 import type { ResolvedConnection } from '../config/resolved-config.js';
+import type { RedisLikeClient } from './redis-like-client.js';
 
-/**
- * The client types the Redis store accepts: an ioredis `Redis` (single node or Sentinel) or
- * `Cluster` instance.
- *
- * @example
- * RedisLockModule.forRoot({ client: new Redis(process.env.REDIS_URL!) });
- */
-export type RedisLikeClient = Redis | Cluster;
+export type { RedisLikeClient } from './redis-like-client.js';
 
 /** A connected client and whether this module created it (and so must close it). */
 export interface ClientHandle {
