@@ -1,8 +1,9 @@
 import { chromium, type Browser } from 'playwright-core';
+import { findChromium } from '../../scripts/ensure-test-prereqs.mjs';
 
 /**
- * Launches the machine's headless Chromium for a Playwright test (`CHROMIUM_PATH`, default
- * `/usr/bin/chromium`), with the background services that would only add noise turned off.
+ * Launches the machine's headless Chromium for a Playwright test (the one `npm test`'s prerequisite check found:
+ * `CHROMIUM_PATH`, else `chromium` on PATH, else `/usr/bin/chromium`), with the background services that would only add noise turned off.
  *
  * @example
  * const browser = await launchChromium();
@@ -10,7 +11,7 @@ import { chromium, type Browser } from 'playwright-core';
  */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: findChromium() ?? '/usr/bin/chromium',
     args: [
       '--headless',
       '--no-sandbox',
