@@ -25,7 +25,12 @@ const thrown: Record<string, () => Error> = {
   timeout: () => new LockAcquireTimeoutError('order:42', 3, 120),
   deadlock: () => new DeadlockError(['a', 'b', 'a'], 'a cycle'),
   backend: () => new LockBackendError('acquire', 'connect ECONNREFUSED 10.1.2.3:6380', 'order:42'),
-  breaker: () => new LockBackendError('acquire', 'circuit breaker open after 5 consecutive backend failures; retrying the backend every 1000 ms', 'order:42'),
+  breaker: () =>
+    new LockBackendError(
+      'acquire',
+      'circuit breaker open after 5 consecutive backend failures; retrying the backend every 1000 ms',
+      'order:42',
+    ),
   shutdown: () => new LockShutdownError('order:42'),
   'invalid-key': () => new InvalidLockKeyError('key', 'must not contain "{" or "}"', 'a{b}'),
   lost: () => new LockLostError('order:42', 'expired'),
@@ -48,9 +53,22 @@ class ProbeController {
   }
 }
 
-async function call(base: string, path: string): Promise<{ status: number; retryAfter: string | null; type: string | null; body: any }> {
+interface Answer {
+  status: number;
+  retryAfter: string | null;
+  type: string | null;
+  body: Record<string, unknown>;
+}
+
+async function call(base: string, path: string): Promise<Answer> {
   const res = await fetch(`${base}${path}`);
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), type: res.headers.get('content-type'), body: await res.json() };
+  const body = (await res.json()) as Record<string, unknown>;
+  return {
+    status: res.status,
+    retryAfter: res.headers.get('retry-after'),
+    type: res.headers.get('content-type'),
+    body,
+  };
 }
 
 async function listen(app: INestApplication): Promise<string> {
@@ -63,7 +81,10 @@ describe('LockExceptionFilter, installed with app.useGlobalFilters(new LockExcep
   let base: string;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [LockTestingModule.forRoot()], controllers: [ProbeController] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [LockTestingModule.forRoot()],
+      controllers: [ProbeController],
+    }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     app.useGlobalFilters(new LockExceptionFilter());
     base = await listen(app);
@@ -74,7 +95,13 @@ describe('LockExceptionFilter, installed with app.useGlobalFilters(new LockExcep
     const r = await call(base, '/throw/timeout');
     expect(r.status).toBe(409);
     expect(r.type).toMatch(/^application\/json/);
-    expect(r.body).toEqual({ statusCode: 409, error: 'Conflict', code: 'timeout', message: expect.stringContaining('"order:42"'), lock: 'order:42' });
+    expect(r.body).toEqual({
+      statusCode: 409,
+      error: 'Conflict',
+      code: 'timeout',
+      message: expect.stringContaining('"order:42"'),
+      lock: 'order:42',
+    });
     expect(r.retryAfter).toBeNull();
   });
 
@@ -101,7 +128,12 @@ describe('LockExceptionFilter, installed with app.useGlobalFilters(new LockExcep
       const r = await call(base, `/throw/${kind}`);
       expect(r.status, kind).toBe(503);
       expect(r.retryAfter, kind).toBe('1');
-      expect(r.body, kind).toMatchObject({ statusCode: 503, error: 'Service Unavailable', code: kind === 'shutdown' ? 'shutdown' : 'backend', lock: 'order:42' });
+      expect(r.body, kind).toMatchObject({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        code: kind === 'shutdown' ? 'shutdown' : 'backend',
+        lock: 'order:42',
+      });
       expect(JSON.stringify(r.body), kind).not.toMatch(/10\.1\.2\.3|6380|ECONNREFUSED/);
     }
   });
@@ -110,7 +142,7 @@ describe('LockExceptionFilter, installed with app.useGlobalFilters(new LockExcep
     const r = await call(base, '/throw/invalid-key');
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'invalid_key', lock: 'a{b}' });
-    expect(r.body.message).toContain('must not contain');
+    expect(String(r.body.message)).toContain('must not contain');
   });
 
   it('anything else keeps Nest default answer: other lock errors, plain errors, HttpExceptions', async () => {
@@ -156,7 +188,7 @@ describe('LockExceptionFilter as APP_FILTER over a real Redis', () => {
     await redis?.stop();
   });
 
-  it('answers 200, then 503 with the configured Retry-After once Redis is gone; never the key prefix or an owner token', async () => {
+  it('answers 200, then 503 with the configured Retry-After once Redis is gone; no key prefix, no owner token', async () => {
     expect((await fetch(`${base}/orders/1`)).status).toBe(200);
     await redis.kill();
     const r = await call(base, '/orders/1');

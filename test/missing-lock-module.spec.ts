@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { describe, expect, it } from 'vitest';
@@ -12,10 +13,13 @@ import { LockTestingModule } from '@lynx-nest/redis-lock/testing';
 
 const FIX = 'import RedisLockModule.forRoot(...) in the same app';
 
-async function startupError(imports: any[]): Promise<Error> {
+async function startupError(imports: ModuleMetadata['imports']): Promise<Error> {
   const error = await Test.createTestingModule({ imports })
     .compile()
-    .then(() => undefined, (e: unknown) => e as Error);
+    .then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
   expect(error, 'start-up should have failed').toBeInstanceOf(Error);
   return error!;
 }
@@ -29,14 +33,19 @@ describe('the health and metrics modules without RedisLockModule', () => {
   });
 
   it('RedisLockMetricsModule alone fails start-up naming RedisLockMetricsModule and the fix', async () => {
-    const error = await startupError([PrometheusModule.register({ defaultMetrics: { enabled: false } }), RedisLockMetricsModule]);
+    const error = await startupError([
+      PrometheusModule.register({ defaultMetrics: { enabled: false } }),
+      RedisLockMetricsModule,
+    ]);
     expect(error.message).toContain('RedisLockMetricsModule');
     expect(error.message).toContain(FIX);
     expect(error.message).not.toMatch(/can't resolve dependencies/i);
   });
 
   it('both start with the lock module (LockTestingModule, or RedisLockModule with a memory store)', async () => {
-    const withTesting = await Test.createTestingModule({ imports: [LockTestingModule.forRoot(), RedisLockHealthModule] }).compile();
+    const withTesting = await Test.createTestingModule({
+      imports: [LockTestingModule.forRoot(), RedisLockHealthModule],
+    }).compile();
     expect(withTesting.get(RedisLockHealthIndicator)).toBeInstanceOf(RedisLockHealthIndicator);
     await withTesting.close();
     const { MemoryLockStore } = await import('@lynx-nest/redis-lock');

@@ -15,11 +15,16 @@ describe('the built package', () => {
   });
 
   it('loads with require from the CommonJS build, which uses no import.meta', () => {
-    const out = node(['-e', "const m = require('@lynx-nest/redis-lock'); console.log(require.resolve('@lynx-nest/redis-lock'), typeof m.LockService, typeof m.MemoryLockStore)"]);
+    const script =
+      "const m = require('@lynx-nest/redis-lock'); " +
+      "console.log(require.resolve('@lynx-nest/redis-lock'), typeof m.LockService, typeof m.MemoryLockStore)";
+    const out = node(['-e', script]);
     expect(out).toMatch(/dist\/cjs\/index\.js function function$/);
     const cjsDir = new URL('libs/redis-lock/dist/cjs/', root);
     expect(JSON.parse(readFileSync(new URL('package.json', cjsDir), 'utf8'))).toEqual({ type: 'commonjs' });
-    const users = readdirSync(cjsDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js') && readFileSync(new URL(f, cjsDir), 'utf8').includes('import.meta'));
+    const usesImportMeta = (f: string) =>
+      f.endsWith('.js') && readFileSync(new URL(f, cjsDir), 'utf8').includes('import.meta');
+    const users = readdirSync(cjsDir, { recursive: true, encoding: 'utf8' }).filter(usesImportMeta);
     expect(users).toEqual([]);
   });
 
@@ -41,18 +46,27 @@ describe('the built package', () => {
       if (typeof target === 'string') continue;
       const t = target as Record<string, Record<string, string>>;
       const dir = subpath === '.' ? '' : `${subpath.slice(2)}/`;
-      expect(t.import, subpath).toEqual({ types: `./dist/esm/${dir}index.d.ts`, default: `./dist/esm/${dir}index.js` });
-      expect(t.require, subpath).toEqual({ types: `./dist/cjs/${dir}index.d.ts`, default: `./dist/cjs/${dir}index.js` });
+      for (const [condition, build] of [['import', 'esm'], ['require', 'cjs']]) {
+        const want = { types: `./dist/${build}/${dir}index.d.ts`, default: `./dist/${build}/${dir}index.js` };
+        expect(t[condition], `${subpath} ${condition}`).toEqual(want);
+      }
       if (dir) expect(pkg.typesVersions['*'][dir.slice(0, -1)], subpath).toEqual([`./dist/cjs/${dir}index.d.ts`]);
     }
     // every subpath loads, through import and through require (one process each: Nest is slow to load)
-    const specs = Object.keys(pkg.exports).filter((s) => s !== './package.json').map((s) => (s === '.' ? '@lynx-nest/redis-lock' : `@lynx-nest/redis-lock/${s.slice(2)}`));
+    const specs = Object.keys(pkg.exports)
+      .filter((s) => s !== './package.json')
+      .map((s) => (s === '.' ? '@lynx-nest/redis-lock' : `@lynx-nest/redis-lock/${s.slice(2)}`));
     const list = JSON.stringify(specs);
-    const imported = node(['--input-type=module', '-e', `for (const s of ${list}) console.log(s, Object.keys(await import(s)).length > 0)`]);
+    const importAll = `for (const s of ${list}) console.log(s, Object.keys(await import(s)).length > 0)`;
+    const imported = node(['--input-type=module', '-e', importAll]);
     const required = node(['-e', `for (const s of ${list}) console.log(s, Object.keys(require(s)).length > 0)`]);
     const expected = specs.map((s) => `${s} true`).join('\n');
     expect(imported).toBe(expected);
     expect(required).toBe(expected);
+  });
+
+  it('declares an ioredis peer range that accepts 5 and 6', () => {
+    expect(pkg.peerDependencies.ioredis).toBe('^5.0.0 || ^6.0.0');
   });
 
   it('declares Nest peers that accept 11 and 12', () => {

@@ -13,7 +13,10 @@ const SUBPATHS = ['', 'health/', 'metrics/', 'testing/'];
 let files: string[];
 
 beforeAll(() => {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkgDir, encoding: 'utf8' });
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: pkgDir,
+    encoding: 'utf8',
+  });
   const [report] = JSON.parse(out) as [{ name: string; files: { path: string }[] }];
   expect(report.name).toBe('@lynx-nest/redis-lock');
   files = report.files.map((f) => f.path).sort();
@@ -22,7 +25,9 @@ beforeAll(() => {
 describe('the npm tarball', () => {
   it('has the README, LICENSE (MIT), CHANGELOG and package.json', () => {
     for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) expect(files, f).toContain(f);
-    expect(readFileSync(join(pkgDir, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 The lynx-nest authors\n/);
+    expect(readFileSync(join(pkgDir, 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) 2026 The lynx-nest authors\n/,
+    );
     expect(JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).license).toBe('MIT');
     expect(readFileSync(join(pkgDir, 'CHANGELOG.md'), 'utf8')).toMatch(/## Unreleased[\s\S]*## 0\.1\.0/);
   });
@@ -30,12 +35,16 @@ describe('the npm tarball', () => {
   it('has both builds: index files and types of every entry point, and the CommonJS marker', () => {
     for (const dir of SUBPATHS) {
       for (const build of ['esm', 'cjs']) {
-        for (const ext of ['js', 'd.ts', 'js.map']) expect(files, `${build} ${dir}`).toContain(`dist/${build}/${dir}index.${ext}`);
+        for (const ext of ['js', 'd.ts', 'js.map'])
+          expect(files, `${build} ${dir}`).toContain(`dist/${build}/${dir}index.${ext}`);
       }
     }
     expect(files).toContain('dist/cjs/package.json');
     // the two builds hold the same modules
-    const modules = (build: string) => files.filter((f) => f.startsWith(`dist/${build}/`) && f.endsWith('.js')).map((f) => f.slice(`dist/${build}/`.length));
+    const modules = (build: string) =>
+      files
+        .filter((f) => f.startsWith(`dist/${build}/`) && f.endsWith('.js'))
+        .map((f) => f.slice(`dist/${build}/`.length));
     expect(modules('cjs')).toEqual(modules('esm'));
   });
 
@@ -46,7 +55,11 @@ describe('the npm tarball', () => {
       /^dist\/cjs\/package\.json$/,
       /^src\/[\w./-]+\.ts$/,
     ];
-    for (const f of files) expect(allowed.some((re) => re.test(f)), f).toBe(true);
+    for (const f of files)
+      expect(
+        allowed.some((re) => re.test(f)),
+        f,
+      ).toBe(true);
     for (const f of files) {
       expect(f, f).not.toMatch(/\.(spec|e2e-spec|test)\.ts$|(^|\/)(test|tests|__tests__)\//);
       expect(f, f).not.toMatch(/^(dist\.next|dist\.old|scripts|node_modules)\/|tsconfig/);

@@ -12,11 +12,14 @@ import { fileURLToPath } from 'node:url';
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const at = (p) => join(pkg, p);
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const compile = (project, outDir) => execFileSync(process.execPath, [tsc, '-p', at(project), '--outDir', at(outDir)], { stdio: 'inherit' });
+const compile = (project, outDir) =>
+  execFileSync(process.execPath, [tsc, '-p', at(project), '--outDir', at(outDir)], { stdio: 'inherit' });
 
 /** Every file under `dir` (relative paths). */
 const walk = (dir, prefix = '') =>
-  readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(dir, join(prefix, e.name)) : [join(prefix, e.name)]));
+  readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(dir, join(prefix, e.name)) : [join(prefix, e.name)],
+  );
 
 rmSync(at('dist.next'), { recursive: true, force: true });
 try {
@@ -29,7 +32,9 @@ try {
 writeFileSync(at('dist.next/cjs/package.json'), '{\n  "type": "commonjs"\n}\n');
 
 // CommonJS cannot parse import.meta: a use that slipped into the sources fails the build, not the app.
-const metaUsers = walk(at('dist.next/cjs')).filter((f) => f.endsWith('.js') && readFileSync(at(join('dist.next/cjs', f)), 'utf8').includes('import.meta'));
+const usesImportMeta = (f) =>
+  f.endsWith('.js') && readFileSync(at(join('dist.next/cjs', f)), 'utf8').includes('import.meta');
+const metaUsers = walk(at('dist.next/cjs')).filter(usesImportMeta);
 if (metaUsers.length > 0) {
   console.error(`build: the CommonJS build uses import.meta in ${metaUsers.join(', ')}`);
   rmSync(at('dist.next'), { recursive: true, force: true });

@@ -29,7 +29,8 @@ function loadYamlPackage(source: string): typeof YamlModule {
   if (yamlModule) return yamlModule;
   yamlModule = loadOptionalPeer<typeof YamlModule>('yaml');
   if (yamlModule) return yamlModule;
-  throw new InvalidLockOptionsError([{ path: '(loader)', problem: 'needs the "yaml" package: npm install yaml' }], source);
+  const problem = 'needs the "yaml" package: npm install yaml';
+  throw new InvalidLockOptionsError([{ path: '(loader)', problem }], source);
 }
 
 /**

@@ -15,7 +15,8 @@ export function requireLockService(locks: LockService | undefined | null, consum
   if (locks) return locks;
   throw new Error(
     `${consumer} needs the LockService of RedisLockModule, and none is visible to it: ` +
-      'import RedisLockModule.forRoot(...) in the same app (or forRootAsync(...); LockTestingModule.forRoot() in unit tests). ' +
+      'import RedisLockModule.forRoot(...) in the same app ' +
+      '(or forRootAsync(...); LockTestingModule.forRoot() in unit tests). ' +
       'It is global by default; with isGlobal: false, import it in the module that imports this one.',
   );
 }

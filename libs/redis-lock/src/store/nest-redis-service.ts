@@ -20,7 +20,8 @@ let cached: NamespacedClientsClass | null | undefined;
 export function optionalRedisServiceClass(): NamespacedClientsClass | undefined {
   if (cached === undefined) {
     try {
-      cached = loadOptionalPeer<{ RedisService: NamespacedClientsClass }>('@liaoliaots/nestjs-redis')?.RedisService ?? null;
+      const peer = loadOptionalPeer<{ RedisService: NamespacedClientsClass }>('@liaoliaots/nestjs-redis');
+      cached = peer?.RedisService ?? null;
     } catch {
       cached = null;
     }
