@@ -4,7 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { RedisModule, RedisService, type RedisClientOptions } from '@liaoliaots/nestjs-redis';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { RedisLockModule, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
+import { LockExceptionFilter, RedisLockModule, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
 import { RedisLockDashboardModule } from '@lynx-nest/redis-lock/dashboard';
 import { RedisLockHealthModule } from '@lynx-nest/redis-lock/health';
 import { DEMO_STORE, MemoryDemoStore, RedisDemoStore } from './data/demo-store.js';
@@ -12,7 +12,6 @@ import { lockOptionsFor } from './demo-config.js';
 import { HealthController } from './health/health.controller.js';
 import { InventoryController } from './inventory/inventory.controller.js';
 import { InventoryService } from './inventory/inventory.service.js';
-import { LockErrorFilter } from './lock-error.filter.js';
 import { LocksController } from './locks/locks.controller.js';
 import type { DemoBackend } from './redis-bootstrap.js';
 import { ReportController } from './report/report.controller.js';
@@ -70,7 +69,7 @@ export class AppModule {
         RedisLockDashboardModule.forRoot({ path: '/' }),
       ],
       controllers: [LocksController, InventoryController, ReportController, HealthController],
-      providers: [store, InventoryService, ReportJob, { provide: APP_FILTER, useClass: LockErrorFilter }],
+      providers: [store, InventoryService, ReportJob, { provide: APP_FILTER, useClass: LockExceptionFilter }],
     };
   }
 }

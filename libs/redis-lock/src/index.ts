@@ -64,3 +64,9 @@ export { assertLockName } from './store/lock-keys.js';
 export { maskAddress } from './store/scrub-secrets.js';
 
 export * from './errors/index.js';
+export {
+  LockExceptionFilter,
+  LOCK_EXCEPTION_FILTER_OPTIONS,
+  type LockExceptionFilterOptions,
+  type LockErrorResponseBody,
+} from './http/lock-exception.filter.js';

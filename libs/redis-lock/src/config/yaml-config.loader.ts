@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type * as YamlModule from 'yaml';
 import { InvalidLockOptionsError, type OptionProblem } from '../errors/index.js';
+import { loadOptionalPeer } from '../runtime/optional-peer.loader.js';
 import type { RedisLockModuleOptions } from './redis-lock-options.js';
 import { MAX_REFERENCE_DEPTH, expandReferences } from './env-references.js';
 import { readBoundedFile } from './read-bounded-file.js';
@@ -63,12 +63,10 @@ const camel = (key: string): string => key.replace(/[_-]([a-z0-9])/g, (_, c: str
 let yamlModule: typeof YamlModule | undefined;
 function loadYamlPackage(source: string): typeof YamlModule {
   if (yamlModule) return yamlModule;
-  try {
-    yamlModule = createRequire(import.meta.url)('yaml') as typeof YamlModule;
-    return yamlModule;
-  } catch {
-    throw new InvalidLockOptionsError([{ path: '(loader)', problem: 'needs the "yaml" package: npm install yaml' }], source);
-  }
+  yamlModule = loadOptionalPeer<typeof YamlModule>('yaml');
+  if (yamlModule) return yamlModule;
+  const problem = 'needs the "yaml" package: npm install yaml';
+  throw new InvalidLockOptionsError([{ path: '(loader)', problem }], source);
 }
 
 /** Size in MiB for messages: `1 MiB`, `2.5 MiB`. */

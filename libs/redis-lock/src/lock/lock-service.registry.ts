@@ -1,3 +1,4 @@
+import { processWide } from '../runtime/process-wide.state.js';
 import type { LockHandle } from './lock-handle.js';
 import type { LockOptions } from './lock-options.js';
 import type { MultiLockCallback, TryRunResult } from './multi-lock.js';
@@ -13,11 +14,13 @@ export interface RegisteredLockService {
   noteSkipped(name: string, key: string): void;
 }
 
-const services = new Map<string, RegisteredLockService>();
+// One map per process, shared by the ESM and the CommonJS build when an app loads both.
+const services = processWide('lock-service-registry', () => new Map<string, RegisteredLockService>());
 
 /**
  * Where `@WithLock` finds its `LockService` at call time. Each service registers itself under its
- * module name when Nest constructs it and leaves on shutdown.
+ * module name when Nest constructs it and leaves on shutdown. Process-wide: a `@WithLock` of one
+ * copy of the package finds the service of another.
  */
 export const lockServiceRegistry = {
   register(name: string, service: RegisteredLockService): void {
