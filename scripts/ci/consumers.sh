@@ -12,7 +12,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/lynx-consumers.XXXXXX")
 [ "${KEEP:-0}" = 1 ] && echo "consumers: working in $work" || trap 'rm -rf "$work"' EXIT
 
 echo "consumers: npm run build && npm pack"
-npm run build >"$work/build.log" 2>&1 || { cat "$work/build.log"; echo "consumers: the library does not build"; exit 1; }
+if ! npm run build >"$work/build.log" 2>&1; then
+  cat "$work/build.log"; echo "consumers: the library does not build"; exit 1
+fi
 tarball=$(cd libs/redis-lock && npm pack --silent --pack-destination "$work" | tail -n 1)
 tarball="$work/$tarball"
 [ -f "$tarball" ] || { echo "consumers: npm pack produced no tarball"; exit 1; }
@@ -30,7 +32,8 @@ for app in "${apps[@]}"; do
   started=$SECONDS
   src=test/consumers/$app
   [ -f "$src/package.json" ] || { echo "consumers: no app $src"; status=1; continue; }
-  tar -C test/consumers --exclude=node_modules --exclude=dist --exclude=coverage -cf - redis-harness "$app" | tar -C "$work" -xf -
+  tar -C test/consumers --exclude=node_modules --exclude=dist --exclude=coverage -cf - redis-harness "$app" |
+    tar -C "$work" -xf -
   dir=$work/$app
   echo "consumers: $app: npm install $(basename "$tarball")"
   if ! (cd "$dir" && npm install --no-audit --no-fund "$tarball" >install.log 2>&1); then

@@ -33,9 +33,8 @@ function answersPing(port) {
 async function startRedisServer() {
   const port = await freePort();
   if (port === 6379) throw new Error('refusing port 6379 (the shared Redis)');
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let spawnError;
   child.once('error', (error) => {
