@@ -64,14 +64,25 @@ async function startRedisServer() {
   };
 }
 
-/** Sends `count` POSTs to `url` at once; resolves with every answer's status and JSON body. */
-async function postConcurrently(url, count) {
-  return Promise.all(
+/**
+ * Sends `count` POSTs to `${base}/counter/increment` at once (each answers `{ value, fence }`), then
+ * reads `GET ${base}/counter`. Resolves with the statuses, the values in ascending order, whether the
+ * fences rise in that order, and the final count.
+ */
+async function incrementConcurrently(base, count) {
+  const answers = await Promise.all(
     Array.from({ length: count }, async () => {
-      const response = await fetch(url, { method: 'POST' });
+      const response = await fetch(`${base}/counter/increment`, { method: 'POST' });
       return { status: response.status, body: await response.json() };
     }),
   );
+  const bodies = answers.map((a) => a.body).sort((a, b) => a.value - b.value);
+  return {
+    statuses: answers.map((a) => a.status),
+    values: bodies.map((b) => b.value),
+    fencesRise: bodies.every((b, i) => i === 0 || b.fence > bodies[i - 1].fence),
+    final: (await (await fetch(`${base}/counter`)).json()).value,
+  };
 }
 
-module.exports = { startRedisServer, postConcurrently };
+module.exports = { startRedisServer, incrementConcurrently };

@@ -14,5 +14,20 @@ export interface RedisServer {
  */
 export function startRedisServer(): Promise<RedisServer>;
 
-/** Sends `count` POSTs to `url` at once; resolves with every answer's status and JSON body. */
-export function postConcurrently(url: string, count: number): Promise<Array<{ status: number; body: any }>>;
+/** What {@link incrementConcurrently} saw. */
+export interface ConcurrentIncrements {
+  /** HTTP status of every POST, in request order. */
+  statuses: number[];
+  /** The `value` of every answer, ascending. */
+  values: number[];
+  /** Whether the answers' `fence` rises strictly in `values` order. */
+  fencesRise: boolean;
+  /** `value` of `GET /counter` once all answers are in. */
+  final: number;
+}
+
+/**
+ * Sends `count` POSTs to `${base}/counter/increment` at once (each answers `{ value, fence }`), then
+ * reads `GET ${base}/counter`.
+ */
+export function incrementConcurrently(base: string, count: number): Promise<ConcurrentIncrements>;

@@ -3,7 +3,7 @@ import { RedisService } from '@liaoliaots/nestjs-redis';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { LockService } from '@lynx-nest/redis-lock';
-import { postConcurrently, startRedisServer, type RedisServer } from 'consumer-redis-harness';
+import { incrementConcurrently, startRedisServer, type RedisServer } from 'consumer-redis-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_NAMESPACE } from '../src/app.constants.js';
 import { AppModule } from '../src/app.module.js';
@@ -29,12 +29,11 @@ describe('Nest 12 ESM app, lock module on the @liaoliaots/nestjs-redis client (t
   });
 
   it('100 concurrent @WithLock read-modify-writes over HTTP give the exact count, fences rising', async () => {
-    const answers = await postConcurrently(`${url}/counter/increment`, 100);
-    expect(answers.map((a) => a.status)).toEqual(Array(100).fill(201));
-    const byValue = answers.map((a) => a.body).sort((a, b) => a.value - b.value);
-    expect(byValue.map((b) => b.value)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
-    for (let i = 1; i < byValue.length; i++) expect(byValue[i].fence).toBeGreaterThan(byValue[i - 1].fence);
-    expect((await (await fetch(`${url}/counter`)).json()).value).toBe(100);
+    const run = await incrementConcurrently(url, 100);
+    expect(run.statuses).toEqual(Array(100).fill(201));
+    expect(run.values).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(run.fencesRise).toBe(true);
+    expect(run.final).toBe(100);
   });
 
   it('locks live on the app client: same connection, lock keys under the default prefix', async () => {
