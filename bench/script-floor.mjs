@@ -4,7 +4,7 @@
 //   node bench/script-floor.mjs [--rounds=7] [--ms=1000]      (after `npm run build`)
 import { Redis } from 'ioredis';
 import { startRedis } from './redis-server.mjs';
-import { ACQUIRE_FAIR, RELEASE_FAIR } from '../libs/redis-lock/dist/store/lua/fair-lock-scripts.js';
+import { ACQUIRE_FAIR, RELEASE_FAIR } from '../libs/redis-lock/dist/esm/store/lua/fair-lock-scripts.js';
 
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const rounds = arg('rounds', 7);

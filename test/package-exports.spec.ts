@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url);
@@ -14,24 +14,45 @@ describe('the built package', () => {
     expect(out).toBe('function function function');
   });
 
-  it('loads with require, as the same module instance as import', () => {
-    const out = node([
-      '--input-type=module',
-      '-e',
-      "import { createRequire } from 'node:module'; const require = createRequire(process.cwd() + '/x.js'); const a = require('@lynx-nest/redis-lock'); const b = await import('@lynx-nest/redis-lock'); console.log(a.LockService === b.LockService, typeof a.MemoryLockStore)",
-    ]);
-    expect(out).toBe('true function');
+  it('loads with require from the CommonJS build, which uses no import.meta', () => {
+    const out = node(['-e', "const m = require('@lynx-nest/redis-lock'); console.log(require.resolve('@lynx-nest/redis-lock'), typeof m.LockService, typeof m.MemoryLockStore)"]);
+    expect(out).toMatch(/dist\/cjs\/index\.js function function$/);
+    const cjsDir = new URL('libs/redis-lock/dist/cjs/', root);
+    expect(JSON.parse(readFileSync(new URL('package.json', cjsDir), 'utf8'))).toEqual({ type: 'commonjs' });
+    const users = readdirSync(cjsDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js') && readFileSync(new URL(f, cjsDir), 'utf8').includes('import.meta'));
+    expect(users).toEqual([]);
   });
 
-  it('has an exports entry for every subpath, each pointing at one built file for import and require', () => {
+  it('both builds in one process share one lock-service registry, one lock context and one set of metrics', () => {
+    const out = JSON.parse(node(['test/fixtures/dual-load.mjs']));
+    expect(out.files[0]).toMatch(/dist\/esm\/index\.js$/);
+    expect(out.files[1]).toMatch(/dist\/cjs\/index\.js$/);
+    expect(out.twoCopies).toBe(true); // really two copies of the classes...
+    expect(out.withLockError).toBeUndefined(); // ...yet @WithLock of the CommonJS copy found the ESM copy's service
+    expect(out.heldKey).toBe('job:dual'); // and currentLock() of one copy sees the lock the other holds
+    expect(out.sameMetricObjects).toBe(true);
+    expect(out.metricNames).toHaveLength(15);
+    expect(new Set(out.metricNames).size).toBe(out.metricNames.length);
+    expect(out.acquisitionsSeries).toBe(1); // the one acquisition was counted once
+  });
+
+  it('has an exports entry for every subpath: ESM for import, CommonJS for require, each with its own types', () => {
     for (const [subpath, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
       if (typeof target === 'string') continue;
-      const t = target as Record<string, string>;
-      expect(t.import, subpath).toBe(t.require);
-      expect(t.import.startsWith('./dist/'), subpath).toBe(true);
-      const spec = subpath === '.' ? '@lynx-nest/redis-lock' : `@lynx-nest/redis-lock/${subpath.slice(2)}`;
-      expect(node(['--input-type=module', '-e', `const m = await import('${spec}'); console.log(Object.keys(m).length > 0)`]), spec).toBe('true');
+      const t = target as Record<string, Record<string, string>>;
+      const dir = subpath === '.' ? '' : `${subpath.slice(2)}/`;
+      expect(t.import, subpath).toEqual({ types: `./dist/esm/${dir}index.d.ts`, default: `./dist/esm/${dir}index.js` });
+      expect(t.require, subpath).toEqual({ types: `./dist/cjs/${dir}index.d.ts`, default: `./dist/cjs/${dir}index.js` });
+      if (dir) expect(pkg.typesVersions['*'][dir.slice(0, -1)], subpath).toEqual([`./dist/cjs/${dir}index.d.ts`]);
     }
+    // every subpath loads, through import and through require (one process each: Nest is slow to load)
+    const specs = Object.keys(pkg.exports).filter((s) => s !== './package.json').map((s) => (s === '.' ? '@lynx-nest/redis-lock' : `@lynx-nest/redis-lock/${s.slice(2)}`));
+    const list = JSON.stringify(specs);
+    const imported = node(['--input-type=module', '-e', `for (const s of ${list}) console.log(s, Object.keys(await import(s)).length > 0)`]);
+    const required = node(['-e', `for (const s of ${list}) console.log(s, Object.keys(require(s)).length > 0)`]);
+    const expected = specs.map((s) => `${s} true`).join('\n');
+    expect(imported).toBe(expected);
+    expect(required).toBe(expected);
   });
 
   it('declares Nest peers that accept 11 and 12', () => {

@@ -672,7 +672,7 @@ async function main(): Promise<number> {
     console.error(`no scenario selected; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     return 2;
   }
-  if (!process.env.FAULT_LIB && !existsSync(join(root, 'libs/redis-lock/dist/index.js'))) {
+  if (!process.env.FAULT_LIB && !existsSync(join(root, 'libs/redis-lock/dist/esm/index.js'))) {
     console.error('the library is not built: run `npm run build` first (the workers import the built package)');
     return 2;
   }

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const demoMain = fileURLToPath(new URL('../../apps/demo/dist/main.js', import.meta.url));
-const libEntry = fileURLToPath(new URL('../../libs/redis-lock/dist/index.js', import.meta.url));
-const libHealth = fileURLToPath(new URL('../../libs/redis-lock/dist/health/index.js', import.meta.url));
+const libEntry = fileURLToPath(new URL('../../libs/redis-lock/dist/esm/index.js', import.meta.url));
+const libHealth = fileURLToPath(new URL('../../libs/redis-lock/dist/esm/health/index.js', import.meta.url));
 const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
 
 /**

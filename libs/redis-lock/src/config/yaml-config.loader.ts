@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type * as YamlModule from 'yaml';
 import { InvalidLockOptionsError, type OptionProblem } from '../errors/index.js';
+import { loadOptionalPeer } from '../runtime/optional-peer.loader.js';
 import type { RedisLockModuleOptions } from './redis-lock-options.js';
 import { resolveModuleOptions } from './validate-options.js';
 
@@ -27,12 +27,9 @@ const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 let yamlModule: typeof YamlModule | undefined;
 function loadYamlPackage(source: string): typeof YamlModule {
   if (yamlModule) return yamlModule;
-  try {
-    yamlModule = createRequire(import.meta.url)('yaml') as typeof YamlModule;
-    return yamlModule;
-  } catch {
-    throw new InvalidLockOptionsError([{ path: '(loader)', problem: 'needs the "yaml" package: npm install yaml' }], source);
-  }
+  yamlModule = loadOptionalPeer<typeof YamlModule>('yaml');
+  if (yamlModule) return yamlModule;
+  throw new InvalidLockOptionsError([{ path: '(loader)', problem: 'needs the "yaml" package: npm install yaml' }], source);
 }
 
 /**

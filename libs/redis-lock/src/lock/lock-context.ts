@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { processWide } from '../runtime/process-wide.state.js';
 import type { LockHandle } from './lock-handle.js';
 
 /** Locks held by the current async call tree, innermost last. */
@@ -8,7 +9,8 @@ interface HeldLocks {
   readonly service: unknown;
 }
 
-const storage = new AsyncLocalStorage<HeldLocks>();
+// Process-wide, so `currentLock()` of one copy of the package (ESM or CommonJS build) sees the locks of another.
+const storage = processWide('lock-context', () => new AsyncLocalStorage<HeldLocks>());
 const NONE: readonly LockHandle[] = Object.freeze([]);
 
 /**
