@@ -4,6 +4,7 @@
 # through the workspace link or the root node_modules), then type-checks and tests each app.
 # Prints each app's test counts; exits non-zero when any app fails to install, type-check or pass.
 #   bash scripts/ci/consumers.sh [app ...]     default: every app; KEEP=1 keeps the copies
+# Packs the dist as it is: run `npm run build` first after changing the library.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 apps=("$@")
@@ -11,10 +12,14 @@ apps=("$@")
 work=$(mktemp -d "${TMPDIR:-/tmp}/lynx-consumers.XXXXXX")
 [ "${KEEP:-0}" = 1 ] && echo "consumers: working in $work" || trap 'rm -rf "$work"' EXIT
 
-echo "consumers: npm run build && npm pack"
-if ! npm run build >"$work/build.log" 2>&1; then
-  cat "$work/build.log"; echo "consumers: the library does not build"; exit 1
+# Like package-checks.sh: build only when a dist is missing (in .ci/run, `npm test` has just built it).
+if [ ! -f libs/redis-lock/dist/esm/index.js ] || [ ! -f libs/redis-lock/dist/cjs/index.js ]; then
+  echo "consumers: npm run build"
+  if ! npm run build >"$work/build.log" 2>&1; then
+    cat "$work/build.log"; echo "consumers: the library does not build"; exit 1
+  fi
 fi
+echo "consumers: npm pack"
 tarball=$(cd libs/redis-lock && npm pack --silent --pack-destination "$work" | tail -n 1)
 tarball="$work/$tarball"
 [ -f "$tarball" ] || { echo "consumers: npm pack produced no tarball"; exit 1; }
