@@ -45,8 +45,9 @@ for app in "${apps[@]}"; do
     tail -n 30 "$dir/install.log"; echo "consumers: $app: install FAILED"; status=1; continue
   fi
   (cd "$dir" && node -e 'const v = (p) => require(`${p}/package.json`).version;
-    const seen = ["@nestjs/core", "ioredis", "typescript", "jest", "ts-jest", "vitest"].flatMap((p) => {
-      try { return [`${p} ${v(p)}`]; } catch { return []; } });
+    const names = ["@nestjs/core", "@nestjs/terminus", "ioredis", "@liaoliaots/nestjs-redis", "typescript",
+      "jest", "ts-jest", "vitest"];
+    const seen = names.flatMap((p) => { try { return [`${p} ${v(p)}`]; } catch { return []; } });
     console.log(`consumers: installed ${seen.join(", ")}`);')
   result=()
   if (cd "$dir" && npm run --silent typecheck); then result+=("tsc ok"); else result+=("tsc FAILED"); status=1; fi
