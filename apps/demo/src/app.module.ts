@@ -4,14 +4,13 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { RedisModule, RedisService, type RedisClientOptions } from '@liaoliaots/nestjs-redis';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { RedisLockModule, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
+import { LockExceptionFilter, RedisLockModule, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
 import { RedisLockHealthModule } from '@lynx-nest/redis-lock/health';
 import { DEMO_STORE, MemoryDemoStore, RedisDemoStore } from './data/demo-store.js';
 import { lockOptionsFor } from './demo-config.js';
 import { HealthController } from './health/health.controller.js';
 import { InventoryController } from './inventory/inventory.controller.js';
 import { InventoryService } from './inventory/inventory.service.js';
-import { LockErrorFilter } from './lock-error.filter.js';
 import { LocksController } from './locks/locks.controller.js';
 import { PageController } from './page/page.controller.js';
 import type { DemoBackend } from './redis-bootstrap.js';
@@ -67,7 +66,7 @@ export class AppModule {
         PrometheusModule.register({ path: file.monitoring?.metricsPath ?? '/metrics' }),
       ],
       controllers: [PageController, LocksController, InventoryController, ReportController, HealthController],
-      providers: [store, InventoryService, ReportJob, { provide: APP_FILTER, useClass: LockErrorFilter }],
+      providers: [store, InventoryService, ReportJob, { provide: APP_FILTER, useClass: LockExceptionFilter }],
     };
   }
 }

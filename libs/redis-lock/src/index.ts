@@ -63,3 +63,9 @@ export type { RedisLikeClient } from './store/redis-client.js';
 export { assertLockName } from './store/lock-keys.js';
 
 export * from './errors/index.js';
+export {
+  LockExceptionFilter,
+  LOCK_EXCEPTION_FILTER_OPTIONS,
+  type LockExceptionFilterOptions,
+  type LockErrorResponseBody,
+} from './http/lock-exception.filter.js';

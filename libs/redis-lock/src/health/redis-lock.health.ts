@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Duration } from '../config/duration.js';
 import { LockService } from '../lock/lock.service.js';
+import { requireLockService } from '../lock/require-lock-service.js';
 
 /**
  * Options of {@link RedisLockHealthIndicator.isHealthy}.
@@ -15,8 +16,8 @@ export interface RedisLockHealthOptions {
 }
 
 /**
- * Terminus health indicator of the lock backend, written with Terminus 12's
- * `HealthIndicatorService`. It runs `LockService.checkHealth()`: PING with the command timeout, the
+ * Terminus health indicator of the lock backend, written with the `HealthIndicatorService` of
+ * Terminus 11 and 12. It runs `LockService.checkHealth()`: PING with the command timeout, the
  * Lua scripts present (reloaded when a restart dropped them), a probe acquire/release on a reserved
  * name, the watchdog's renewal lag and the recent backend error rate. Problems give `.down({ reason,
  * ... })` (HTTP 503 from `HealthCheckService`), never an exception of its own. The payload holds no
@@ -34,10 +35,15 @@ export interface RedisLockHealthOptions {
  */
 @Injectable()
 export class RedisLockHealthIndicator {
+  private readonly locks: LockService;
+
   constructor(
     private readonly healthIndicatorService: HealthIndicatorService,
-    private readonly locks: LockService,
-  ) {}
+    // Optional so that a missing RedisLockModule fails start-up with the fix, not "can't resolve dependencies".
+    @Optional() locks?: LockService,
+  ) {
+    this.locks = requireLockService(locks, 'RedisLockHealthModule (RedisLockHealthIndicator)');
+  }
 
   /**
    * Checks the lock backend and reports it under `key`.

@@ -1,7 +1,8 @@
-import { Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Module, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { LockService } from '../lock/lock.service.js';
+import { requireLockService } from '../lock/require-lock-service.js';
 import { LOCK_METRIC_NAMES as N } from './lock-metrics.definitions.js';
 import { attachLockMetrics, type LockMetricsBinding } from './lock-metrics.recorder.js';
 import { redisLockMetricProviders } from './redis-lock-metrics.providers.js';
@@ -17,9 +18,11 @@ import { redisLockMetricProviders } from './redis-lock-metrics.providers.js';
 @Injectable()
 export class LockMetricsRecorder implements OnModuleInit, OnModuleDestroy {
   private binding?: LockMetricsBinding;
+  private readonly locks: LockService;
 
   constructor(
-    private readonly locks: LockService,
+    // Optional so that a missing RedisLockModule fails start-up with the fix, not "can't resolve dependencies".
+    @Optional() @Inject(LockService) locks: LockService | undefined,
     @InjectMetric(N.acquisitions) private readonly acquisitions: Counter<string>,
     @InjectMetric(N.releases) private readonly releases: Counter<string>,
     @InjectMetric(N.errors) private readonly errors: Counter<string>,
@@ -35,7 +38,9 @@ export class LockMetricsRecorder implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(N.lost) private readonly lost: Counter<string>,
     @InjectMetric(N.skips) private readonly skips: Counter<string>,
     @InjectMetric(N.circuitBreaker) private readonly circuitBreaker: Gauge<string>,
-  ) {}
+  ) {
+    this.locks = requireLockService(locks, 'RedisLockMetricsModule (LockMetricsRecorder)');
+  }
 
   /** Starts recording (Nest calls it). */
   onModuleInit(): void {

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { ResolvedConnection } from '../config/resolved-config.js';
 
@@ -57,9 +58,11 @@ export function isClusterClient(client: RedisLikeClient): client is Cluster {
   return typeof (client as { nodes?: unknown }).nodes === 'function';
 }
 
-function tlsOf(connection: ResolvedConnection, fromUrl: RedisOptions['tls']): RedisOptions['tls'] | undefined {
+function tlsOf(connection: ResolvedConnection, fromUrl: RedisOptions['tls']): ConnectionOptions | undefined {
   const tls = connection.tls === true ? {} : connection.tls || fromUrl;
-  return tls ? (tls as RedisOptions['tls']) : undefined;
+  // Node's TLS options. ioredis 6 also takes a profile name ('RedisCloudFixed') in `tls`, but not in
+  // `sentinelTLS`; neither our options nor a rediss:// URL produce one.
+  return tls && typeof tls === 'object' ? (tls as ConnectionOptions) : undefined;
 }
 
 function credentials(connection: ResolvedConnection): Pick<RedisOptions, 'username' | 'password'> {
