@@ -15,7 +15,8 @@ export default defineConfig({
   },
   test: {
     include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**', 'test/faults/**'],
+    // test/consumers/: apps with their own installs and runners (scripts/ci/consumers.sh).
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/faults/**', 'test/consumers/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

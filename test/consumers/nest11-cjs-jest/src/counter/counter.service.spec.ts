@@ -1,0 +1,35 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { LockService } from '@lynx-nest/redis-lock';
+import { LockTestingModule } from '@lynx-nest/redis-lock/testing';
+import { CounterService } from './counter.service';
+
+describe('CounterService on LockTestingModule (no Redis)', () => {
+  let moduleRef: TestingModule;
+  let counter: CounterService;
+
+  beforeEach(async () => {
+    moduleRef = await Test.createTestingModule({
+      imports: [LockTestingModule.forRoot()],
+      providers: [CounterService],
+    }).compile();
+    await moduleRef.init();
+    counter = moduleRef.get(CounterService);
+  });
+
+  afterEach(() => moduleRef.close());
+
+  it('serialises 20 concurrent increments through @WithLock: exact count, fences rising', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => counter.increment()));
+    const byValue = [...results].sort((a, b) => a.value - b.value);
+    expect(byValue.map((r) => r.value)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    for (let i = 1; i < byValue.length; i++) expect(byValue[i].fence).toBeGreaterThan(byValue[i - 1].fence);
+    expect(counter.read()).toBe(20);
+  });
+
+  it('takes the lock named "counter" once per call and leaves it free', async () => {
+    await counter.increment();
+    const locks = moduleRef.get(LockService);
+    expect(locks.getStatistics()).toMatchObject({ totalAcquired: 1, totalReleased: 1, activeLocks: 0 });
+    expect(await locks.inspect('counter')).toMatchObject({ held: false });
+  });
+});
