@@ -31,7 +31,8 @@ export interface AcquireRequest {
 
 /** A granted lock, with the monotonic time the successful command was sent (validity starts there). */
 export interface Granted {
-  fence: number;
+  /** The fencing token when the acquire minted one (`fence: true`, a fair hand-off), else `undefined`. */
+  fence: number | undefined;
   holdCount: number;
   sentAt: number;
   attempts: number;
@@ -39,12 +40,38 @@ export interface Granted {
 }
 
 /**
- * Tries to take a lock, waiting while it is busy: in the fair queue (see fair-acquire.ts) when the
- * call asks for fairness and the store has a queue, otherwise by {@link acquireRacing}.
+ * Tries to take a lock, waiting while it is busy. Unless the call wants its fencing token minted in
+ * the acquire (`fence: true`), the first attempt is the store's fast path (`claim`: one native
+ * `SET NX PX` on Redis); only a busy answer goes on to the scripted attempts: in the fair queue (see
+ * fair-acquire.ts) when the call asks for fairness and the store has a queue, otherwise
+ * {@link acquireRacing}.
  */
 export function acquireWithRetry(req: AcquireRequest): Promise<Granted | null> {
   // Not async: its promise would only wrap the one it returns (one more promise and two microtask hops per acquisition).
-  return req.call.fair && supportsFairQueue(req.store) ? acquireFair(req) : acquireRacing(req);
+  return !req.call.fence && req.store.claim ? claimFirst(req) : scripted(req);
+}
+
+const scripted = (req: AcquireRequest): Promise<Granted | null> =>
+  req.call.fair && supportsFairQueue(req.store) ? acquireFair(req) : acquireRacing(req);
+
+/**
+ * The uncontended acquire. A free key is free of queued waiters too (a release with waiters hands the
+ * lock over inside its script, so the key never goes free while they queue; see docs/fair-locking.md
+ * for the one exception, a holder's TTL running out), so a bare `SET NX` jumps no queue.
+ */
+async function claimFirst(req: AcquireRequest): Promise<Granted | null> {
+  if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(req.name);
+  req.call.signal?.throwIfAborted();
+  let claimed: boolean;
+  try {
+    claimed = await req.store.claim!(req.name, req.owner, req.call.ttlMs);
+  } catch (error) {
+    // A SET that timed out may still run when Redis answers again (a stall): undo it (owner-checked).
+    if (error instanceof LockBackendError && error.timedOut) req.store.release(req.name, req.owner).catch(() => undefined);
+    throw error;
+  }
+  if (claimed) return { fence: undefined, holdCount: 1, sentAt: req.started, attempts: 1, waitMs: 0 };
+  return scripted(req);
 }
 
 /**
@@ -73,7 +100,7 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
       call.signal?.throwIfAborted();
       const sentAt = attempts === 0 ? started : performance.now();
       woken = false;
-      const result = await store.acquire(name, req.owner, call.ttlMs, call.reentrant);
+      const result = await store.acquire(name, req.owner, call.ttlMs, call.reentrant, call.fence);
       attempts++;
       if (result.acquired) {
         return { fence: result.fence, holdCount: result.holdCount, sentAt, attempts, waitMs: sentAt - started };

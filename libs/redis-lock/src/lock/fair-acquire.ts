@@ -62,7 +62,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
     woken = true;
     wake?.();
   };
-  const handOff = async (fence: number): Promise<Granted> => {
+  const handOff = async (fence: number | undefined): Promise<Granted> => {
     let sentAt = lastBusySentAt;
     // Redis gave us a full TTL at the hand-off, but locally validity can only count from the last
     // busy answer. After a long wait (slow network) little of it is left: refresh it with one
@@ -84,7 +84,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
       call.signal?.throwIfAborted();
       const sentAt = attempts === 0 ? started : performance.now();
       woken = false;
-      const result = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, !req.once);
+      const result = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, !req.once, call.fence);
       attempts++;
       if (result.acquired) {
         if (result.handedOff) return await handOff(result.fence);

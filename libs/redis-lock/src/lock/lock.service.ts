@@ -55,6 +55,9 @@ const isLockName = (name: string): boolean => {
 /** `acquire` and `tryLock`: not reentrant, not renewed unless the options say so. */
 const MANUAL_HANDLE = { reentrant: false, renew: false } as const;
 
+/** Ownership ids for events (see `LockEventMap.acquired`). */
+let ownerships = 0;
+
 /** Safety margin subtracted from a lock's validity: 1% of the TTL plus 2 ms (Redis expiry precision). */
 const drift = (ttlMs: number) => Math.round(ttlMs * 0.01) + 2;
 
@@ -490,6 +493,7 @@ export class LockService
       renewalThreshold: call.renewalThreshold,
       maxHoldMs: call.maxHoldMs,
       label,
+      ownership: ++ownerships,
       status: 'held',
     };
     const handle = new LockHandle(name, owner, granted.fence, granted.holdCount, state, this);
@@ -498,9 +502,9 @@ export class LockService
       handle.signal.addEventListener('abort', () => this.safely(() => callback(handle.signal.reason)), { once: true });
     }
     this.scheduler.add(handle);
-    this.events.emit('acquired', { name: label, key: name, waitMs: granted.waitMs, attempts: granted.attempts, reentrant: false, fence: granted.fence });
+    this.events.emit('acquired', { name: label, key: name, waitMs: granted.waitMs, attempts: granted.attempts, reentrant: false, ownership: state.ownership, fence: granted.fence });
     if (this.logger.debugEnabled) {
-      this.logger.debug(`acquired "${name}" fence=${granted.fence} owner=${redactToken(owner)} after ${granted.waitMs.toFixed(1)} ms, ${granted.attempts} attempt(s)`);
+      this.logger.debug(`acquired "${name}" fence=${granted.fence ?? '-'} owner=${redactToken(owner)} after ${granted.waitMs.toFixed(1)} ms, ${granted.attempts} attempt(s)`);
     }
     return handle;
   }
@@ -514,7 +518,7 @@ export class LockService
       throw new DeadlockError([name], 'the current async context already holds this lock and the call is not reentrant (use withLock or lockReentrant)');
     }
     const sentAt = performance.now();
-    const result = await this.store.acquire(name, root.getValue(), call.ttlMs, true);
+    const result = await this.store.acquire(name, root.getValue(), call.ttlMs, true, call.fence && root.fence === undefined);
     if (!result.acquired) {
       this.lose(root, 'refused');
       throw root.signal.reason;
@@ -522,7 +526,7 @@ export class LockService
     root.state.expiresAt = Math.max(root.state.expiresAt, sentAt + call.ttlMs - drift(call.ttlMs));
     const state: HandleState = { ...root.state, expiresAt: Infinity, autoRenew: false, label, status: 'held' };
     const handle = new LockHandle(name, root.getValue(), result.fence, result.holdCount, state, this, root);
-    this.events.emit('acquired', { name: label, key: name, waitMs: performance.now() - sentAt, attempts: 1, reentrant: true, fence: result.fence });
+    this.events.emit('acquired', { name: label, key: name, waitMs: performance.now() - sentAt, attempts: 1, reentrant: true, ownership: state.ownership, fence: handle.fence });
     return handle;
   }
 
@@ -531,7 +535,7 @@ export class LockService
     this.scheduler.remove(handle);
     if (!error) return;
     const label = handle.state.label;
-    this.events.emit('lost', { name: label, key: handle.getKey(), reason, fence: handle.fence });
+    this.events.emit('lost', { name: label, key: handle.getKey(), reason, ownership: handle.state.ownership, fence: handle.fence });
     if (reason === 'expired' || reason === 'max_hold_time') this.events.emit('expired', { name: label, key: handle.getKey() });
     if (reason !== 'shutdown') this.logger.warn(error.message);
     const callback = this.config.onLockLost;
@@ -592,11 +596,23 @@ export class LockService
       this.lose(handle, 'expired');
     }
     const heldMs = performance.now() - s.acquiredAt;
-    this.events.emit('released', { name: s.label, key: handle.getKey(), heldMs, expired, reentrant: handle.parent !== undefined, fence: handle.fence });
+    this.events.emit('released', { name: s.label, key: handle.getKey(), heldMs, expired, reentrant: handle.parent !== undefined, ownership: s.ownership, fence: handle.fence });
     if (this.logger.debugEnabled) {
-      this.logger.debug(`released "${handle.getKey()}" fence=${handle.fence} after ${heldMs.toFixed(1)} ms held (holds left: ${remaining < 0 ? 'none, it had expired' : remaining})`);
+      this.logger.debug(`released "${handle.getKey()}" fence=${handle.fence ?? '-'} after ${heldMs.toFixed(1)} ms held (holds left: ${remaining < 0 ? 'none, it had expired' : remaining})`);
     }
     return !expired;
+  }
+
+  /** @internal HandleController: the first `getFence()` of a root handle without a token. */
+  async mintFence(handle: LockHandle): Promise<number> {
+    const fence = await this.store.mintFence(handle.getKey(), handle.getValue(), handle.state.ttlMs);
+    if (fence === undefined) {
+      // Redis no longer has the lock for this owner: it was lost, and a stale holder gets no token.
+      this.lose(handle, 'refused');
+      throw handle.signal.reason ?? new LockNotHeldError(handle.getKey());
+    }
+    handle.setFence(fence);
+    return fence;
   }
 
   /** @internal HandleController */

@@ -3,8 +3,11 @@ export type AcquireResult =
   | {
       /** The caller now holds the lock (or one more reentrant hold of it). */
       acquired: true;
-      /** Fencing token of this ownership; strictly greater than any earlier token of the same name. */
-      fence: number;
+      /**
+       * Fencing token of this ownership (strictly greater than any earlier token of the same name), or
+       * `undefined` when it is not minted yet (see {@link LockStore.mintFence}).
+       */
+      fence: number | undefined;
       /** Holds of this owner after the call (1 for a first acquisition). */
       holdCount: number;
     }
@@ -23,7 +26,7 @@ export type AcquireResult =
 
 /** Outcome of one atomic all-or-none attempt at several locks ({@link LockStore.acquireMany}). */
 export type AcquireManyResult =
-  | { acquired: true; /** Fencing token per name, in the order given. */ fences: number[] }
+  | { acquired: true; /** Fencing token per name, in the order given (always minted). */ fences: number[] }
   | { acquired: false; /** Index of the first busy name. */ busyIndex: number; /** Its holder's remaining TTL in ms. */ holderTtlMs: number };
 
 /** One lock an owner holds, for {@link LockStore.setWaitsFor}. */
@@ -52,6 +55,7 @@ export interface StoredLockInfo {
   holdCount: number;
   /** Remaining TTL in ms, -2 when not held. */
   ttlMs: number;
+  /** Fencing token of the holding; absent when not held or not minted yet. */
   fence?: number;
   /** Owners waiting in the fair queue (0 when unknown or unfair). */
   waiters: number;
@@ -80,8 +84,26 @@ export interface LockStore {
   readonly kind: string;
   /** Connect and load scripts. Safe to call more than once. */
   init(): Promise<void>;
-  /** One attempt to take (or, with `reentrant`, re-take) a lock for `owner`. */
-  acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult>;
+  /**
+   * One attempt to take (or, with `reentrant`, re-take) a lock for `owner`. With `fence` the fencing
+   * token is minted in the same step (also for a reentrant hold of a lock that has none yet);
+   * without it a new holding carries no token until {@link mintFence}.
+   */
+  acquire(name: string, owner: string, ttlMs: number, reentrant: boolean, fence?: boolean): Promise<AcquireResult>;
+  /**
+   * Optional fast path: take a free lock with one native write (`SET key value NX PX ttl` on Redis),
+   * no fencing token, no queue, no reentrancy. `false` when the lock exists (held by anyone, this
+   * owner included): the caller then goes on to {@link acquire} / {@link acquireFair}, which answer
+   * busy properly (queueing, deadlock records). Never used for a call that asked for `fence: true`.
+   */
+  claim?(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Mints the fencing token of the holding of `owner` if it has none (owner-checked, strictly above
+   * every earlier token of the name) and returns it; returns the existing token if it was minted
+   * already, `undefined` when `owner` no longer holds the lock. `ttlMs` is the holding's TTL (the
+   * token counter lives at least that long).
+   */
+  mintFence(name: string, owner: string, ttlMs: number): Promise<number | undefined>;
   /** Drop one hold; returns the holds left (0 = fully released, waiters woken), or -1 when `owner` did not hold it. */
   release(name: string, owner: string): Promise<number>;
   /** Owner-checked TTL reset; `false` when `owner` no longer holds it. */
@@ -103,9 +125,10 @@ export interface LockStore {
    * Fair queue (optional; see docs/fair-locking.md). One attempt that respects the queue: a free
    * lock is taken only when no live waiter is ahead; with `queue: true` a busy lock enqueues (or
    * refreshes) `owner` until `queueTtlMs` from now. A release hands the lock straight to the
-   * queue's head and publishes a grant (see `parseGrant`), so the head needs no acquire of its own.
+   * queue's head and publishes a grant (see `parseGrant`), so the head needs no acquire of its own;
+   * a hand-off always mints the token (the grant carries it). `fence` as for {@link acquire}.
    */
-  acquireFair?(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean): Promise<FairAcquireResult>;
+  acquireFair?(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean, fence?: boolean): Promise<FairAcquireResult>;
   /** Leave the fair queue; when a release already handed `owner` the lock, release it to the next waiter. */
   leaveFairQueue?(name: string, owner: string): Promise<void>;
   /**

@@ -4,10 +4,10 @@ import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, Re
 import { lockKey, lockKeys, nameFromLockKey } from './lock-keys.js';
 import { SET_WAITS_FOR, WAITS_FOR } from './lua/deadlock-scripts.js';
 import { ACQUIRE_MANY } from './lua/multi-lock-scripts.js';
-import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, RENEW, RENEW_MANY, RENEW_MANY_CHUNK } from './lua/lock-scripts.js';
+import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, MINT_FENCE, RENEW, RENEW_MANY, RENEW_MANY_CHUNK, unfencedLockValue } from './lua/lock-scripts.js';
 import { ACQUIRE_FAIR, COUNT_FAIR_WAITERS, FAIR_LOCK_SCRIPTS, fairQueueKeys, LEAVE_FAIR_QUEUE, RELEASE_FAIR } from './lua/fair-lock-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
-import { acquireWithReplicaWait, type ReplicaWait } from './replica-wait.js';
+import { acquireWithReplicaWait, claimWithReplicaWait, type ReplicaWait } from './replica-wait.js';
 import { ReleaseSubscriptions } from './release-subscriptions.js';
 import { ScriptRunner } from './script-runner.js';
 import { scrubError } from './scrub-secrets.js';
@@ -31,6 +31,11 @@ export interface RedisLockStoreOptions {
 }
 
 const parseFence = (value: unknown): number => Number(value);
+/** A token from a script reply; `0` (stored for "not minted yet") is `undefined`. */
+const parseLazyFence = (value: unknown): number | undefined => {
+  const fence = Number(value);
+  return fence > 0 ? fence : undefined;
+};
 
 /** KEYS of the deadlock scripts: the lock and its wait record. */
 const waitRecordKeys = (prefix: string, name: string): string[] => {
@@ -159,15 +164,36 @@ export class RedisLockStore implements LockStore {
     }
   }
 
-  async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult> {
+  /**
+   * The uncontended acquire: one native `SET key "0 1 0 <owner>" PX ttl NX` (no script, no token:
+   * see {@link mintFence}). `false` when the key exists; the caller then runs the acquire script.
+   */
+  async claim(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const key = lockKey(this.prefix, name);
+    const value = unfencedLockValue(owner);
+    const run = this.wait
+      ? claimWithReplicaWait(this.client, key, value, ttlMs, this.wait, () => this.releaseOne(name, owner))
+      : this.client.set(key, value, 'PX', ttlMs, 'NX');
+    return (await this.guard('acquire', name, run)) === 'OK';
+  }
+
+  /** Mints the holding's fencing token if it has none (MINT_FENCE, owner-checked); `undefined` when not held. */
+  async mintFence(name: string, owner: string, ttlMs: number): Promise<number | undefined> {
+    const keys = lockKeys(this.prefix, name);
+    const run = this.scripts.run(MINT_FENCE, [keys.lock, keys.fence], [owner, Math.max(this.fenceRetentionMs, ttlMs)]);
+    const reply = await this.guard('fence', name, run);
+    return reply === null || reply === undefined ? undefined : parseLazyFence(reply);
+  }
+
+  async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean, fence = false): Promise<AcquireResult> {
     const keys = lockKeys(this.prefix, name);
     const scriptKeys = [keys.lock, keys.fence, keys.waits];
-    const args = [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs)];
+    const args = [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs), fence ? '1' : '0'];
     const run = this.wait
       ? acquireWithReplicaWait(this.client, ACQUIRE, scriptKeys, args, this.wait, () => this.releaseOne(name, owner))
       : this.scripts.run(ACQUIRE, scriptKeys, args);
     const reply = (await this.guard('acquire', name, run)) as [number, string | number, number, string | null | undefined];
-    if (reply[0] === 1) return { acquired: true, fence: parseFence(reply[1]), holdCount: Number(reply[2]) };
+    if (reply[0] === 1) return { acquired: true, fence: parseLazyFence(reply[1]), holdCount: Number(reply[2]) };
     return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: reply[2] === 1, holderWaitsFor: reply[3] ? String(reply[3]) : null };
   }
 
@@ -188,16 +214,16 @@ export class RedisLockStore implements LockStore {
   }
 
   /** One fair-queue attempt (ACQUIRE_FAIR); see docs/fair-locking.md. */
-  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean): Promise<FairAcquireResult> {
+  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean, fence = false): Promise<FairAcquireResult> {
     const keys = lockKeys(this.prefix, name);
     const q = fairQueueKeys(keys.lock);
     const scriptKeys = [keys.lock, keys.fence, q.queue, q.waiters, keys.waits];
-    const args = [owner, ttlMs, this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't'];
+    const args = [owner, ttlMs, this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't', fence ? '1' : '0'];
     const run = this.wait
       ? acquireWithReplicaWait(this.client, ACQUIRE_FAIR, scriptKeys, args, this.wait, () => this.releaseOne(name, owner))
       : this.scripts.run(ACQUIRE_FAIR, scriptKeys, args);
     const reply = (await this.guard('acquire', name, run)) as [number, string | number, number, number, string | null | undefined];
-    if (reply[0] === 1) return { acquired: true, fence: parseFence(reply[1]), holdCount: Number(reply[2]), handedOff: reply[3] === 1 };
+    if (reply[0] === 1) return { acquired: true, fence: parseLazyFence(reply[1]), holdCount: Number(reply[2]), handedOff: reply[3] === 1 };
     return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: false, holderWaitsFor: reply[4] ? String(reply[4]) : null };
   }
 
@@ -256,7 +282,8 @@ export class RedisLockStore implements LockStore {
     ];
     const waiters = Number(await waiting);
     if (!owner) return { name, held: false, holdCount: 0, ttlMs: -2, waiters };
-    return { name, held: true, owner, holdCount: Number(holds), ttlMs: Number(pttl), fence: parseFence(fence), waiters };
+    const minted = parseLazyFence(fence);
+    return { name, held: true, owner, holdCount: Number(holds), ttlMs: Number(pttl), ...(minted !== undefined ? { fence: minted } : {}), waiters };
   }
 
   async list(prefix: string, limit: number): Promise<string[]> {

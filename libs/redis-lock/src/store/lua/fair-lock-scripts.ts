@@ -80,13 +80,14 @@ const COMMON = LOCK_VALUE_LUA + FAIR_LUA;
 /**
  * Acquire through the fair queue. KEYS: lock, fence, queue, waiter info, wait record.
  * ARGV: 1 owner, 2 ttl ms, 3 fence retention ms, 4 queue entry ttl ms, 5 mode ('f' = wait in the
- * queue, 't' = try once without queueing).
+ * queue, 't' = try once without queueing), 6 mint ('1' mints the token on the free-lock path, '0'
+ * writes fence 0 = not minted; a hand-off and a take from the queue always mint).
  * A free lock goes to the caller only when no live waiter is ahead of it; when one is, the lock is
  * handed to that waiter (as a release would) and the caller queues behind it. A busy lock queues
  * (or refreshes) the caller with a deadline of now + queue entry ttl (the queue keys live as long
  * as the newest entry: every caller passes the same entry ttl), and is marked waited-for.
- * The uncontended path is EXISTS (queue), INCR (fence), `SET NX PX GET`.
- * Returns {1, fence, holds, handedOff (1 when an earlier release already made the caller the owner)}
+ * The free-lock path is EXISTS (queue), (INCR when minting), `SET NX PX GET`.
+ * Returns {1, fence ('0' when not minted), holds, handedOff (1 when an earlier release already made the caller the owner)}
  * or {0, holder pttl (-1 unknown), 0, 0, what the holder waits for (its live wait record, see
  * deadlock-scripts.ts) or nil}.
  */
@@ -96,7 +97,7 @@ export const ACQUIRE_FAIR = defineScript(
   LOCK_PARSE_LUA +
     `local v
 if redis.call('EXISTS', KEYS[3]) == 0 then
-  local fence = mint(KEYS[2], math.max(tonumber(ARGV[3]), tonumber(ARGV[2])))
+  local fence = ARGV[6] == '1' and mint(KEYS[2], math.max(tonumber(ARGV[3]), tonumber(ARGV[2]))) or '0'
   v = redis.call('SET', KEYS[1], fence .. ' 1 0 ' .. ARGV[1], 'NX', 'PX', ARGV[2], 'GET')
   if not v then return {1, fence, 1, 0} end
 else
