@@ -53,7 +53,9 @@ describe('circuit breaker against a real redis-server', () => {
   });
 
   it('Redis paused: opens after 5 timeouts, fails fast, and locks already held keep renewing through it', async () => {
-    const held = await app.locks.acquire('held', '1s', { renewalEnabled: true });
+    // 2 s: the pause below (5 command timeouts in parallel, 1,000 fast failures, 300 ms) must end within
+    // the lock's validity; a renewal that is still unanswered when the validity ends loses the lock.
+    const held = await app.locks.acquire('held', '2s', { renewalEnabled: true });
     redis.pause();
     try {
       const first = await Promise.all(Array.from({ length: 5 }, (_, i) => app.locks.tryLock(`p${i}`).catch((e) => e)));
@@ -67,13 +69,13 @@ describe('circuit breaker against a real redis-server', () => {
       expect(tookMs).toBeLessThan(COMMAND_TIMEOUT_MS / 2);
       console.log(`1000 acquisitions with the breaker open (Redis paused) failed in ${tookMs.toFixed(1)} ms; command timeout ${COMMAND_TIMEOUT_MS} ms`);
     } finally {
-      await sleep(300); // under the held lock's 1 s TTL
+      await sleep(300); // under the held lock's 2 s TTL
       redis.resume();
     }
     // The watchdog's renewals were never short-circuited: the held lock survives the pause.
     await until(() => app.locks.getStatistics().circuitBreaker === 'closed', 5000);
     expect(await breakerGauge()).toBe(0);
-    await sleep(1200); // longer than the TTL: only renewals keep it
+    await sleep(2200); // longer than the TTL: only renewals keep it
     expect(held.isHeld()).toBe(true);
     expect((await app.locks.inspect('held')).held).toBe(true);
     expect(await held.release()).toBe(true);

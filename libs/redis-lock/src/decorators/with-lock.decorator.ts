@@ -5,6 +5,7 @@ import { InvalidLockOptionsError, LockAcquireTimeoutError, type OptionProblem } 
 import type { LockHandle } from '../lock/lock-handle.js';
 import type { LockOptions } from '../lock/lock-options.js';
 import { lockServiceRegistry } from '../lock/lock-service.registry.js';
+import { MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM } from '../lock/lock-validity.js';
 import type { LockService } from '../lock/lock.service.js';
 import { DEFAULT_LOCK_SERVICE_NAME } from '../redis-lock.constants.js';
 import { compileLockKey, type LockKeySource } from './lock-key-template.js';
@@ -67,16 +68,16 @@ function checkOptions(options: WithLockOptions, where: string): { atMostMs?: num
   if (options.lockService !== undefined && (typeof options.lockService !== 'string' || options.lockService.length === 0)) {
     problems.push({ path: 'options.lockService', problem: 'must be the non-empty name of a RedisLockModule.forRoot({ name }) instance' });
   }
-  const duration = (value: unknown, path: string): number | undefined => {
+  const duration = (value: unknown, path: string, min = 1): number | undefined => {
     if (value === undefined) return undefined;
     const ms = parseDuration(value);
-    if (ms === undefined || ms < 1 || ms > MAX_DURATION_MS) {
-      problems.push({ path, problem: `must be a duration (ms number or string like '30s') between 1 ms and ${MAX_DURATION_MS} ms` });
+    if (ms === undefined || ms < min || ms > MAX_DURATION_MS) {
+      problems.push({ path, problem: min === MIN_LOCK_TTL_MS ? TTL_RANGE_PROBLEM : `must be a duration (ms number or string like '30s') between ${min} ms and ${MAX_DURATION_MS} ms` });
       return undefined;
     }
     return ms;
   };
-  const atMostMs = duration(options.lockAtMostFor, 'options.lockAtMostFor');
+  const atMostMs = duration(options.lockAtMostFor, 'options.lockAtMostFor', MIN_LOCK_TTL_MS); // it is the TTL
   const atLeastMs = duration(options.lockAtLeastFor, 'options.lockAtLeastFor');
   if (options.lockAtMostFor !== undefined) {
     if (options.ttl !== undefined || options.expiration !== undefined) {

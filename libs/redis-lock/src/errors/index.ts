@@ -7,3 +7,4 @@ export { InvalidLockKeyError } from './invalid-lock-key.error.js';
 export { InvalidLockOptionsError, type OptionProblem } from './invalid-lock-options.error.js';
 export { LockShutdownError } from './lock-shutdown.error.js';
 export { DeadlockError } from './deadlock.error.js';
+export { LockKeyTypeError } from './lock-key-type.error.js';

@@ -10,7 +10,8 @@ export type LockErrorCode =
   | 'invalid_key'
   | 'invalid_options'
   | 'shutdown'
-  | 'deadlock';
+  | 'deadlock'
+  | 'wrong_type';
 
 /**
  * Base class of every error this library throws. Catch it to handle all lock failures at once, or

@@ -3,6 +3,7 @@ import { DeadlockError, LockAcquireTimeoutError, LockBackendError, LockShutdownE
 import type { LockStore } from '../store/lock-store.js';
 import type { DeadlockProbe } from './deadlock-probe.js';
 import type { LockEvents } from './lock-events.js';
+import { grantInTime, LATE_GRANT } from './lock-validity.js';
 import type { CallOptions } from './resolve-call-options.js';
 import { acquireFair, supportsFairQueue } from './fair-acquire.js';
 import { retryDelay } from './retry-delay.js';
@@ -29,7 +30,10 @@ export interface AcquireRequest {
   started: number;
 }
 
-/** A granted lock, with the monotonic time the successful command was sent (validity starts there). */
+/**
+ * A granted lock, with the monotonic time the successful command was sent (validity starts there).
+ * Never one whose validity had already ended when the reply came (see `grantInTime`).
+ */
 export interface Granted {
   /** The fencing token when the acquire minted one (`fence: true`, a fair hand-off), else `undefined`. */
   fence: number | undefined;
@@ -70,7 +74,10 @@ async function claimFirst(req: AcquireRequest): Promise<Granted | null> {
     if (error instanceof LockBackendError && error.timedOut) req.store.release(req.name, req.owner).catch(() => undefined);
     throw error;
   }
-  if (claimed) return { fence: undefined, holdCount: 1, sentAt: req.started, attempts: 1, waitMs: 0 };
+  // A claim whose reply came after its validity ended was given back (grantInTime): go on as if busy.
+  if (claimed && grantInTime(req.store, [req.name], req.owner, req.call.ttlMs, req.started)) {
+    return { fence: undefined, holdCount: 1, sentAt: req.started, attempts: 1, waitMs: 0 };
+  }
   return scripted(req);
 }
 
@@ -100,11 +107,13 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
       call.signal?.throwIfAborted();
       const sentAt = attempts === 0 ? started : performance.now();
       woken = false;
-      const result = await store.acquire(name, req.owner, call.ttlMs, call.reentrant, call.fence);
+      const reply = await store.acquire(name, req.owner, call.ttlMs, call.reentrant, call.fence);
       attempts++;
-      if (result.acquired) {
-        return { fence: result.fence, holdCount: result.holdCount, sentAt, attempts, waitMs: sentAt - started };
+      if (reply.acquired && grantInTime(store, [name], req.owner, call.ttlMs, sentAt)) {
+        return { fence: reply.fence, holdCount: reply.holdCount, sentAt, attempts, waitMs: sentAt - started };
       }
+      // Granted, but the reply came after the lock's validity ended: given back, not acquired.
+      const result = reply.acquired ? LATE_GRANT : reply;
       if (result.heldBySelf) {
         throw new DeadlockError([name], 'this owner already holds the lock and the call is not reentrant, so it would wait for itself');
       }

@@ -3,6 +3,7 @@ import { LockAcquireTimeoutError, LockBackendError, LockShutdownError } from '..
 import type { LockStore } from '../store/lock-store.js';
 import { grantDigest, parseGrant } from '../store/lua/fair-lock-scripts.js';
 import type { AcquireRequest, Granted } from './acquire-loop.js';
+import { grantInTime, LATE_GRANT } from './lock-validity.js';
 import { retryDelay } from './retry-delay.js';
 import { sleepUntilWoken, subscribeOrPoll } from './wait-helpers.js';
 
@@ -37,7 +38,8 @@ export function supportsFairQueue(store: LockStore): store is LockStore & Requir
  *
  * Validity of a handed-off lock is measured from the send time of the last attempt that was
  * answered "busy": the hand-off happened after Redis ran that attempt, so the lock's expiry in
- * Redis is never earlier than the local one.
+ * Redis is never earlier than the local one. A grant (direct or handed off) whose validity ended
+ * before its answer arrived is released at once and counts as not acquired.
  */
 export async function acquireFair(req: AcquireRequest): Promise<Granted | null> {
   const { call, name } = req;
@@ -62,15 +64,24 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
     woken = true;
     wake?.();
   };
-  const handOff = async (fence: number | undefined): Promise<Granted> => {
+  // A grant whose validity already ended when its answer came is no lock: given back (passed on to
+  // the next waiter), and the attempt counts as not acquired.
+  const inTime = (sentAt: number, fence: number | undefined, holdCount: number): Granted | undefined => {
+    if (!grantInTime(store, [name], req.owner, call.ttlMs, sentAt)) return undefined;
+    done = true;
+    return { fence, holdCount, sentAt, attempts, waitMs: performance.now() - started };
+  };
+  const handOff = async (fence: number | undefined): Promise<Granted | undefined> => {
     let sentAt = lastBusySentAt;
     // Redis gave us a full TTL at the hand-off, but locally validity can only count from the last
     // busy answer. After a long wait (slow network) little of it is left: refresh it with one
     // owner-checked renewal instead of reporting a lock lost that Redis just granted.
     const renewAt = performance.now();
-    if (sentAt + call.ttlMs / 2 < renewAt && (await store.renew(name, req.owner, call.ttlMs))) sentAt = renewAt;
-    done = true;
-    return { fence, holdCount: 1, sentAt, attempts, waitMs: performance.now() - started };
+    if (sentAt + call.ttlMs / 2 < renewAt) {
+      if (!(await store.renew(name, req.owner, call.ttlMs))) return undefined; // gone already: not ours
+      sentAt = renewAt;
+    }
+    return inTime(sentAt, fence, 1);
   };
   // Listen before the first attempt when the channel is already subscribed (costs nothing); otherwise
   // subscribe after the first busy answer and attempt once more, so no grant is missed.
@@ -79,21 +90,30 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
   let done = false;
   try {
     for (;;) {
-      if (got.grant) return await handOff(got.grant.fence);
+      if (got.grant) {
+        const granted = await handOff(got.grant.fence);
+        if (granted) return granted;
+        got.grant = undefined; // too late to use: attempt again (queues anew)
+      }
       if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(name);
       call.signal?.throwIfAborted();
       const sentAt = attempts === 0 ? started : performance.now();
       woken = false;
-      const result = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, !req.once, call.fence);
+      const reply = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, !req.once, call.fence);
       attempts++;
-      if (result.acquired) {
-        if (result.handedOff) return await handOff(result.fence);
-        done = true;
-        return { fence: result.fence, holdCount: result.holdCount, sentAt, attempts, waitMs: sentAt - started };
+      if (reply.acquired) {
+        const granted = reply.handedOff ? await handOff(reply.fence) : inTime(sentAt, reply.fence, reply.holdCount);
+        if (granted) return granted;
+      } else {
+        const late = grantNow();
+        if (late) {
+          const granted = await handOff(late.fence);
+          if (granted) return granted;
+          got.grant = undefined;
+        }
+        lastBusySentAt = sentAt;
       }
-      const late = grantNow();
-      if (late) return await handOff(late.fence);
-      lastBusySentAt = sentAt;
+      const result = reply.acquired ? LATE_GRANT : reply; // a grant that came too late was given back
       if (req.once) return null;
       queued = true;
       await req.deadlock?.onBusy(result.holderWaitsFor); // may throw DeadlockError (leaves the queue below)

@@ -160,7 +160,9 @@ export class LockHandle {
    * when Redis still had the lock for this owner, `false` when it had already expired or been
    * taken over (then `signal` aborts with a {@link LockLostError} and `onLockLost` runs, if the
    * loss was not reported before). Rejects only with `LockBackendError` (the lock then expires by
-   * its TTL).
+   * its TTL). After the module shut down (which releases every held lock) it sends nothing: it
+   * resolves `false` when the shutdown released the lock, and rejects with `LockShutdownError` when
+   * the shutdown could not.
    *
    * @example
    * if (!(await lock.release())) logger.warn('the lock expired before the work finished');

@@ -25,7 +25,10 @@ export type RetryDelayFunction = (retry: number) => number;
  * }, async (lock) => build(lock.fence));
  */
 export interface LockOptions {
-  /** TTL of the lock. @default lock.defaultTimeout ('30s') */
+  /**
+   * TTL of the lock, at least 3 ms (validity is the TTL minus a drift margin of 1% + 2 ms; a grant
+   * that arrives after its validity ended is released and retried). @default lock.defaultTimeout ('30s')
+   */
   expiration?: Duration;
   /** Another name for {@link expiration}. */
   ttl?: Duration;

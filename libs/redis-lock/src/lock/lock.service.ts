@@ -15,6 +15,7 @@ import {
   DeadlockError,
   InvalidLockOptionsError,
   LockError,
+  LockKeyTypeError,
   LockNotHeldError,
   LockShutdownError,
   type LockLostReason,
@@ -32,6 +33,7 @@ import { LockHandle, type HandleController, type HandleState } from './lock-hand
 import { HEALTH_PROBE_KEY, runLockHealthCheck } from './lock-health.check.js';
 import type { LockHealthReport, LockInfo } from './lock-info.js';
 import { LockLogger } from './lock-logger.js';
+import { grantInTime, MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM, validUntil } from './lock-validity.js';
 import type { LockOptions } from './lock-options.js';
 import { lockServiceRegistry } from './lock-service.registry.js';
 import { runWithLocks, type MultiLockCallback, type MultiLockHost, type TryRunResult } from './multi-lock.js';
@@ -52,14 +54,16 @@ const isLockName = (name: string): boolean => {
   }
 };
 
+const skipWrongType = (error: unknown): undefined => {
+  if (error instanceof LockKeyTypeError) return undefined;
+  throw error;
+};
+
 /** `acquire` and `tryLock`: not reentrant, not renewed unless the options say so. */
 const MANUAL_HANDLE = { reentrant: false, renew: false } as const;
 
 /** Ownership ids for events (see `LockEventMap.acquired`). */
 let ownerships = 0;
-
-/** Safety margin subtracted from a lock's validity: 1% of the TTL plus 2 ms (Redis expiry precision). */
-const drift = (ttlMs: number) => Math.round(ttlMs * 0.01) + 2;
 
 /**
  * The lock API. Inject it anywhere after importing `RedisLockModule.forRoot(...)`.
@@ -91,6 +95,10 @@ export class LockService
   private readonly running = new Set<Promise<unknown>>();
   private readonly lifecycle = { shuttingDown: false, isShuttingDown: () => this.lifecycle.shuttingDown, waiters: new Set<() => void>() };
   private healthTimer?: NodeJS.Timeout;
+  /** Locks the shutdown released (true) or failed to release (false), for `release()` calls after it. */
+  private readonly releasedAtShutdown = new WeakMap<LockHandle, Promise<boolean>>();
+  /** The store is closed (after `onApplicationShutdown`). */
+  private closed = false;
   private lastHealth?: 'up' | 'down';
   private probing = false;
 
@@ -314,8 +322,9 @@ export class LockService
       if (names.length >= limit || found.length < want || want >= limit * 10 + 10) break;
     }
     names = names.slice(0, limit);
-    const infos = await Promise.all(names.map((n) => this.inspect(n)));
-    return infos.filter((info) => info.held);
+    // A key of another type under the prefix (another client's data) is not a lock: skipped.
+    const infos = await Promise.all(names.map((n) => this.inspect(n).catch(skipWrongType)));
+    return infos.filter((info): info is LockInfo => info !== undefined && info.held);
   }
 
   /**
@@ -393,9 +402,12 @@ export class LockService
     }
     this.scheduler.stop();
     await Promise.allSettled(
-      this.scheduler.held().map(async (handle) => {
+      this.scheduler.held().map((handle) => {
         this.lose(handle, 'shutdown');
-        await this.store.release(handle.getKey(), handle.getValue()).catch(() => undefined);
+        // Whether the lock is gone from Redis (released, or already expired); a later handle.release() reads it.
+        const released = this.store.release(handle.getKey(), handle.getValue()).then(() => true, () => false);
+        this.releasedAtShutdown.set(handle, released);
+        return released;
       }),
     );
   }
@@ -403,6 +415,7 @@ export class LockService
   /** Lynx "cleanup", second half: stop timers and close the connections this module created. */
   async onApplicationShutdown(): Promise<void> {
     await this.beforeApplicationShutdown();
+    this.closed = true;
     lockServiceRegistry.unregister(this.config.name, this);
     await this.store.close();
   }
@@ -432,6 +445,8 @@ export class LockService
         const result = await this.store.acquireMany(names, owner, call.ttlMs);
         if (!result) return undefined;
         if (!result.acquired) return { busy: names[result.busyIndex] };
+        // Granted too late (validity already over): given back, and busy for the caller, who waits and retries.
+        if (!grantInTime(this.store, names, owner, call.ttlMs, sentAt)) return { busy: names[0] };
         const waitMs = performance.now() - sentAt;
         return names.map((name, i) => this.grant(name, owner, { fence: result.fences[i], holdCount: 1, sentAt, attempts: 1, waitMs }, call, call.label ?? name));
       },
@@ -486,7 +501,7 @@ export class LockService
   private grant(name: string, owner: string, granted: Granted, call: CallOptions, label: string): LockHandle {
     const state: HandleState = {
       ttlMs: call.ttlMs,
-      expiresAt: granted.sentAt + call.ttlMs - drift(call.ttlMs),
+      expiresAt: validUntil(granted.sentAt, call.ttlMs),
       renewAt: granted.sentAt + call.ttlMs * call.renewalThreshold,
       acquiredAt: granted.sentAt,
       autoRenew: call.renew,
@@ -523,7 +538,7 @@ export class LockService
       this.lose(root, 'refused');
       throw root.signal.reason;
     }
-    root.state.expiresAt = Math.max(root.state.expiresAt, sentAt + call.ttlMs - drift(call.ttlMs));
+    root.state.expiresAt = Math.max(root.state.expiresAt, validUntil(sentAt, call.ttlMs));
     const state: HandleState = { ...root.state, expiresAt: Infinity, autoRenew: false, label, status: 'held' };
     const handle = new LockHandle(name, root.getValue(), result.fence, result.holdCount, state, this, root);
     this.events.emit('acquired', { name: label, key: name, waitMs: performance.now() - sentAt, attempts: 1, reentrant: true, ownership: state.ownership, fence: handle.fence });
@@ -559,8 +574,8 @@ export class LockService
     let ttlMs = handle.state.ttlMs;
     if (ttl !== undefined) {
       const parsed = parseDuration(ttl);
-      if (parsed === undefined || parsed < 1 || parsed > MAX_DURATION_MS) {
-        throw new InvalidLockOptionsError([{ path: 'ttl', problem: `must be a duration between 1 ms and ${MAX_DURATION_MS} ms` }]);
+      if (parsed === undefined || parsed < MIN_LOCK_TTL_MS || parsed > MAX_DURATION_MS) {
+        throw new InvalidLockOptionsError([{ path: 'ttl', problem: TTL_RANGE_PROBLEM }]);
       }
       ttlMs = parsed;
     }
@@ -572,7 +587,7 @@ export class LockService
     }
     const s = handle.state;
     s.ttlMs = ttlMs;
-    s.expiresAt = sentAt + ttlMs - drift(ttlMs);
+    s.expiresAt = validUntil(sentAt, ttlMs);
     s.renewAt = sentAt + ttlMs * s.renewalThreshold;
     if (this.scheduler.has(handle)) this.scheduler.add(handle);
     this.events.emit('renewed', { name: s.label, key: handle.getKey(), ttlMs, heldMs: performance.now() - s.acquiredAt });
@@ -581,6 +596,14 @@ export class LockService
   /** @internal HandleController */
   async releaseHandle(handle: LockHandle): Promise<boolean> {
     const s = handle.state;
+    const atShutdown = this.releasedAtShutdown.get(handle.parent ?? handle);
+    if (atShutdown || this.closed) {
+      // The shutdown took this lock (and aborted its signal), or the store is closed: nothing to send.
+      // Resolves false (the lock was not held to the end), so a `finally` never hides the section's error.
+      this.scheduler.remove(handle);
+      if (await (atShutdown ?? Promise.resolve(s.status !== 'held'))) return false;
+      throw new LockShutdownError(handle.getKey(), 'could not be released at shutdown (Redis did not answer); it expires by its TTL');
+    }
     const wasHeld = s.status === 'held';
     if (wasHeld) s.status = 'released';
     this.scheduler.remove(handle);

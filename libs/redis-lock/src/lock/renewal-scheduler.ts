@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { LockLostReason } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
 import type { LockHandle } from './lock-handle.js';
+import { validUntil } from './lock-validity.js';
 
 /** Callbacks the scheduler reports to (the lock service). */
 export interface RenewalListener {
@@ -13,7 +14,8 @@ export interface RenewalListener {
 /**
  * The watchdog: one timer for all held locks of a service. Each tick renews every lock that is
  * due (or due soon, so renewals coalesce) in one pipelined round trip, and marks locks whose
- * validity ran out as lost. Ticks never overlap; the timer is `unref()`ed so it never keeps the
+ * validity ran out as lost. A pass never waits for Redis: a stalled renewal batch does not delay
+ * the expiry of any lock (see `tick`); the timer is `unref()`ed so it never keeps the
  * process alive. It wakes at the earliest due time, and at least every `maxIntervalMs`.
  * It watches every lock the service holds (with or without renewal, for expiry), so it is also the
  * service's one set of held locks (`size`, `has`, `held`): one set to update per acquire and release.
@@ -22,7 +24,8 @@ export class RenewalScheduler {
   private readonly handles = new Set<LockHandle>();
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
-  private running = false;
+  /** Locks whose renewal is in flight: not renewed again until it settles, but still expired on time. */
+  private readonly inFlight = new Set<LockHandle>();
   private stopped = false;
   private started = false;
   /** How late the last tick ran compared to when it was due (ms). */
@@ -75,13 +78,18 @@ export class RenewalScheduler {
     this.handles.delete(handle);
   }
 
+  /**
+   * When the watchdog must look at `handle` next: its renewal, or its expiry when it gets no renewal
+   * (none asked for, one already in flight, or past `maxHoldTime` by then).
+   */
   private dueAt(handle: LockHandle): number {
     const s = handle.state;
-    return s.autoRenew ? Math.min(s.renewAt, s.expiresAt) : s.expiresAt;
+    const renews = s.autoRenew && !this.inFlight.has(handle) && s.renewAt < s.acquiredAt + s.maxHoldMs;
+    return renews ? Math.min(s.renewAt, s.expiresAt) : s.expiresAt;
   }
 
   private schedule(at?: number): void {
-    if (this.stopped || this.running) return;
+    if (this.stopped) return;
     // The armed timer is due by `at` already (it is never more than maxIntervalMs away, so the
     // clamping below could not make `at` earlier): the common case of every acquisition, without a clock read.
     if (at !== undefined && at >= this.timerAt - 1) return;
@@ -97,13 +105,18 @@ export class RenewalScheduler {
     this.timer.unref();
   }
 
-  /** One pass: expire, renew what is due, reschedule. Exposed for tests. */
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  /**
+   * One pass: expire, send the renewal of what is due, reschedule. The pass itself never waits: a
+   * renewal batch runs on its own, and while it is in flight its locks are still expired on time
+   * (the next wake is at the earliest of their `expiresAt`), whatever the batch is doing.
+   * Resolves when the pass's renewal batch (if any) has settled. Exposed for tests.
+   */
+  tick(): Promise<void> {
+    clearTimeout(this.timer);
     this.timer = undefined;
     const scheduledAt = this.timerAt;
     this.timerAt = Infinity;
+    let renewing: Promise<void> | undefined;
     try {
       const now = performance.now();
       this.lagMs = Number.isFinite(scheduledAt) ? Math.max(0, now - scheduledAt) : 0;
@@ -119,38 +132,44 @@ export class RenewalScheduler {
           this.listener.lost(handle, s.autoRenew && now - s.acquiredAt >= s.maxHoldMs ? 'max_hold_time' : 'expired');
           continue;
         }
-        if (!this.started || !s.autoRenew || now - s.acquiredAt >= s.maxHoldMs) continue;
+        if (!this.started || !s.autoRenew || this.inFlight.has(handle) || now - s.acquiredAt >= s.maxHoldMs) continue;
         // Coalesce: renew anything due within a quarter of its remaining renewal slack.
         const window = (s.ttlMs * (1 - s.renewalThreshold)) / 4;
         if (now >= s.renewAt - window) due.push(handle);
       }
-      if (due.length > 0) await this.renew(due);
+      if (due.length > 0) renewing = this.renew(due);
     } finally {
       this.lastTickAt = performance.now();
-      this.running = false;
       this.schedule();
     }
+    return renewing ?? Promise.resolve();
   }
 
+  /** Renews `due` in one batch; its locks are expired by `tick` meanwhile, and a late answer never revives a lost lock. */
   private async renew(due: LockHandle[]): Promise<void> {
     const sentAt = performance.now();
+    for (const handle of due) this.inFlight.add(handle);
     let results: boolean[];
     try {
       results = await this.store.renewMany(due.map((h) => ({ name: h.getKey(), owner: h.getValue(), ttlMs: h.state.ttlMs })));
     } catch (error) {
       for (const handle of due) {
+        this.inFlight.delete(handle);
+        const s = handle.state;
+        if (s.status !== 'held') continue; // lost (or released) while the batch was in flight
         this.listener.renewalFailed(handle, error);
         // Try again soon, well before the lock's validity runs out.
-        const s = handle.state;
         s.renewAt = sentAt + Math.max(10, Math.min(1000, (s.expiresAt - sentAt) / 4));
       }
+      this.schedule();
       return;
     }
     due.forEach((handle, i) => {
+      this.inFlight.delete(handle);
       const s = handle.state;
-      if (s.status !== 'held') return;
+      if (s.status !== 'held') return; // marked lost (or released) meanwhile: an answer never revives it
       if (results[i]) {
-        s.expiresAt = sentAt + s.ttlMs;
+        s.expiresAt = validUntil(sentAt, s.ttlMs);
         s.renewAt = sentAt + s.ttlMs * s.renewalThreshold;
         this.listener.renewed(handle);
       } else {
@@ -158,5 +177,6 @@ export class RenewalScheduler {
         this.listener.lost(handle, 'refused');
       }
     });
+    this.schedule();
   }
 }

@@ -5,6 +5,7 @@ import type { ResolvedLockConfig, ResolvedRetry } from '../config/resolved-confi
 import { InvalidLockOptionsError, type OptionProblem } from '../errors/index.js';
 import type { LockLostError } from '../errors/index.js';
 import type { LockOptions, RetryDelayFunction } from './lock-options.js';
+import { MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM } from './lock-validity.js';
 
 /** Per-call options after validation, in ms. */
 export interface CallOptions {
@@ -102,7 +103,14 @@ export function resolveCallOptions(
   for (const field of Object.keys(options)) {
     if (!KNOWN.has(field)) problems.push({ path: `options.${field}`, problem: 'is not a known lock option' });
   }
-  const ttlMs = duration(options.expiration ?? options.ttl, options.expiration !== undefined ? 'options.expiration' : 'options.ttl', 1, problems) ?? config.defaultTtlMs;
+  const ttlPath = options.expiration !== undefined ? 'options.expiration' : 'options.ttl';
+  const ttlValue = options.expiration ?? options.ttl;
+  const ttlParsed = ttlValue === undefined ? undefined : parseDuration(ttlValue);
+  // A TTL at or below the drift margin leaves no validity: refused, with the reason.
+  if (ttlValue !== undefined && (ttlParsed === undefined || ttlParsed < MIN_LOCK_TTL_MS || ttlParsed > MAX_DURATION_MS)) {
+    problems.push({ path: ttlPath, problem: TTL_RANGE_PROBLEM });
+  }
+  const ttlMs = ttlParsed ?? config.defaultTtlMs;
   const { retry, fn } = retryOf(options.retryStrategy, config.retry, problems);
   const interval = duration(options.retryInterval, 'options.retryInterval', 1, problems);
   if (interval !== undefined) retry.initialMs = interval;

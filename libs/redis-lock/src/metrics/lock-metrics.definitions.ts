@@ -34,7 +34,8 @@ export type LockMetricKey = keyof typeof LOCK_METRIC_NAMES;
 
 /**
  * Values of the `reason` label of `lynx_redis_lock_errors_total`.
- * `invalid` covers bad keys and bad options; a caller's `AbortSignal` ending a wait counts as `timeout`.
+ * `invalid` covers bad keys, bad options and a foreign key of another Redis type at the lock's key
+ * (`LockKeyTypeError`); a caller's `AbortSignal` ending a wait counts as `timeout`.
  *
  * @example
  * // PromQL: sum by (reason) (rate(lynx_redis_lock_errors_total[5m]))

@@ -119,6 +119,7 @@ export function errorReason(code: LockErrorCode | 'aborted'): LockErrorReason {
   switch (code) {
     case 'invalid_key':
     case 'invalid_options':
+    case 'wrong_type': // a foreign key at the lock's key: bad data, not a backend failure
       return 'invalid';
     case 'aborted':
       return 'timeout';

@@ -65,6 +65,9 @@ export interface CircuitBreakerStatus {
  * answer closes the breaker, so it recovers by itself. Any other successful call (a renewal, a
  * release, a health check) closes it too.
  *
+ * Only `LockBackendError`s count: a `LockKeyTypeError` (a key of another Redis type at one lock's
+ * key) is that lock's problem, so a foreign key never opens the breaker for every other lock.
+ *
  * Only new acquisitions are short-circuited. Renewals, releases, inspection, `forceRelease`,
  * pub/sub and `ping` always go through, so locks already held keep renewing while the breaker is
  * open and release as usual.

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { LockBackendError } from '../errors/index.js';
+import { LockBackendError, LockKeyTypeError } from '../errors/index.js';
 import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
 import { lockKey, lockKeys, nameFromLockKey } from './lock-keys.js';
 import { SET_WAITS_FOR, WAITS_FOR } from './lua/deadlock-scripts.js';
@@ -36,6 +36,17 @@ const parseLazyFence = (value: unknown): number | undefined => {
   const fence = Number(value);
   return fence > 0 ? fence : undefined;
 };
+
+/** A Redis error about a key of another type (directly or from inside a script). */
+const WRONG_TYPE = /WRONGTYPE/;
+
+/** For owner-checked calls: a key of another type at the lock's key means "not this owner's lock" (`value`). */
+const notOursIfWrongType =
+  <T>(value: T) =>
+  (error: unknown): T => {
+    if (error instanceof LockKeyTypeError) return value;
+    throw error;
+  };
 
 /** KEYS of the deadlock scripts: the lock and its wait record. */
 const waitRecordKeys = (prefix: string, name: string): string[] => {
@@ -154,8 +165,10 @@ export class RedisLockStore implements LockStore {
       return await Promise.race([promise, timeout]);
     } catch (error) {
       promise.catch(() => undefined);
-      if (error instanceof LockBackendError) throw error;
+      if (error instanceof LockBackendError || error instanceof LockKeyTypeError) throw error;
       const clean = scrubError(error, this.secrets);
+      // A foreign key of another type where the lock's keys live: that lock's problem, not the backend's.
+      if (name !== undefined && WRONG_TYPE.test(clean.message)) throw new LockKeyTypeError(name, lockKey(this.prefix, name), operation);
       // Our own timer, or ioredis' `commandTimeout` ("Command timed out").
       const timedOut = /^no reply within|Command timed out/.test(clean.message);
       throw new LockBackendError(operation, clean.message, name, clean, timedOut);
@@ -199,7 +212,7 @@ export class RedisLockStore implements LockStore {
 
   /** Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE_FAIR). */
   async release(name: string, owner: string): Promise<number> {
-    const reply = await this.guard('release', name, this.releaseOne(name, owner));
+    const reply = await this.guard('release', name, this.releaseOne(name, owner)).catch(notOursIfWrongType(-1));
     if (typeof reply !== 'string') return Number(reply);
     // Handed over: a waiter in this process holds the lock now; tell it without the pub/sub trip.
     this.subscriptions.deliver(lockKeys(this.prefix, name).channel, reply);
@@ -243,7 +256,7 @@ export class RedisLockStore implements LockStore {
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
     const keys = lockKeys(this.prefix, name);
-    return (await this.guard('renew', name, this.scripts.run(RENEW, [keys.lock], [owner, ttlMs]))) === 1;
+    return (await this.guard('renew', name, this.scripts.run(RENEW, [keys.lock], [owner, ttlMs])).catch(notOursIfWrongType(0))) === 1;
   }
 
   /**
@@ -264,7 +277,12 @@ export class RedisLockStore implements LockStore {
       const args = chunk.flatMap((r) => [r.owner, r.ttlMs]);
       chunks.push(this.scripts.run({ ...RENEW_MANY, keys: keys.length }, keys, args));
     }
-    const replies = (await this.guard('renew', undefined, Promise.all(chunks))) as number[][];
+    const replies = (await this.guard('renew', undefined, Promise.all(chunks)).catch((error: unknown) => {
+      // A key of another type fails its whole chunk: then renew one by one, so only that lock is refused.
+      if (error instanceof LockBackendError && WRONG_TYPE.test(error.message)) return undefined;
+      throw error;
+    })) as number[][] | undefined;
+    if (!replies) return Promise.all(requests.map((r) => this.renew(r.name, r.owner, r.ttlMs)));
     return replies.flat().map((reply) => reply === 1);
   }
 
@@ -318,7 +336,16 @@ export class RedisLockStore implements LockStore {
       return [k.lock, k.fence];
     });
     const script = { ...ACQUIRE_MANY, keys: keys.length };
-    const reply = (await this.guard('acquire', names[0], this.scripts.run(script, keys, [owner, ttlMs, Math.max(this.fenceRetentionMs, ttlMs)]))) as (string | number)[];
+    let reply: (string | number)[];
+    try {
+      reply = (await this.guard('acquire', names[0], this.scripts.run(script, keys, [owner, ttlMs, Math.max(this.fenceRetentionMs, ttlMs)]))) as (string | number)[];
+    } catch (error) {
+      if (!(error instanceof LockKeyTypeError)) throw error;
+      // Some key is of another type (the script may have taken the keys before it): give those back,
+      // and let the caller take the keys one by one, which names the key at fault.
+      await Promise.all(names.map((name) => this.release(name, owner).catch(() => undefined)));
+      return undefined;
+    }
     if (Number(reply[0]) === 1) return { acquired: true, fences: reply.slice(1).map(parseFence) };
     return { acquired: false, busyIndex: Number(reply[1]) - 1, holderTtlMs: Number(reply[2]) };
   }

@@ -84,8 +84,8 @@ export class RedlockStore implements LockStore {
 
   /**
    * The uncontended acquire on every node (each node's `claim`, a native `SET NX PX`): `true` with a
-   * valid quorum; otherwise partial grants are released and it is `false` (busy: the caller goes on to
-   * `acquire`) or, when failures cost the majority, {@link LockBackendError}. `false` at once when a
+   * valid quorum; otherwise partial grants are released and it is `false` (busy or too late: the caller
+   * goes on to `acquire`) or, when failures cost the majority, {@link LockBackendError}. `false` at once when a
    * node has no fast path.
    */
   async claim(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -97,10 +97,8 @@ export class RedlockStore implements LockStore {
     const failed = results.filter((r) => !r.ok);
     if (granted.length >= this.quorum && validity > 0) return true;
     await settle([...granted, ...failed].map((r) => this.nodes[r.node].release(name, owner)));
-    if (granted.length >= this.quorum) {
-      throw new LockBackendError('acquire', `quorum reached too late: validity ran out (${Math.round(validity)} ms left of ${ttlMs} ms); partial locks were released`, name);
-    }
-    if (granted.length + failed.length >= this.quorum) {
+    // A quorum reached too late (validity ran out) is no lock, but Redis answered: not acquired (as `acquire`).
+    if (granted.length < this.quorum && granted.length + failed.length >= this.quorum) {
       throw this.quorumError('acquire', name, results, `, ${granted.length} granted; partial locks were released`);
     }
     return false;
@@ -138,7 +136,9 @@ export class RedlockStore implements LockStore {
     await settle(undo.map((i) => this.nodes[i].release(name, owner)));
 
     if (granted.length >= this.quorum) {
-      throw new LockBackendError('acquire', `quorum reached too late: validity ran out (${Math.round(validity)} ms left of ${ttlMs} ms); partial locks were released`, name);
+      // Quorum reached too late (validity ran out): no lock, but Redis answered. Not acquired; the
+      // caller retries per its strategy (and the circuit breaker does not count it as a failure).
+      return { acquired: false, holderTtlMs: -1, heldBySelf: false };
     }
     if (granted.length + failed.length >= this.quorum) {
       // The majority was lost to failures, not to other holders.
