@@ -160,17 +160,23 @@ return {0, pttl, 0, 0, waited}`,
 export const RELEASE_FAIR = defineScript(
   'releaseFair',
   4,
-  LOCK_PARSE_LUA +
-    `local v = redis.call('GET', KEYS[1])
-if not v then return -1 end
-local f, c, w, o = parse(v)
-if o ~= ARGV[1] then return -1 end
-if c == 1 and w == '0' then
+  // The common cases run before any helper is defined (no closure is created): the uncontended
+  // holding as the bare SET wrote it is one string comparison, one hold nobody waited for one match.
+  `local v = redis.call('GET', KEYS[1])
+if v == '0 1 0 ' .. ARGV[1] then
   redis.call('DEL', KEYS[1])
   return 0
 end
+if not v then return -1 end
+local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+if o ~= ARGV[1] then return -1 end
+if c == '1' and w == '0' then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+c = tonumber(c)
 ` +
-    LOCK_VALUE_REST_LUA +
+    LOCK_VALUE_LUA +
     FAIR_LUA +
     `if c > 1 then
   redis.call('SET', KEYS[1], encode(f, c - 1, w, o), 'KEEPTTL')
