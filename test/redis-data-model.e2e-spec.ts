@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { RedisLockStore } from '@lynx-nest/redis-lock';
@@ -75,9 +76,24 @@ describe('Redis data model', () => {
     expect(await store.release('spaces', owner)).toBe(0);
   });
 
+  it('a fair hand-off publishes g:<fence>:<sha1(owner)> on the release channel, never the owner token', async () => {
+    const subscriber = redis.client();
+    const wire: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => wire.push(message));
+    await subscriber.subscribe(`${lockKey('grant')}:released`);
+    expect(await store.claim('grant', 'holder:1', 5000)).toBe(true);
+    expect((await store.acquireFair('grant', 'heir:secret', 5000, 2000, true)).acquired).toBe(false);
+    expect(await store.release('grant', 'holder:1')).toBe(0);
+    for (let i = 0; i < 50 && wire.length === 0; i++) await sleep(10);
+    const fence = (await store.inspect('grant')).fence;
+    expect(wire).toEqual([`g:${fence}:${createHash('sha1').update('heir:secret').digest('hex')}`]);
+    expect(wire.join()).not.toContain('heir:secret');
+    expect(await store.release('grant', 'heir:secret')).toBe(0);
+  });
+
   it('a busy attempt marks the lock waited-for, and only then does the release publish', async () => {
     const heard: string[] = [];
-    const unsubscribe = await store.onRelease('marked', (message) => heard.push(message ?? ''));
+    const unsubscribe = await store.onRelease('marked', (event) => heard.push(event.kind));
     expect((await store.acquire('marked', 'a:1', 5000, false)).acquired).toBe(true);
     expect(await store.release('marked', 'a:1')).toBe(0);
     await sleep(100);
@@ -89,7 +105,7 @@ describe('Redis data model', () => {
     expect(await admin.get(lockKey('marked'))).toBe(lockValue('a:1', 0, 1, 1));
     expect(await store.release('marked', 'a:1')).toBe(0);
     for (let i = 0; i < 50 && heard.length === 0; i++) await sleep(10);
-    expect(heard).toEqual(['1']);
+    expect(heard).toEqual(['released']);
     unsubscribe();
   });
 

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { DeadlockError, LockAcquireTimeoutError, LockBackendError, LockShutdownError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
+import type { ReleaseEvent } from '../store/release-event.js';
 import type { DeadlockProbe } from './deadlock-probe.js';
 import type { LockEvents } from './lock-events.js';
 import { grantInTime, LATE_GRANT } from './lock-validity.js';
@@ -96,8 +97,8 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
   let subscribed = false;
   let woken = false;
   let wake: (() => void) | undefined;
-  const onRelease = (message?: string) => {
-    if (message?.startsWith('g:')) return; // a fair hand-off to another owner: the lock is taken again
+  const onRelease = (event: ReleaseEvent) => {
+    if (event.kind === 'handedOff') return; // a fair hand-off to another owner: the lock is taken again
     woken = true;
     wake?.();
   };

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { LockAcquireTimeoutError, LockBackendError, LockShutdownError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
-import { grantDigest, parseGrant } from '../store/lua/fair-lock-scripts.js';
+import type { ReleaseEvent } from '../store/release-event.js';
 import type { AcquireRequest, Granted } from './acquire-loop.js';
 import { grantInTime, LATE_GRANT } from './lock-validity.js';
 import { retryDelay } from './retry-delay.js';
@@ -45,7 +45,6 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
   const { call, name } = req;
   const store = req.store as LockStore & Required<Pick<LockStore, 'acquireFair' | 'leaveFairQueue'>>;
   const started = req.started;
-  let digest: string | undefined; // computed on the first message (never on the uncontended path)
   let attempts = 0;
   let retries = 0;
   let budgetMs: number | undefined; // computed when a wait first needs it (never on the uncontended path)
@@ -55,11 +54,10 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
   const grantNow = (): { fence: number } | undefined => got.grant;
   let woken = false;
   let wake: (() => void) | undefined;
-  const onMessage = (message?: string) => {
-    const grant = parseGrant(message);
-    if (grant) {
-      if (grant.digest !== (digest ??= grantDigest(req.owner))) return; // handed to another waiter: keep sleeping
-      got.grant = { fence: grant.fence };
+  const onMessage = (event: ReleaseEvent) => {
+    if (event.kind === 'handedOff') {
+      if (!event.isFor(req.owner)) return; // handed to another waiter: keep sleeping
+      got.grant = { fence: event.fence };
     }
     woken = true;
     wake?.();

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { LockBackendError } from '../errors/index.js';
 import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
+import type { ReleaseListener } from './release-event.js';
 
 /**
  * State of a {@link CircuitBreakerStore}: `closed` (calls pass), `open` (acquisitions fail at once),
@@ -274,7 +275,7 @@ export class CircuitBreakerStore implements LockStore {
     return this.track(() => this.inner.forceRelease(name));
   }
 
-  onRelease(name: string, listener: (message?: string) => void): Promise<() => void> {
+  onRelease(name: string, listener: ReleaseListener): Promise<() => void> {
     return this.inner.onRelease(name, listener);
   }
 
@@ -315,7 +316,7 @@ export class CircuitBreakerStore implements LockStore {
     return this.inner.leaveFairQueue?.(name, owner) ?? Promise.resolve();
   }
 
-  watchRelease(name: string, listener: (message?: string) => void): (() => void) | undefined {
+  watchRelease(name: string, listener: ReleaseListener): (() => void) | undefined {
     return this.inner.watchRelease?.(name, listener);
   }
 

@@ -1,3 +1,5 @@
+import type { ReleaseListener } from './release-event.js';
+
 /** Outcome of one acquire attempt. */
 export type AcquireResult =
   | {
@@ -117,15 +119,16 @@ export interface LockStore {
   /** Delete a lock whoever holds it, waking waiters. Returns whether it existed. */
   forceRelease(name: string): Promise<boolean>;
   /**
-   * Call `listener` whenever the lock is fully released. Resolves once the subscription is active,
-   * so a release after that point is never missed; the returned function unsubscribes.
+   * Call `listener` whenever the lock is fully released (a `released` or, when a release handed it to
+   * the fair queue's head, a `handedOff` `ReleaseEvent`). Resolves once the subscription is
+   * active, so a release after that point is never missed; the returned function unsubscribes.
    */
-  onRelease(name: string, listener: (message?: string) => void): Promise<() => void>;
+  onRelease(name: string, listener: ReleaseListener): Promise<() => void>;
   /**
    * Fair queue (optional; see docs/fair-locking.md). One attempt that respects the queue: a free
    * lock is taken only when no live waiter is ahead; with `queue: true` a busy lock enqueues (or
    * refreshes) `owner` until `queueTtlMs` from now. A release hands the lock straight to the
-   * queue's head and publishes a grant (see `parseGrant`), so the head needs no acquire of its own;
+   * queue's head and tells it (a `handedOff` release event), so the head needs no acquire of its own;
    * a hand-off always mints the token (the grant carries it). `fence` as for {@link acquire}.
    */
   acquireFair?(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean, fence?: boolean): Promise<FairAcquireResult>;
@@ -135,7 +138,7 @@ export interface LockStore {
    * Add a release listener synchronously, only when the channel is already subscribed (no command
    * sent); `undefined` otherwise. Lets a waiter listen before its first attempt at no cost.
    */
-  watchRelease?(name: string, listener: (message?: string) => void): (() => void) | undefined;
+  watchRelease?(name: string, listener: ReleaseListener): (() => void) | undefined;
   /**
    * Optional (multi-key locks): one atomic attempt to take every name for `owner` (all or none),
    * or `undefined` when this store cannot do it atomically for these names (e.g. they live on

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
-import { grantDigest } from './lua/fair-lock-scripts.js';
+import { RELEASED, type ReleaseEvent, type ReleaseListener } from './release-event.js';
 
 /** One owner waiting in a fair queue. */
 interface QueuedWaiter {
@@ -123,13 +123,14 @@ export class MemoryLockStore implements LockStore {
     if (!head) return false;
     this.queue(name);
     const fence = this.take(name, head.owner, head.ttlMs, true);
-    this.events.emit(name, `g:${fence}:${grantDigest(head.owner)}`);
+    const event: ReleaseEvent = { kind: 'handedOff', fence: fence!, isFor: (owner) => owner === head.owner };
+    this.events.emit(name, event);
     return true;
   }
 
   private releaseFully(name: string): void {
     this.locks.delete(name);
-    if (!this.handOff(name)) this.events.emit(name, '1');
+    if (!this.handOff(name)) this.events.emit(name, RELEASED);
   }
 
   async release(name: string, owner: string): Promise<number> {
@@ -176,7 +177,7 @@ export class MemoryLockStore implements LockStore {
     this.queue(name);
   }
 
-  watchRelease(name: string, listener: (message?: string) => void): () => void {
+  watchRelease(name: string, listener: ReleaseListener): () => void {
     this.events.on(name, listener);
     return () => this.events.off(name, listener);
   }
@@ -213,11 +214,11 @@ export class MemoryLockStore implements LockStore {
   async forceRelease(name: string): Promise<boolean> {
     const existed = this.live(name) !== undefined;
     this.locks.delete(name);
-    if (existed) this.events.emit(name, '1');
+    if (existed) this.events.emit(name, RELEASED);
     return existed;
   }
 
-  async onRelease(name: string, listener: (message?: string) => void): Promise<() => void> {
+  async onRelease(name: string, listener: ReleaseListener): Promise<() => void> {
     this.events.on(name, listener);
     return () => this.events.off(name, listener);
   }

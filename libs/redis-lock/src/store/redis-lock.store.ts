@@ -8,6 +8,7 @@ import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, MINT_FENCE, RENEW, RENEW
 import { ACQUIRE_FAIR, COUNT_FAIR_WAITERS, FAIR_LOCK_SCRIPTS, fairQueueKeys, LEAVE_FAIR_QUEUE, RELEASE_FAIR } from './lua/fair-lock-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
 import { acquireWithReplicaWait, claimWithReplicaWait, type ReplicaWait } from './replica-wait.js';
+import { decodingListener, type ReleaseListener } from './release-event.js';
 import { ReleaseSubscriptions } from './release-subscriptions.js';
 import { ScriptRunner } from './script-runner.js';
 import { scrubError } from './scrub-secrets.js';
@@ -250,8 +251,8 @@ export class RedisLockStore implements LockStore {
     );
   }
 
-  watchRelease(name: string, listener: (message?: string) => void): (() => void) | undefined {
-    return this.subscriptions.attachIfActive(lockKeys(this.prefix, name).channel, listener);
+  watchRelease(name: string, listener: ReleaseListener): (() => void) | undefined {
+    return this.subscriptions.attachIfActive(lockKeys(this.prefix, name).channel, decodingListener(listener));
   }
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -369,8 +370,9 @@ export class RedisLockStore implements LockStore {
     return reply ? String(reply) : undefined;
   }
 
-  onRelease(name: string, listener: (message?: string) => void): Promise<() => void> {
-    return this.subscriptions.add(lockKeys(this.prefix, name).channel, listener);
+  /** Release events of `name`, decoded from its channel's messages (see release-event.ts). */
+  onRelease(name: string, listener: ReleaseListener): Promise<() => void> {
+    return this.subscriptions.add(lockKeys(this.prefix, name).channel, decodingListener(listener));
   }
 
   async ping(): Promise<number> {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { LockBackendError } from '../errors/index.js';
 import type { AcquireResult, LockStore, RenewRequest, StoredLockInfo } from './lock-store.js';
+import type { ReleaseEvent, ReleaseListener } from './release-event.js';
 
 /** Settings of {@link RedlockStore}. */
 export interface RedlockStoreOptions {
@@ -232,15 +233,15 @@ export class RedlockStore implements LockStore {
    * once per node; the listener fires once per release: a message counts as new only when its node
    * has now seen more messages than any node had before (the other nodes' copies then follow).
    */
-  async onRelease(name: string, listener: (message?: string) => void): Promise<() => void> {
+  async onRelease(name: string, listener: ReleaseListener): Promise<() => void> {
     const needed = this.nodes.length - this.quorum + 1;
     const seen = this.nodes.map(() => 0);
     let generation = 0;
-    const notifyFrom = (node: number) => (message?: string) => {
+    const notifyFrom = (node: number) => (event: ReleaseEvent) => {
       seen[node] += 1;
       if (seen[node] <= generation) return;
       generation = seen[node];
-      listener(message);
+      listener(event);
     };
     const removers: (() => void)[] = [];
     let closed = false;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { defineScript, LOCK_PARSE_LUA, LOCK_VALUE_LUA, LOCK_VALUE_REST_LUA, type LuaScript } from './lock-scripts.js';
 
 /**
@@ -19,7 +18,7 @@ export function fairQueueKeys(lockKey: string): { queue: string; waiters: string
  * KEYS: 1 lock, 2 fence counter, 3 queue (zset), 4 waiter info (hash). `take` writes a new holding
  * exactly like the ACQUIRE script; `hand_off` pops expired waiters from the head of the queue and
  * makes the first live one the owner (overwriting the lock; marked waited-for, so its release looks
- * at the queue again), then PUBLISHes and returns the grant `g:<fence>:<sha1(owner)>`, so that
+ * at the queue again), then PUBLISHes and returns the grant `g:<fence>:<sha1(owner)>` (decoded by release-event.ts), so that
  * waiter holds the lock without an acquire round trip of its own (the owner token is a secret, so
  * only its hash goes on the channel). `pass_on` ends the current holding: a hand-off (returning the
  * grant), or DEL and a plain release message (returning 0).
@@ -220,28 +219,3 @@ return n`,
 
 /** The fair-queue scripts, loaded with the others at start-up. */
 export const FAIR_LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE_FAIR, RELEASE_FAIR, LEAVE_FAIR_QUEUE, COUNT_FAIR_WAITERS];
-
-/**
- * SHA-1 of an owner token: how a hand-off grant names the new owner on the release channel (see
- * {@link parseGrant}) without publishing the token itself.
- *
- * @example
- * parseGrant(message)?.digest === grantDigest(myToken); // this grant is mine
- */
-export function grantDigest(owner: string): string {
-  return createHash('sha1').update(owner).digest('hex');
-}
-
-/**
- * Parses a release-channel message: a hand-off grant `g:<fence>:<sha1(owner)>`, or `undefined`
- * for a plain release.
- *
- * @example
- * parseGrant('g:17:ab…'); // { fence: 17, digest: 'ab…' }
- */
-export function parseGrant(message: string | undefined): { fence: number; digest: string } | undefined {
-  if (!message || !message.startsWith('g:')) return undefined;
-  const cut = message.indexOf(':', 2);
-  if (cut < 0) return undefined;
-  return { fence: Number(message.slice(2, cut)), digest: message.slice(cut + 1) };
-}
