@@ -1,6 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { LockBackendError } from '../errors/index.js';
-import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
+import type {
+  AcquireManyResult,
+  AcquireResult,
+  FairAcquireResult,
+  LockStore,
+  RenewRequest,
+  StoreDiagnosis,
+  StoredLockInfo,
+  WaitsForEntry,
+} from './lock-store.js';
 import type { ReleaseListener } from './release-event.js';
 
 /**
@@ -314,6 +323,11 @@ export class CircuitBreakerStore implements LockStore {
 
   leaveFairQueue(name: string, owner: string): Promise<void> {
     return this.inner.leaveFairQueue?.(name, owner) ?? Promise.resolve();
+  }
+
+  /** Health details of the wrapped store, passed through (not counted by the breaker). */
+  diagnose(scope: 'connection' | 'full'): Promise<StoreDiagnosis> {
+    return this.inner.diagnose?.(scope) ?? Promise.resolve({});
   }
 
   watchRelease(name: string, listener: ReleaseListener): (() => void) | undefined {

@@ -63,6 +63,23 @@ export interface StoredLockInfo {
   waiters: number;
 }
 
+/**
+ * What a store can tell a health check beyond `ping` ({@link LockStore.diagnose}); every field is
+ * optional, and none may contain credentials.
+ *
+ * @example
+ * const d = await store.diagnose?.('full');
+ * if (d?.scriptsLoaded === false) console.warn('lock scripts missing on the server');
+ */
+export interface StoreDiagnosis {
+  /** The backend connection: its state (`ready` when connected) and the last connection error, scrubbed. */
+  connection?: { status: string; lastError?: string };
+  /** Whether every server-side script is cached on the server (after reloading them when needed). */
+  scriptsLoaded?: boolean;
+  /** The scripts were missing (a restart or failover dropped them) and were loaded again. */
+  scriptsReloaded?: boolean;
+}
+
 /** One entry of a batched renewal. */
 export interface RenewRequest {
   name: string;
@@ -153,6 +170,11 @@ export interface LockStore {
   setWaitsFor?(held: readonly WaitsForEntry[], waitsFor: string | null, ttlMs: number): Promise<void>;
   /** Optional (deadlock detection): what the holder of `name` waits for, if it recorded a live wait. */
   waitsFor?(name: string): Promise<string | undefined>;
+  /**
+   * Optional, for health checks: `'connection'` reports the connection state without sending
+   * anything; `'full'` also checks (and repairs) what the backend needs, e.g. its cached scripts.
+   */
+  diagnose?(scope: 'connection' | 'full'): Promise<StoreDiagnosis>;
   /** Round trip to the backend; resolves with its latency in ms. */
   ping(): Promise<number>;
   /** Stop timers and close the connections this store created. */

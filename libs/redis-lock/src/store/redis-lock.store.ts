@@ -1,6 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { LockBackendError, LockKeyTypeError } from '../errors/index.js';
-import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
+import type {
+  AcquireManyResult,
+  AcquireResult,
+  FairAcquireResult,
+  LockStore,
+  RenewRequest,
+  StoreDiagnosis,
+  StoredLockInfo,
+  WaitsForEntry,
+} from './lock-store.js';
 import { lockKey, lockKeys, nameFromLockKey } from './lock-keys.js';
 import { SET_WAITS_FOR, WAITS_FOR } from './lua/deadlock-scripts.js';
 import { ACQUIRE_MANY } from './lua/multi-lock-scripts.js';
@@ -379,6 +388,21 @@ export class RedisLockStore implements LockStore {
     const start = performance.now();
     await this.guard('ping', undefined, this.client.ping());
     return performance.now() - start;
+  }
+
+  /**
+   * Health details: the client's state and last connection error (`'connection'`, nothing sent), and
+   * with `'full'` whether every lock script is cached on the server, loading them again when a restart
+   * or failover dropped them.
+   */
+  async diagnose(scope: 'connection' | 'full'): Promise<StoreDiagnosis> {
+    const connection = { status: this.client.status, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    if (scope === 'connection') return { connection };
+    let scriptsLoaded = await this.scriptsLoaded();
+    if (scriptsLoaded) return { connection, scriptsLoaded };
+    await this.init();
+    scriptsLoaded = await this.scriptsLoaded();
+    return { connection, scriptsLoaded, scriptsReloaded: true };
   }
 
   /** Whether every lock script is cached on the server (health detail). */
