@@ -1,48 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { DeadlockError, LockAcquireTimeoutError, LockBackendError, LockShutdownError } from '../errors/index.js';
-import type { LockStore } from '../store/lock-store.js';
-import type { ReleaseEvent } from '../store/release-event.js';
-import type { DeadlockProbe } from './deadlock-probe.js';
-import type { LockEvents } from './lock-events.js';
+import { DeadlockError, LockBackendError, LockShutdownError } from '../errors/index.js';
 import { grantInTime, LATE_GRANT } from './lock-validity.js';
-import type { CallOptions } from './resolve-call-options.js';
+import type { AcquireRequest, Granted } from './acquire-types.js';
 import { acquireFair, supportsFairQueue } from './fair-acquire.js';
 import { retryDelay } from './retry-delay.js';
-import { sleepUntilWoken, subscribeOrPoll } from './wait-helpers.js';
-
-/** What one acquisition needs to know. */
-export interface AcquireRequest {
-  store: LockStore;
-  events: LockEvents;
-  name: string;
-  label: string;
-  owner: string;
-  call: CallOptions;
-  /** Attempt once and return null when busy. */
-  once: boolean;
-  /** Shutdown state and the wake-up hooks it uses to cancel waiters. */
-  lifecycle: { isShuttingDown(): boolean; waiters: Set<() => void> };
-  /** Deadlock detection for a context that holds other locks while it waits (see deadlock-probe.ts). */
-  deadlock?: DeadlockProbe;
-  /**
-   * Monotonic time (ms) the caller started, before anything was sent: the wait is measured from it,
-   * and the first attempt's validity counts from it (an earlier start than its send time is safe).
-   */
-  started: number;
-}
-
-/**
- * A granted lock, with the monotonic time the successful command was sent (validity starts there).
- * Never one whose validity had already ended when the reply came (see `grantInTime`).
- */
-export interface Granted {
-  /** The fencing token when the acquire minted one (`fence: true`, a fair hand-off), else `undefined`. */
-  fence: number | undefined;
-  holdCount: number;
-  sentAt: number;
-  attempts: number;
-  waitMs: number;
-}
+import { Waiter } from './waiter.js';
 
 /**
  * Tries to take a lock, waiting while it is busy. Unless the call wants its fencing token minted in
@@ -92,22 +54,12 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
   const { store, call, name } = req;
   const started = req.started;
   let attempts = 0;
-  let retries = 0;
-  let unsubscribe: (() => void) | undefined;
-  let subscribed = false;
-  let woken = false;
-  let wake: (() => void) | undefined;
-  const onRelease = (event: ReleaseEvent) => {
-    if (event.kind === 'handedOff') return; // a fair hand-off to another owner: the lock is taken again
-    woken = true;
-    wake?.();
-  };
+  // A fair hand-off to another owner does not wake a racer: the lock is taken again.
+  const waiter = new Waiter(req, (event) => event.kind === 'released');
   try {
     for (;;) {
-      if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(name);
-      call.signal?.throwIfAborted();
+      waiter.beforeAttempt();
       const sentAt = attempts === 0 ? started : performance.now();
-      woken = false;
       const reply = await store.acquire(name, req.owner, call.ttlMs, call.reentrant, call.fence);
       attempts++;
       if (reply.acquired && grantInTime(store, [name], req.owner, call.ttlMs, sentAt)) {
@@ -120,23 +72,10 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
       }
       if (req.once) return null;
       await req.deadlock?.onBusy(result.holderWaitsFor);
-      if (!subscribed) {
-        subscribed = true;
-        unsubscribe = await subscribeOrPoll(store, name, onRelease);
-        continue;
-      }
-      const elapsed = performance.now() - started;
+      if (await waiter.subscribeOnce()) continue;
       const { maxRetries, maxElapsedMs } = call.retry;
-      if ((maxRetries >= 0 && retries >= maxRetries) || elapsed >= maxElapsedMs) {
-        throw new LockAcquireTimeoutError(name, attempts, elapsed);
-      }
-      retries++;
-      let delay = retryDelay(call.retry, retries, call.retryFn);
-      if (result.holderTtlMs > 0) delay = Math.min(delay, result.holderTtlMs + 1);
-      delay = Math.max(0, Math.min(delay, maxElapsedMs - elapsed));
-      req.events.emit('retry', { name: req.label, key: name, attempt: retries, delayMs: delay });
-      if (!woken) await sleepUntilWoken(delay, call.signal, req.lifecycle.waiters, (fn) => (wake = fn));
-      wake = undefined;
+      const delay = retryDelay(call.retry, waiter.retryCount + 1, call.retryFn);
+      await waiter.sleep(waiter.nextDelay(delay, result.holderTtlMs, maxElapsedMs, attempts, maxRetries));
     }
   } catch (error) {
     // An attempt that timed out may still run when Redis answers again (a stall) and take the lock
@@ -144,8 +83,7 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
     if (error instanceof LockBackendError && error.timedOut) store.release(name, req.owner).catch(() => undefined);
     throw error;
   } finally {
-    unsubscribe?.();
-    req.deadlock?.done();
+    waiter.close();
   }
 }
 

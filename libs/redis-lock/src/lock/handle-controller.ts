@@ -7,7 +7,8 @@ import { DeadlockError, InvalidLockOptionsError, LockError, LockNotHeldError, Lo
 import type { LockStore } from '../store/lock-store.js';
 import { assertLockName } from '../store/lock-keys.js';
 import { newOwnerToken, redactToken } from '../store/owner-token.js';
-import { acquireWithRetry, type Granted } from './acquire-loop.js';
+import { acquireWithRetry } from './acquire-loop.js';
+import type { Granted } from './acquire-types.js';
 import { DeadlockProbe } from './deadlock-probe.js';
 import { lockContext } from './lock-context.js';
 import type { LockEvents } from './lock-events.js';
