@@ -14,7 +14,7 @@ import { lockKey, lockKeys, nameFromLockKey } from './lock-keys.js';
 import { SET_WAITS_FOR, WAITS_FOR } from './lua/deadlock-scripts.js';
 import { ACQUIRE_MANY } from './lua/multi-lock-scripts.js';
 import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, MINT_FENCE, RENEW, RENEW_MANY, RENEW_MANY_CHUNK, unfencedLockValue } from './lua/lock-scripts.js';
-import { ACQUIRE_FAIR, COUNT_FAIR_WAITERS, FAIR_LOCK_SCRIPTS, fairQueueKeys, LEAVE_FAIR_QUEUE, RELEASE_FAIR } from './lua/fair-lock-scripts.js';
+import { ACQUIRE_FAIR, COUNT_FAIR_WAITERS, FAIR_LOCK_SCRIPTS, LEAVE_FAIR_QUEUE, RELEASE } from './lua/fair-lock-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
 import { acquireWithReplicaWait, claimWithReplicaWait, type ReplicaWait } from './replica-wait.js';
 import { decodingListener, type ReleaseListener } from './release-event.js';
@@ -220,7 +220,7 @@ export class RedisLockStore implements LockStore {
     return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: reply[2] === 1, holderWaitsFor: reply[3] ? String(reply[3]) : null };
   }
 
-  /** Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE_FAIR). */
+  /** Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE). */
   async release(name: string, owner: string): Promise<number> {
     const reply = await this.guard('release', name, this.releaseOne(name, owner)).catch(notOursIfWrongType(-1));
     if (typeof reply !== 'string') return Number(reply);
@@ -232,15 +232,13 @@ export class RedisLockStore implements LockStore {
   /** The release script, unguarded (also the roll-back of an acquire whose replica `WAIT` fell short). */
   private releaseOne(name: string, owner: string): Promise<unknown> {
     const keys = lockKeys(this.prefix, name);
-    const q = fairQueueKeys(keys.lock);
-    return this.scripts.run(RELEASE_FAIR, [keys.lock, keys.fence, q.queue, q.waiters], [owner, this.fenceRetentionMs]);
+    return this.scripts.run(RELEASE, [keys.lock, keys.fence, keys.queue, keys.waiters], [owner, this.fenceRetentionMs]);
   }
 
   /** One fair-queue attempt (ACQUIRE_FAIR); see docs/fair-locking.md. */
   async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean, fence = false): Promise<FairAcquireResult> {
     const keys = lockKeys(this.prefix, name);
-    const q = fairQueueKeys(keys.lock);
-    const scriptKeys = [keys.lock, keys.fence, q.queue, q.waiters, keys.waits];
+    const scriptKeys = [keys.lock, keys.fence, keys.queue, keys.waiters, keys.waits];
     const args = [owner, ttlMs, this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't', fence ? '1' : '0'];
     const run = this.wait
       ? acquireWithReplicaWait(this.client, ACQUIRE_FAIR, scriptKeys, args, this.wait, () => this.releaseOne(name, owner))
@@ -252,11 +250,10 @@ export class RedisLockStore implements LockStore {
 
   async leaveFairQueue(name: string, owner: string): Promise<void> {
     const keys = lockKeys(this.prefix, name);
-    const q = fairQueueKeys(keys.lock);
     await this.guard(
       'release',
       name,
-      this.scripts.run(LEAVE_FAIR_QUEUE, [keys.lock, keys.fence, q.queue, q.waiters], [owner, this.fenceRetentionMs]),
+      this.scripts.run(LEAVE_FAIR_QUEUE, [keys.lock, keys.fence, keys.queue, keys.waiters], [owner, this.fenceRetentionMs]),
     );
   }
 
@@ -298,9 +295,8 @@ export class RedisLockStore implements LockStore {
 
   async inspect(name: string): Promise<StoredLockInfo> {
     const keys = lockKeys(this.prefix, name);
-    const q = fairQueueKeys(keys.lock);
     // Sent back to back on one connection: one round trip in practice.
-    const waiting = this.guard('inspect', name, this.scripts.run(COUNT_FAIR_WAITERS, [q.queue, q.waiters], []));
+    const waiting = this.guard('inspect', name, this.scripts.run(COUNT_FAIR_WAITERS, [keys.queue, keys.waiters], []));
     waiting.catch(() => undefined);
     const [owner, holds, fence, pttl] = (await this.guard('inspect', name, this.scripts.run(INSPECT, [keys.lock], []))) as [
       string | null,
