@@ -9,7 +9,9 @@ import {
   LockLostError,
   LockNotHeldError,
   LockShutdownError,
+  LOCK_STORE,
   type LockHandle,
+  type LockStore,
 } from '@lynx-nest/redis-lock';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { closeClients, startRedisServer, type RedisServer } from './support/redis-server.js';
@@ -222,6 +224,29 @@ describe('LockService against a real redis-server', () => {
     expect(nested[0]).toBeUndefined();
     expect(nested[1]).toBeGreaterThan(eager.fence!);
     expect(nested[2]).toBe(nested[1]); // a reentrant hold shares its holding's token
+  });
+
+  it('the uncontended acquire is a bare SET; one this process already waits for skips it (straight to the script)', async () => {
+    const store = app.module.get<LockStore>(LOCK_STORE);
+    const claim = vi.spyOn(store, 'claim');
+    try {
+      const options = { maxRetries: -1, maxElapsedTime: '10s' };
+      const free = await app.locks.acquire('skip:0', '10s');
+      expect(claim).toHaveBeenCalledTimes(1); // free: the bare SET took it
+      await free.release();
+      const held = await other.locks.acquire('skip:1', '10s');
+      const first = app.locks.acquire('skip:1', '10s', options); // bare SET (busy), then the script; subscribes
+      await vi.waitFor(async () => expect((await app.locks.inspect('skip:1')).waiters).toBe(1));
+      expect(claim).toHaveBeenCalledTimes(2);
+      const second = app.locks.acquire('skip:1', '10s', options); // this process waits for it already: no SET
+      await vi.waitFor(async () => expect((await app.locks.inspect('skip:1')).waiters).toBe(2));
+      expect(claim).toHaveBeenCalledTimes(2);
+      await held.release();
+      await (await first).release();
+      await (await second).release();
+    } finally {
+      claim.mockRestore();
+    }
   });
 
   it('getFence() on a lost lock rejects with LockLostError, and after a release with LockNotHeldError', async () => {

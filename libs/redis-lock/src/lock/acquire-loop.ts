@@ -8,14 +8,16 @@ import { Waiter } from './waiter.js';
 
 /**
  * Tries to take a lock, waiting while it is busy. Unless the call wants its fencing token minted in
- * the acquire (`fence: true`), the first attempt is the store's fast path (`claim`: one native
- * `SET NX PX` on Redis); only a busy answer goes on to the scripted attempts: in the fair queue (see
+ * the acquire (`fence: true`) or this process already waits for the lock (`store.watched`), the
+ * first attempt is the store's fast path (`claim`: one native `SET NX PX` on Redis); only a busy
+ * answer goes on to the scripted attempts: in the fair queue (see
  * fair-acquire.ts) when the call asks for fairness and the store has a queue, otherwise
  * {@link acquireRacing}.
  */
 export function acquireWithRetry(req: AcquireRequest): Promise<Granted | null> {
   // Not async: its promise would only wrap the one it returns (one more promise and two microtask hops per acquisition).
-  return !req.call.fence && req.store.claim ? claimFirst(req) : scripted(req);
+  // A lock this process already waits for is contended: the bare SET would only answer busy.
+  return !req.call.fence && req.store.claim && !req.store.watched?.(req.name) ? claimFirst(req) : scripted(req);
 }
 
 const scripted = (req: AcquireRequest): Promise<Granted | null> =>

@@ -325,6 +325,10 @@ export class CircuitBreakerStore implements LockStore {
     return this.inner.leaveFairQueue?.(name, owner) ?? Promise.resolve();
   }
 
+  watched(name: string): boolean {
+    return this.inner.watched?.(name) ?? false;
+  }
+
   /** Health details of the wrapped store, passed through (not counted by the breaker). */
   diagnose(scope: 'connection' | 'full'): Promise<StoreDiagnosis> {
     return this.inner.diagnose?.(scope) ?? Promise.resolve({});

@@ -117,6 +117,12 @@ export interface LockStore {
    */
   claim?(name: string, owner: string, ttlMs: number): Promise<boolean>;
   /**
+   * Optional: whether this process listens on the lock's release channel now (a waiter here, or one a
+   * moment ago), i.e. the lock is contended; an acquire then skips {@link claim}, whose answer would
+   * only be "busy" (one round trip saved per contended acquisition). Sends nothing.
+   */
+  watched?(name: string): boolean;
+  /**
    * Mints the fencing token of the holding of `owner` if it has none (owner-checked, strictly above
    * every earlier token of the name) and returns it; returns the existing token if it was minted
    * already, `undefined` when `owner` no longer holds the lock. `ttlMs` is the holding's TTL (the

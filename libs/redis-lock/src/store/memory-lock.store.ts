@@ -177,6 +177,10 @@ export class MemoryLockStore implements LockStore {
     this.queue(name);
   }
 
+  watched(name: string): boolean {
+    return this.events.listenerCount(name) > 0;
+  }
+
   watchRelease(name: string, listener: ReleaseListener): () => void {
     this.events.on(name, listener);
     return () => this.events.off(name, listener);

@@ -257,6 +257,10 @@ export class RedisLockStore implements LockStore {
     );
   }
 
+  watched(name: string): boolean {
+    return this.subscriptions.isActive(lockKeys(this.prefix, name).channel);
+  }
+
   watchRelease(name: string, listener: ReleaseListener): (() => void) | undefined {
     return this.subscriptions.attachIfActive(lockKeys(this.prefix, name).channel, decodingListener(listener));
   }

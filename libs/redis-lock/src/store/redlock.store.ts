@@ -105,6 +105,11 @@ export class RedlockStore implements LockStore {
     return false;
   }
 
+  /** Whether any node's store listens on the lock's release channel now (see `LockStore.watched`). */
+  watched(name: string): boolean {
+    return this.nodes.some((n) => n.watched?.(name) ?? false);
+  }
+
   /** Mints on every node (owner-checked); the token is the maximum of a quorum's, `undefined` when no quorum holds it. */
   async mintFence(name: string, owner: string, ttlMs: number): Promise<number | undefined> {
     const results = await settle(this.nodes.map((n) => n.mintFence(name, owner, ttlMs)));
