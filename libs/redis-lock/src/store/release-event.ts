@@ -15,7 +15,12 @@ export type ReleaseEvent =
   | { readonly kind: 'released' }
   | { readonly kind: 'handedOff'; readonly fence: number; isFor(owner: string): boolean };
 
-/** A listener of {@link ReleaseEvent}s (see `LockStore.onRelease`). */
+/**
+ * A listener of {@link ReleaseEvent}s (see `LockStore.onRelease`).
+ *
+ * @example
+ * const listener: ReleaseListener = (event) => console.log(event.kind);
+ */
 export type ReleaseListener = (event: ReleaseEvent) => void;
 
 /** The `released` event (one shared instance). */
