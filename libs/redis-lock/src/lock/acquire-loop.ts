@@ -36,7 +36,9 @@ async function claimFirst(req: AcquireRequest): Promise<Granted | null> {
     claimed = await req.store.claim!(req.name, req.owner, req.call.ttlMs);
   } catch (error) {
     // A SET that timed out may still run when Redis answers again (a stall): undo it (owner-checked).
-    if (error instanceof LockBackendError && error.timedOut) req.store.release(req.name, req.owner).catch(() => undefined);
+    if (error instanceof LockBackendError && error.timedOut) {
+      req.store.release(req.name, req.owner).catch(() => undefined);
+    }
     throw error;
   }
   // A claim whose reply came after its validity ended was given back (grantInTime): go on as if busy.

@@ -89,7 +89,8 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
       }
       waiter.beforeAttempt();
       const sentAt = attempts === 0 ? started : performance.now();
-      const reply = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, !req.once, call.fence);
+      const queue = !req.once;
+      const reply = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, queue, call.fence);
       attempts++;
       if (reply.acquired) {
         const granted = reply.handedOff ? await handOff(reply.fence) : inTime(sentAt, reply.fence, reply.holdCount);

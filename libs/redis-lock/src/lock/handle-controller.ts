@@ -3,7 +3,14 @@ import type { Duration } from '../config/duration.js';
 import { parseDuration } from '../config/duration.js';
 import { MAX_DURATION_MS } from '../config/limits.js';
 import type { ResolvedLockConfig } from '../config/resolved-config.js';
-import { DeadlockError, InvalidLockOptionsError, LockError, LockNotHeldError, LockShutdownError, type LockLostReason } from '../errors/index.js';
+import {
+  DeadlockError,
+  InvalidLockOptionsError,
+  LockError,
+  LockNotHeldError,
+  LockShutdownError,
+  type LockLostReason,
+} from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
 import { assertLockName } from '../store/lock-keys.js';
 import { newOwnerToken, redactToken } from '../store/owner-token.js';
@@ -165,7 +172,8 @@ export class LockHandleController implements HandleController {
       throw new DeadlockError([name], 'the current async context already holds this lock and the call is not reentrant (use withLock or lockReentrant)');
     }
     const sentAt = performance.now();
-    const result = await this.store.acquire(name, root.getValue(), call.ttlMs, true, call.fence && root.fence === undefined);
+    const mint = call.fence && root.fence === undefined;
+    const result = await this.store.acquire(name, root.getValue(), call.ttlMs, true, mint);
     if (!result.acquired) {
       this.lose(root, 'refused');
       throw root.signal.reason;
@@ -183,7 +191,8 @@ export class LockHandleController implements HandleController {
     this.scheduler.remove(handle);
     if (!error) return;
     const label = handle.state.label;
-    this.events.emit('lost', { name: label, key: handle.getKey(), reason, ownership: handle.state.ownership, fence: handle.fence });
+    const ownership = handle.state.ownership;
+    this.events.emit('lost', { name: label, key: handle.getKey(), reason, ownership, fence: handle.fence });
     if (reason === 'expired' || reason === 'max_hold_time') this.events.emit('expired', { name: label, key: handle.getKey() });
     if (reason !== 'shutdown') this.logger.warn(error.message);
     const callback = this.config.onLockLost;

@@ -20,7 +20,13 @@ function storeWith(diagnosis: StoreDiagnosis, pingError?: Error) {
   });
 }
 
-const deps = { instanceId: 'api-1', renewalLagMs: () => 0, activeLocks: () => 0, errorRate: () => ({ operations: 0, errors: 0, rate: 0 }), timeoutMs: 2000 };
+const deps = {
+  instanceId: 'api-1',
+  renewalLagMs: () => 0,
+  activeLocks: () => 0,
+  errorRate: () => ({ operations: 0, errors: 0, rate: 0 }),
+  timeoutMs: 2000,
+};
 
 describe('runLockHealthCheck asks the store to diagnose itself', () => {
   it('reports scripts loaded and reloaded as the store says, and is up', async () => {
@@ -37,7 +43,8 @@ describe('runLockHealthCheck asks the store to diagnose itself', () => {
   });
 
   it('names a connection that is not ready, with its last error scrubbed, when the check fails', async () => {
-    const store = storeWith({ connection: { status: 'reconnecting', lastError: 'WRONGPASS for s3cret' } }, new Error('ping failed'));
+    const connection = { status: 'reconnecting', lastError: 'WRONGPASS for s3cret' };
+    const store = storeWith({ connection }, new Error('ping failed'));
     const report = await runLockHealthCheck({ ...deps, store, secrets: ['s3cret'] });
     expect(report.status).toBe('down');
     expect(report.reason).toMatch(/^not connected to Redis \(client reconnecting; last error: WRONGPASS for \S+\): ping failed$/);

@@ -72,7 +72,9 @@ export async function runLockHealthCheck(deps: LockHealthDeps): Promise<LockHeal
     if (diagnosis?.scriptsLoaded !== undefined) {
       if (diagnosis.scriptsReloaded) found.scriptsReloaded = true;
       found.scriptsLoaded = diagnosis.scriptsLoaded;
-      if (!diagnosis.scriptsLoaded) throw new Error('the lock scripts are not cached on the server and could not be loaded');
+      if (!diagnosis.scriptsLoaded) {
+        throw new Error('the lock scripts are not cached on the server and could not be loaded');
+      }
     }
     const owner = newOwnerToken(deps.instanceId);
     const probe = await deps.store.acquire(HEALTH_PROBE_KEY, owner, PROBE_TTL_MS, false);

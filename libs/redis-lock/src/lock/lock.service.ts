@@ -53,7 +53,9 @@ const MANUAL_HANDLE = { reentrant: false, renew: false } as const;
  * }
  */
 @Injectable()
-export class LockService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class LockService
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   /** Lock events (acquired, released, failed, retry, renewed, lost, ...). Metrics and statistics listen here. */
   readonly events = new LockEvents();
   private readonly logger: LockLogger;
@@ -81,7 +83,8 @@ export class LockService implements OnModuleInit, OnApplicationBootstrap, Before
       errorRate: () => this.statistics.errorRate(),
       secrets: [config.connection.password],
     };
-    this.health = new HealthProbe(() => healthDeps, this.logger, config.healthCheckIntervalMs, Math.max(1000, 3 * config.commandTimeoutMs));
+    const healthTimeoutMs = Math.max(1000, 3 * config.commandTimeoutMs);
+    this.health = new HealthProbe(() => healthDeps, this.logger, config.healthCheckIntervalMs, healthTimeoutMs);
     if (this.logger.debugEnabled) {
       this.events.on('renewed', (e) => this.logger.debug(`renewed "${e.key}" for ${e.ttlMs} ms (held ${e.heldMs.toFixed(1)} ms so far)`));
     }
