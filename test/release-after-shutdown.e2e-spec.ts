@@ -17,7 +17,8 @@ describe('handle.release() after the module shut down', () => {
     await redis?.stop();
   });
 
-  const open = () => createLockApp({ addrs: [`127.0.0.1:${redis.port}`], instanceId: 'closing', lock: { commandTimeout: '300ms' } });
+  const open = () =>
+    createLockApp({ addrs: [`127.0.0.1:${redis.port}`], instanceId: 'closing', lock: { commandTimeout: '300ms' } });
 
   it('resolves (false: the shutdown took the lock) and leaves the section error visible', async () => {
     const app = await open();

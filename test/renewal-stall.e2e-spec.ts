@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LockLostError } from '@lynx-nest/redis-lock';
+import { LockLostError, MemoryLockStore, type LockStore } from '@lynx-nest/redis-lock';
 // @ts-expect-error plain ESM helper of the fault suite
 import { FaultProxy } from './faults/fault-proxy.mjs';
 import { createLockApp, type LockApp } from './support/lock-app.js';
@@ -36,7 +36,8 @@ describe('a stalled renewal does not delay the lost-lock signal', () => {
 
   it("aborts the holder's signal (and reports the loss) before another owner acquires", async () => {
     const lostCalls: LockLostError[] = [];
-    const a = await holder.locks.acquire('stall:renewal', '3s', { renewalEnabled: true, onLockLost: (e) => lostCalls.push(e) });
+    const onLockLost = (e: LockLostError) => lostCalls.push(e);
+    const a = await holder.locks.acquire('stall:renewal', '3s', { renewalEnabled: true, onLockLost });
     let abortedAt: number | undefined;
     let heldAtAbort: boolean | undefined;
     a.signal.addEventListener('abort', () => {
@@ -66,5 +67,41 @@ describe('a stalled renewal does not delay the lost-lock signal', () => {
       proxy.pass();
       await b.release();
     }
+  });
+});
+
+describe('a renewal answered after the lock was marked lost', () => {
+  let app: LockApp;
+  const replyDelay = { ms: 0 };
+
+  beforeAll(async () => {
+    // An in-process store whose renewals are answered late (the command ran in time; the reply is slow).
+    const inner = new MemoryLockStore();
+    const store = Object.create(inner) as LockStore;
+    store.renew = async (...args: Parameters<LockStore['renew']>) => {
+      const renewed = await inner.renew(...args);
+      await sleep(replyDelay.ms);
+      return renewed;
+    };
+    app = await createLockApp({ store, instanceId: 'late-reply' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('handle.renew() rejects with the LockLostError instead of reviving the lock', async () => {
+    const lock = await app.locks.acquire('late:renew', 200);
+    await sleep(100);
+    replyDelay.ms = 200; // answered at ~300 ms, after the validity ends (~196 ms)
+    const renewal = lock.renew().then(
+      () => 'renewed',
+      (e: unknown) => e,
+    );
+    await sleep(150);
+    expect(lock.signal.aborted).toBe(true); // the watchdog did not wait for the renewal
+    const outcome = await renewal;
+    expect(outcome).toBeInstanceOf(LockLostError);
+    expect(lock.isHeld()).toBe(false);
+    expect(lock.state.status).toBe('lost');
   });
 });

@@ -51,7 +51,7 @@ describe('very short TTLs', () => {
     await redis?.stop();
   });
 
-  it('a TTL at or below the drift margin (1, 2 ms) is refused at once, naming the field, through every entry point', async () => {
+  it('a TTL at or below the drift margin (1, 2 ms) is refused at once, naming the field, everywhere', async () => {
     const locks = app.locks;
     const ran: string[] = [];
     const fn = () => void ran.push('ran');
@@ -89,7 +89,7 @@ describe('very short TTLs', () => {
 
   for (const fair of [false, true]) {
     for (const ttl of [1, 5]) {
-      it(`ttl ${ttl} ms, 10 concurrent withLock calls (fair: ${fair}): never two callbacks inside, none on a lock already gone`, async () => {
+      it(`ttl ${ttl} ms, 10 concurrent withLock (fair: ${fair}): never two inside, none on a lost lock`, async () => {
         let inside = 0;
         let maxInside = 0;
         const entries: boolean[] = [];
@@ -111,7 +111,8 @@ describe('very short TTLs', () => {
             ),
           );
           for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LockError);
-          if (ttl === 1) expect(results.every((r) => r.status === 'rejected' && r.reason instanceof InvalidLockOptionsError)).toBe(true);
+          const refused = results.every((r) => r.status === 'rejected' && r.reason instanceof InvalidLockOptionsError);
+          if (ttl === 1) expect(refused).toBe(true);
         }
         expect(maxInside).toBeLessThanOrEqual(1);
         // Only microtasks run between the validity check of the reply and the callback's start, so no
@@ -175,13 +176,14 @@ describe('a grant that arrives after its validity ended', () => {
       expect(await heldAfterGiveUp(key)).toBe(false);
     });
 
-    it(`acquire and withLock (fair: ${fair}) retry per the strategy, never return a handle or run the callback`, async () => {
+    it(`acquire and withLock (fair: ${fair}) retry per the strategy, give no handle, run no callback`, async () => {
       const key = `late:wait:${fair}`;
       const options = { fair, maxRetries: 1, retryInterval: '10ms' };
       await expect(slow.locks.acquire(key, TTL, options)).rejects.toBeInstanceOf(LockAcquireTimeoutError);
       expect(await heldAfterGiveUp(key)).toBe(false);
       let ran = false;
-      await expect(slow.locks.withLock(key, () => void (ran = true), { ...options, ttl: TTL })).rejects.toBeInstanceOf(LockAcquireTimeoutError);
+      const run = slow.locks.withLock(key, () => void (ran = true), { ...options, ttl: TTL });
+      await expect(run).rejects.toBeInstanceOf(LockAcquireTimeoutError);
       expect(ran).toBe(false);
       expect(await heldAfterGiveUp(key)).toBe(false);
     });

@@ -17,7 +17,8 @@ describe('a key of another Redis type at a lock key', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    app = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], instanceId: 'typed', lock: { circuitBreaker: { failureThreshold: 5 } } });
+    const lock = { circuitBreaker: { failureThreshold: 5 } };
+    app = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], instanceId: 'typed', lock });
     direct = redis.client();
   });
   afterAll(async () => {

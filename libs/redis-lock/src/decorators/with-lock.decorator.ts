@@ -72,7 +72,8 @@ function checkOptions(options: WithLockOptions, where: string): { atMostMs?: num
     if (value === undefined) return undefined;
     const ms = parseDuration(value);
     if (ms === undefined || ms < min || ms > MAX_DURATION_MS) {
-      problems.push({ path, problem: min === MIN_LOCK_TTL_MS ? TTL_RANGE_PROBLEM : `must be a duration (ms number or string like '30s') between ${min} ms and ${MAX_DURATION_MS} ms` });
+      const range = `must be a duration (ms number or string like '30s') between ${min} ms and ${MAX_DURATION_MS} ms`;
+      problems.push({ path, problem: min === MIN_LOCK_TTL_MS ? TTL_RANGE_PROBLEM : range });
       return undefined;
     }
     return ms;

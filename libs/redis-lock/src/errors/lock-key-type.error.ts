@@ -21,7 +21,8 @@ export class LockKeyTypeError extends LockError {
   constructor(key: string, redisKey: string, operation: string) {
     super(
       `Lock "${key}" cannot be used: a key of another Redis type is in its place (WRONGTYPE during ${operation}). ` +
-        `Check "${redisKey}" and its ":fence", ":w", ":q", ":qw" keys; delete or rename the foreign key, or use another keyPrefix.`,
+        `Check "${redisKey}" and its ":fence", ":w", ":q", ":qw" keys; ` +
+        'delete or rename the foreign key, or use another keyPrefix.',
       key,
     );
     this.redisKey = redisKey;

@@ -16,6 +16,7 @@ const isLockName = (name: string): boolean => {
   }
 };
 
+/** `list()`: a key of another Redis type at a lock key is another client's data, not a lock. */
 const skipWrongType = (error: unknown): undefined => {
   if (error instanceof LockKeyTypeError) return undefined;
   throw error;

@@ -228,6 +228,8 @@ export class LockHandleController implements HandleController {
       throw handle.signal.reason;
     }
     const s = handle.state;
+    // Lost (the validity ended while the renewal was out) or released meanwhile: a late answer revives nothing.
+    if (s.status !== 'held') throw handle.signal.reason ?? new LockNotHeldError(handle.getKey());
     s.ttlMs = ttlMs;
     s.expiresAt = validUntil(sentAt, ttlMs);
     s.renewAt = sentAt + ttlMs * s.renewalThreshold;
@@ -244,7 +246,8 @@ export class LockHandleController implements HandleController {
       // Resolves false (the lock was not held to the end), so a `finally` never hides the section's error.
       this.scheduler.remove(handle);
       if (await (atShutdown ?? Promise.resolve(s.status !== 'held'))) return false;
-      throw new LockShutdownError(handle.getKey(), 'could not be released at shutdown (Redis did not answer); it expires by its TTL');
+      const detail = 'could not be released at shutdown (Redis did not answer); it expires by its TTL';
+      throw new LockShutdownError(handle.getKey(), detail);
     }
     const wasHeld = s.status === 'held';
     if (wasHeld) s.status = 'released';

@@ -146,8 +146,9 @@ export class LockHandle {
   }
 
   /**
-   * Extends the lock to `ttl` (default: its current TTL) from now. Rejects with
-   * {@link LockNotHeldError} after release and {@link LockLostError} when Redis refuses.
+   * Extends the lock to `ttl` (default: its current TTL, at least 3 ms) from now. Rejects with
+   * {@link LockNotHeldError} after release and {@link LockLostError} when Redis refuses, or when the
+   * lock's validity ended (and `signal` aborted) before the answer came.
    */
   renew(ttl?: Duration): Promise<void> {
     if (this.state.status === 'lost') return Promise.reject(this.signal.reason);

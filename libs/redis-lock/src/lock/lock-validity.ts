@@ -47,7 +47,12 @@ export const TTL_RANGE_PROBLEM =
  * @example
  * if (!grantInTime(store, [name], owner, ttlMs, sentAt)) result = LATE_GRANT;
  */
-export const LATE_GRANT: AcquireResult & { acquired: false } = { acquired: false, holderTtlMs: -1, heldBySelf: false, holderWaitsFor: null };
+export const LATE_GRANT: AcquireResult & { acquired: false } = {
+  acquired: false,
+  holderTtlMs: -1,
+  heldBySelf: false,
+  holderWaitsFor: null,
+};
 
 /**
  * Whether locks granted by a command sent at `sentAt` are still valid now (see {@link validUntil}).
@@ -58,7 +63,13 @@ export const LATE_GRANT: AcquireResult & { acquired: false } = { acquired: false
  * @example
  * if (result.acquired && !grantInTime(store, [name], owner, ttlMs, sentAt)) return null;
  */
-export function grantInTime(store: LockStore, names: readonly string[], owner: string, ttlMs: number, sentAt: number): boolean {
+export function grantInTime(
+  store: LockStore,
+  names: readonly string[],
+  owner: string,
+  ttlMs: number,
+  sentAt: number,
+): boolean {
   if (performance.now() < validUntil(sentAt, ttlMs)) return true;
   for (const name of names) store.release(name, owner).catch(() => undefined);
   return false;

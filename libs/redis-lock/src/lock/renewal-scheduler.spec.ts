@@ -11,7 +11,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function stalledStore() {
   const pending: { requests: readonly RenewRequest[]; answer(results: boolean[]): void }[] = [];
   const store = {
-    renewMany: (requests: readonly RenewRequest[]) => new Promise<boolean[]>((answer) => pending.push({ requests, answer })),
+    renewMany: (requests: readonly RenewRequest[]) =>
+      new Promise<boolean[]>((answer) => pending.push({ requests, answer })),
   } as unknown as LockStore;
   return { store, pending };
 }

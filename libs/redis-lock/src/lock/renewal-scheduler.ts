@@ -145,7 +145,7 @@ export class RenewalScheduler {
     return renewing ?? Promise.resolve();
   }
 
-  /** Renews `due` in one batch; its locks are expired by `tick` meanwhile, and a late answer never revives a lost lock. */
+  /** Renews `due` in one batch; `tick` expires its locks meanwhile, and a late answer never revives a lost one. */
   private async renew(due: LockHandle[]): Promise<void> {
     const sentAt = performance.now();
     for (const handle of due) this.inFlight.add(handle);

@@ -107,7 +107,8 @@ export function resolveCallOptions(
   const ttlValue = options.expiration ?? options.ttl;
   const ttlParsed = ttlValue === undefined ? undefined : parseDuration(ttlValue);
   // A TTL at or below the drift margin leaves no validity: refused, with the reason.
-  if (ttlValue !== undefined && (ttlParsed === undefined || ttlParsed < MIN_LOCK_TTL_MS || ttlParsed > MAX_DURATION_MS)) {
+  const ttlInRange = ttlParsed !== undefined && ttlParsed >= MIN_LOCK_TTL_MS && ttlParsed <= MAX_DURATION_MS;
+  if (ttlValue !== undefined && !ttlInRange) {
     problems.push({ path: ttlPath, problem: TTL_RANGE_PROBLEM });
   }
   const ttlMs = ttlParsed ?? config.defaultTtlMs;

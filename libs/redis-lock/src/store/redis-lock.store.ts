@@ -178,7 +178,9 @@ export class RedisLockStore implements LockStore {
       if (error instanceof LockBackendError || error instanceof LockKeyTypeError) throw error;
       const clean = scrubError(error, this.secrets);
       // A foreign key of another type where the lock's keys live: that lock's problem, not the backend's.
-      if (name !== undefined && WRONG_TYPE.test(clean.message)) throw new LockKeyTypeError(name, lockKey(this.prefix, name), operation);
+      if (name !== undefined && WRONG_TYPE.test(clean.message)) {
+        throw new LockKeyTypeError(name, lockKey(this.prefix, name), operation);
+      }
       // Our own timer, or ioredis' `commandTimeout` ("Command timed out").
       const timedOut = /^no reply within|Command timed out/.test(clean.message);
       throw new LockBackendError(operation, clean.message, name, clean, timedOut);
@@ -267,7 +269,9 @@ export class RedisLockStore implements LockStore {
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
     const keys = lockKeys(this.prefix, name);
-    return (await this.guard('renew', name, this.scripts.run(RENEW, [keys.lock], [owner, ttlMs])).catch(notOursIfWrongType(0))) === 1;
+    const run = this.scripts.run(RENEW, [keys.lock], [owner, ttlMs]);
+    const reply = await this.guard('renew', name, run).catch(notOursIfWrongType(0));
+    return reply === 1;
   }
 
   /**
@@ -348,7 +352,8 @@ export class RedisLockStore implements LockStore {
     const script = { ...ACQUIRE_MANY, keys: keys.length };
     let reply: (string | number)[];
     try {
-      reply = (await this.guard('acquire', names[0], this.scripts.run(script, keys, [owner, ttlMs, Math.max(this.fenceRetentionMs, ttlMs)]))) as (string | number)[];
+      const args = [owner, ttlMs, Math.max(this.fenceRetentionMs, ttlMs)];
+      reply = (await this.guard('acquire', names[0], this.scripts.run(script, keys, args))) as (string | number)[];
     } catch (error) {
       if (!(error instanceof LockKeyTypeError)) throw error;
       // Some key is of another type (the script may have taken the keys before it): give those back,

@@ -19,7 +19,7 @@ function slowNode(delayMs: number): LockStore & { inner: MemoryLockStore } {
 }
 
 describe('RedlockStore', () => {
-  it('a quorum reached after the validity ran out is "not acquired" (retried by the caller), not a backend failure, and leaves no lock', async () => {
+  it('a quorum reached after the validity ran out is "not acquired", not a backend failure; no lock left', async () => {
     const nodes = [slowNode(40), slowNode(40), slowNode(40)];
     const store = new RedlockStore({ nodes });
     const result = await store.acquire('late', 'owner-1', 30, false);
