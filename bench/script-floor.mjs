@@ -4,7 +4,7 @@
 //   node bench/script-floor.mjs [--rounds=7] [--ms=1000]      (after `npm run build`)
 import { Redis } from 'ioredis';
 import { startRedis } from './redis-server.mjs';
-import { ACQUIRE_FAIR, RELEASE_FAIR } from '../libs/redis-lock/dist/esm/store/lua/fair-lock-scripts.js';
+import { ACQUIRE_FAIR, RELEASE } from '../libs/redis-lock/dist/esm/store/lua/fair-lock-scripts.js';
 
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const rounds = arg('rounds', 7);
@@ -26,7 +26,7 @@ const fencedSet = await load(
 );
 const suffixDelete = await load("local v = redis.call('GET', KEYS[1]) if v and string.sub(v, -#ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0");
 const acquireFair = await load(ACQUIRE_FAIR.body);
-const releaseFair = await load(RELEASE_FAIR.body);
+const release = await load(RELEASE.body);
 
 const K = 'lynx:lock:{floor}';
 const fairKeys = [K, `${K}:fence`, `${K}:q`, `${K}:qw`];
@@ -44,9 +44,13 @@ const VARIANTS = {
     await client.evalsha(fencedSet, 2, K, `${K}:fence`, t, 10000);
     await client.evalsha(suffixDelete, 1, K, t);
   },
-  'ours: ACQUIRE_FAIR + RELEASE_FAIR': async (t) => {
-    await client.evalsha(acquireFair, 5, ...fairKeys, `${K}:w`, t, 10000, 86_400_000, 2000, 'f');
-    await client.evalsha(releaseFair, 4, ...fairKeys, t, 86_400_000);
+  'ours (lazy fence, the default): SET NX PX + RELEASE': async (t) => {
+    await client.set(K, `0 1 0 ${t}`, 'PX', 10000, 'NX');
+    await client.evalsha(release, 4, ...fairKeys, t, 86_400_000);
+  },
+  'ours with fence: true: ACQUIRE_FAIR (minting) + RELEASE': async (t) => {
+    await client.evalsha(acquireFair, 5, ...fairKeys, `${K}:w`, t, 10000, 86_400_000, 2000, 'f', '1');
+    await client.evalsha(release, 4, ...fairKeys, t, 86_400_000);
   },
 };
 

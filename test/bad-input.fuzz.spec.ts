@@ -216,7 +216,10 @@ async function exercise(locks: LockService, k: unknown, ttl: unknown, options: u
     const handle = outcome.value;
     if (handle === null) return typeof k === 'string' ? k : undefined; // busy (never here: keys are fresh)
     expect(handle).toBeInstanceOf(LockHandle);
-    expect(Number.isSafeInteger(handle.fence) && handle.fence > 0).toBe(true);
+    // Minted on demand; a lock whose tiny TTL already ran out gets no token (LockLostError, typed).
+    const fence = await settle(handle.getFence());
+    if (fence.ok) expect(Number.isSafeInteger(fence.value) && fence.value > 0).toBe(true);
+    else expectTyped(fence.error);
     const released = await settle(handle.release());
     if (!released.ok) expectTyped(released.error);
     expect(handle.isHeld()).toBe(false);

@@ -13,7 +13,7 @@ class Billing {
 
   @WithLock('invoice:{0}')
   async issue(_id: string): Promise<number> {
-    return currentLock()!.fence;
+    return currentLock()!.getFence();
   }
 }
 

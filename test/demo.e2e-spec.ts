@@ -199,7 +199,7 @@ describe('the demo: three instances on one private redis-server', () => {
     await page.waitForSelector('#instance:not(:empty)');
     expect(await page.textContent('#instance')).toBe(cluster.instances[0].id);
 
-    const lock = await holder.locks.acquire('e2e:browser', '30s');
+    const lock = await holder.locks.acquire('e2e:browser', '30s', { fence: true });
     const row = page.locator('tr[data-key="e2e:browser"]');
     await row.waitFor({ state: 'visible', timeout: 5_000 });
     const cells = await row.locator('td').allTextContents();

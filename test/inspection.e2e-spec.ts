@@ -50,15 +50,17 @@ describe('inspect, list and forceRelease (real Redis)', () => {
   it('inspect reports holder instance, hold count, TTL and fence, never the owner token', async () => {
     const outer = await a.acquire('job:1', '10s');
     handles.push(outer);
+    expect((await a.inspect('job:1')).fence).toBeUndefined(); // not minted yet
+    const fence = await outer.getFence();
     const info = await a.inspect('job:1');
-    expect(info).toMatchObject({ key: 'job:1', held: true, owner: 'api-a', heldByThisInstance: true, holdCount: 1, fence: outer.fence });
+    expect(info).toMatchObject({ key: 'job:1', held: true, owner: 'api-a', heldByThisInstance: true, holdCount: 1, fence });
     expect(info.ttlMs).toBeGreaterThan(8000);
     expect(info.ttlMs).toBeLessThanOrEqual(10_000);
     expect(typeof info.waiters).toBe('number');
     expect(JSON.stringify(info)).not.toContain(outer.getValue());
 
     // seen from another instance sharing the prefix
-    expect(await c.inspect('job:1')).toMatchObject({ held: true, owner: 'api-a', heldByThisInstance: false, fence: outer.fence });
+    expect(await c.inspect('job:1')).toMatchObject({ held: true, owner: 'api-a', heldByThisInstance: false, fence });
     // a module with another prefix does not see it
     expect(await other.inspect('job:1')).toMatchObject({ held: false, holdCount: 0, ttlMs: -2 });
 
@@ -74,7 +76,7 @@ describe('inspect, list and forceRelease (real Redis)', () => {
   });
 
   it('list uses only its own prefix, filters by name prefix, is bounded and hides reserved or foreign keys', async () => {
-    for (const name of ['job:3', 'job:4', 'mail:1']) handles.push(await a.acquire(name, '10s'));
+    for (const name of ['job:3', 'job:4', 'mail:1']) handles.push(await a.acquire(name, '10s', { fence: true }));
     handles.push(await other.acquire('job:9', '10s'));
     const raw = redis.client();
     // the health probe's reserved name, and a key this module could not have written

@@ -9,7 +9,9 @@ import {
   LockLostError,
   LockNotHeldError,
   LockShutdownError,
+  LOCK_STORE,
   type LockHandle,
+  type LockStore,
 } from '@lynx-nest/redis-lock';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { closeClients, startRedisServer, type RedisServer } from './support/redis-server.js';
@@ -191,16 +193,77 @@ describe('LockService against a real redis-server', () => {
     const fences: number[] = [];
     for (let i = 0; i < 5; i++) {
       const h = await app.locks.acquire('fence:1', '5s');
-      fences.push(h.fence);
+      fences.push(await h.getFence());
       await h.release();
     }
     await redis.restart();
     await vi.waitFor(async () => {
       const h = await app.locks.acquire('fence:1', '5s');
-      fences.push(h.fence);
+      fences.push(await h.getFence());
       await h.release();
     }, { timeout: 10_000, interval: 200 });
     for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1]);
+  });
+
+  it('getFence() mints once and caches; fence: true mints in the acquire; tokens rise in both modes', async () => {
+    const lazy = await app.locks.acquire('fence:2', '5s');
+    expect(lazy.fence).toBeUndefined(); // not minted by the uncontended acquire
+    const [first, again] = await Promise.all([lazy.getFence(), lazy.getFence()]);
+    expect(again).toBe(first);
+    expect(lazy.fence).toBe(first);
+    expect((await app.locks.inspect('fence:2')).fence).toBe(first);
+    await lazy.release();
+    expect(await lazy.getFence()).toBe(first); // known before the release: still answered
+    const eager = await other.locks.acquire('fence:2', '5s', { fence: true });
+    expect(eager.fence).toBeGreaterThan(first);
+    await expect(eager.getFence()).resolves.toBe(eager.fence);
+    await eager.release();
+    const nested = await app.locks.withLock('fence:2', (outer) =>
+      app.locks.withLock('fence:2', async (hold) => [outer.fence, await hold.getFence(), outer.fence], { fence: false }),
+    );
+    expect(nested[0]).toBeUndefined();
+    expect(nested[1]).toBeGreaterThan(eager.fence!);
+    expect(nested[2]).toBe(nested[1]); // a reentrant hold shares its holding's token
+  });
+
+  it('the uncontended acquire is a bare SET; one this process already waits for skips it (straight to the script)', async () => {
+    const store = app.module.get<LockStore>(LOCK_STORE);
+    const claim = vi.spyOn(store, 'claim');
+    try {
+      const options = { maxRetries: -1, maxElapsedTime: '10s' };
+      const free = await app.locks.acquire('skip:0', '10s');
+      expect(claim).toHaveBeenCalledTimes(1); // free: the bare SET took it
+      await free.release();
+      const held = await other.locks.acquire('skip:1', '10s');
+      const first = app.locks.acquire('skip:1', '10s', options); // bare SET (busy), then the script; subscribes
+      await vi.waitFor(async () => expect((await app.locks.inspect('skip:1')).waiters).toBe(1));
+      expect(claim).toHaveBeenCalledTimes(2);
+      const second = app.locks.acquire('skip:1', '10s', options); // this process waits for it already: no SET
+      await vi.waitFor(async () => expect((await app.locks.inspect('skip:1')).waiters).toBe(2));
+      expect(claim).toHaveBeenCalledTimes(2);
+      await held.release();
+      await (await first).release();
+      await (await second).release();
+    } finally {
+      claim.mockRestore();
+    }
+  });
+
+  it('getFence() on a lost lock rejects with LockLostError, and after a release with LockNotHeldError', async () => {
+    const handle = await app.locks.acquire('fence:lost', '5s');
+    await redis.client().del('lynx:lock:{fence:lost}'); // the lock is gone (as after a TTL ran out)
+    const error = await handle.getFence().catch((e) => e);
+    expect(error).toBeInstanceOf(LockLostError);
+    expect(handle.signal.aborted).toBe(true);
+    expect(handle.fence).toBeUndefined();
+    // Another owner's token is unaffected and a stale holder never got one.
+    const next = await other.locks.acquire('fence:lost', '5s');
+    expect(await next.getFence()).toBeGreaterThan(0);
+    await expect(handle.getFence()).rejects.toBeInstanceOf(LockLostError);
+    await next.release();
+    const released = await app.locks.acquire('fence:released', '5s');
+    await released.release();
+    await expect(released.getFence()).rejects.toBeInstanceOf(LockNotHeldError);
   });
 
   it('with redis-server stopped, acquire rejects with LockBackendError within the command timeout, then recovers', async () => {

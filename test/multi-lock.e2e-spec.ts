@@ -60,7 +60,9 @@ describe('withLocks on Redis', () => {
       expect(held).toBeInstanceOf(MultiLockHandle);
       expect(held.isHeld()).toBe(true);
       expect(held.signal.aborted).toBe(false);
-      expect(Object.values(held.fences).every((f) => f > 0)).toBe(true);
+      // The atomic multi-key script minted every token: known at once, and getFences() agrees.
+      expect(Object.values(held.fences).every((f) => f !== undefined && f > 0)).toBe(true);
+      expect(await held.getFences()).toEqual(held.fences);
       expect((await one.locks.inspect('m:b')).held).toBe(true);
       // reentrant within the callback
       const inner = await one.locks.withLock('m:a', async (l) => l.holdCount);

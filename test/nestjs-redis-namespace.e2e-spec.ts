@@ -25,7 +25,7 @@ describe('a client registered with @liaoliaots/nestjs-redis, by namespace', () =
     const client = module.get(RedisService).getOrThrow('locks');
     const fence = await locks.withLock('ns:1', async (lock) => {
       expect(ownerOf(await client.get('lynx:lock:{ns:1}'))).toBe(lock.getValue());
-      return lock.fence;
+      return lock.getFence();
     });
     expect(fence).toBeGreaterThan(0);
     await module.close();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { RedisLockStore } from '@lynx-nest/redis-lock';
@@ -36,7 +37,7 @@ describe('Redis data model', () => {
   });
 
   it('stores a lock as "<fence> <holds> <waited> <owner>" with its TTL; holds count in place, TTL kept', async () => {
-    const r = await store.acquire('value', 'me:1', 5000, true);
+    const r = await store.acquire('value', 'me:1', 5000, true, true);
     if (!r.acquired) throw new Error('not acquired');
     expect(await admin.get(lockKey('value'))).toBe(lockValue('me:1', r.fence, 1, 0));
     expect(await admin.type(lockKey('value'))).toBe('string');
@@ -51,6 +52,21 @@ describe('Redis data model', () => {
     expect(await admin.exists(lockKey('value'))).toBe(0);
   });
 
+  it('the uncontended acquire is one native SET of fence 0 ("not minted"); getFence mints it in place, TTL kept', async () => {
+    await admin.config('RESETSTAT');
+    expect(await store.claim('lazy', 'me:1', 5000)).toBe(true);
+    const calls = await commandCalls(admin);
+    delete calls['config|resetstat'];
+    expect(calls).toEqual({ set: 1 }); // no script at all
+    expect(await admin.get(lockKey('lazy'))).toBe(lockValue('me:1', 0, 1, 0));
+    await admin.pexpire(lockKey('lazy'), 60_000);
+    const fence = await store.mintFence('lazy', 'me:1', 5000);
+    expect(fence).toBeGreaterThan(0);
+    expect(await admin.get(lockKey('lazy'))).toBe(lockValue('me:1', fence, 1, 0));
+    expect(await admin.pttl(lockKey('lazy'))).toBeGreaterThan(50_000);
+    expect(await store.release('lazy', 'me:1')).toBe(0);
+  });
+
   it('an owner token with spaces and colons is stored and matched whole', async () => {
     const owner = 'my host:with spaces:abc';
     expect((await store.acquire('spaces', owner, 5000, false)).acquired).toBe(true);
@@ -60,9 +76,24 @@ describe('Redis data model', () => {
     expect(await store.release('spaces', owner)).toBe(0);
   });
 
+  it('a fair hand-off publishes g:<fence>:<sha1(owner)> on the release channel, never the owner token', async () => {
+    const subscriber = redis.client();
+    const wire: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => wire.push(message));
+    await subscriber.subscribe(`${lockKey('grant')}:released`);
+    expect(await store.claim('grant', 'holder:1', 5000)).toBe(true);
+    expect((await store.acquireFair('grant', 'heir:secret', 5000, 2000, true)).acquired).toBe(false);
+    expect(await store.release('grant', 'holder:1')).toBe(0);
+    for (let i = 0; i < 50 && wire.length === 0; i++) await sleep(10);
+    const fence = (await store.inspect('grant')).fence;
+    expect(wire).toEqual([`g:${fence}:${createHash('sha1').update('heir:secret').digest('hex')}`]);
+    expect(wire.join()).not.toContain('heir:secret');
+    expect(await store.release('grant', 'heir:secret')).toBe(0);
+  });
+
   it('a busy attempt marks the lock waited-for, and only then does the release publish', async () => {
     const heard: string[] = [];
-    const unsubscribe = await store.onRelease('marked', (message) => heard.push(message ?? ''));
+    const unsubscribe = await store.onRelease('marked', (event) => heard.push(event.kind));
     expect((await store.acquire('marked', 'a:1', 5000, false)).acquired).toBe(true);
     expect(await store.release('marked', 'a:1')).toBe(0);
     await sleep(100);
@@ -71,25 +102,37 @@ describe('Redis data model', () => {
     const r = await store.acquire('marked', 'a:1', 5000, false);
     if (!r.acquired) throw new Error('not acquired');
     expect((await store.acquire('marked', 'b:1', 5000, false)).acquired).toBe(false);
-    expect(await admin.get(lockKey('marked'))).toBe(lockValue('a:1', r.fence, 1, 1));
+    expect(await admin.get(lockKey('marked'))).toBe(lockValue('a:1', 0, 1, 1));
     expect(await store.release('marked', 'a:1')).toBe(0);
     for (let i = 0; i < 50 && heard.length === 0; i++) await sleep(10);
-    expect(heard).toEqual(['1']);
+    expect(heard).toEqual(['released']);
     unsubscribe();
   });
 
-  it('an uncontended acquire + release runs two EVALSHAs and five commands inside them, no PUBLISH', async () => {
-    await store.acquire('count', 'warm:1', 5000, false); // first use seeds the fence counter
-    await store.release('count', 'warm:1');
+  it('an uncontended acquire + release is a native SET and one EVALSHA with two commands inside, no PUBLISH', async () => {
     await admin.config('RESETSTAT');
     for (let i = 0; i < 10; i++) {
-      expect((await store.acquireFair('count', `c:${i}`, 5000, 2000, true)).acquired).toBe(true);
+      expect(await store.claim('count', `c:${i}`, 5000)).toBe(true);
       expect(await store.release('count', `c:${i}`)).toBe(0);
     }
     const calls = await commandCalls(admin);
     delete calls.info;
     delete calls['config|resetstat'];
-    // acquire: EXISTS queue, INCR fence, SET lock NX GET; release: GET lock, DEL lock
+    // acquire: SET lock NX PX; release: GET lock, DEL lock
+    expect(calls).toEqual({ evalsha: 10, set: 10, get: 10, del: 10 });
+  });
+
+  it('with `fence: true` the fair acquire script mints in the same step: EXISTS queue, INCR fence, SET NX GET', async () => {
+    await store.acquire('count2', 'warm:1', 5000, false, true); // first use seeds the fence counter
+    await store.release('count2', 'warm:1');
+    await admin.config('RESETSTAT');
+    for (let i = 0; i < 10; i++) {
+      expect((await store.acquireFair('count2', `c:${i}`, 5000, 2000, true, true)).acquired).toBe(true);
+      expect(await store.release('count2', `c:${i}`)).toBe(0);
+    }
+    const calls = await commandCalls(admin);
+    delete calls.info;
+    delete calls['config|resetstat'];
     expect(calls).toEqual({ evalsha: 20, exists: 10, incr: 10, set: 10, get: 10, del: 10 });
   });
 
@@ -98,9 +141,9 @@ describe('Redis data model', () => {
     await short.init();
     const fences: number[] = [];
     const take = async (s: RedisLockStore, owner: string) => {
-      const r = await s.acquire('fence', owner, 100, false);
+      const r = await s.acquire('fence', owner, 100, false, true);
       if (!r.acquired) throw new Error('not acquired');
-      fences.push(r.fence);
+      fences.push(r.fence!);
       await s.release('fence', owner);
     };
     for (let i = 0; i < 5; i++) await take(short, `s:${i}`);

@@ -72,7 +72,7 @@ describe('TLS (rediss://, self-signed certificate made by the test)', () => {
   it('locks over rediss:// with the CA in `tls`', async () => {
     app = await createLockApp({ addrs: [`rediss://127.0.0.1:${redis.port}`], tls: { ca } });
     const result = await app.locks.withLock('tls-job', async (lock) => {
-      expect(lock.fence).toBeGreaterThan(0);
+      expect(await lock.getFence()).toBeGreaterThan(0);
       return (await app.locks.inspect('tls-job')).held;
     });
     expect(result).toBe(true);
@@ -122,10 +122,11 @@ describe.each(Object.entries(ACL_RULES))('ACL user limited to the lock prefix (%
     await handle.renew('5s');
     expect((await app.locks.inspect('acl-job')).held).toBe(true);
     expect(await app.locks.list('acl-')).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'acl-job', held: true })]));
-    const waiter = app.locks.withLock('acl-job', async (lock) => lock.fence, { ttl: '5s', maxRetries: -1, maxElapsedTime: '5s' });
+    const holderFence = await handle.getFence();
+    const waiter = app.locks.withLock('acl-job', (lock) => lock.getFence(), { ttl: '5s', maxRetries: -1, maxElapsedTime: '5s' });
     await new Promise((r) => setTimeout(r, 100));
     expect(await handle.release()).toBe(true);
-    expect(await waiter).toBeGreaterThan(handle.fence);
+    expect(await waiter).toBeGreaterThan(holderFence);
   });
 
   it('touching anything outside the prefix fails with NOPERM', async () => {

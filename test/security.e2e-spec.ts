@@ -240,7 +240,7 @@ describe('key validation blocks injection', () => {
         expect((error as Error).message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]/);
       }
     }
-    for (const prefix of ['{', 'a}', 'x\ny']) {
+    for (const prefix of ['{', 'a}', 'x\ny', 'x\u202ey', 'x\u200by', 'x\u0085y']) {
       await expect(locks.list(prefix)).rejects.toBeInstanceOf(InvalidLockOptionsError);
     }
     expect(await client.dbsize()).toBe(0);

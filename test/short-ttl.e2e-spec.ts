@@ -129,7 +129,7 @@ describe('very short TTLs', () => {
  * Redis then grants a full TTL that outlives the caller's validity, which counts from the send.
  */
 function delayedStore(inner: LockStore, delayMs: number): LockStore {
-  const delayed = new Set(['acquire', 'acquireFair', 'acquireMany', 'renew', 'renewMany']);
+  const delayed = new Set(['claim', 'acquire', 'acquireFair', 'acquireMany', 'renew', 'renewMany']);
   return new Proxy(inner, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;

@@ -17,7 +17,7 @@ describe('smoke', () => {
   it('locks and releases', async () => {
     const result = await app.locks.withLock('a', async (lock) => {
       expect(lock.isHeld()).toBe(true);
-      expect(lock.fence).toBeGreaterThan(0);
+      expect(await lock.getFence()).toBeGreaterThan(0);
       const inner = await app.locks.withLock('a', async (l2) => l2.holdCount);
       return inner;
     });

@@ -45,7 +45,7 @@ describe('redis cluster failover (3 masters + 3 replicas)', () => {
   it('a lock taken before CLUSTER FAILOVER stays owned: renewable and releasable after it', async () => {
     const name = 'failover-job';
     const handle: LockHandle = await app.locks.acquire(name, '20s');
-    const fence = handle.fence;
+    const fence = await handle.getFence();
     const master = await cluster.masterOf(`lynx:lock:{${name}}`);
     const replicaOfMaster = [];
     for (const node of cluster.nodes) {
@@ -77,7 +77,7 @@ describe('redis cluster failover (3 masters + 3 replicas)', () => {
     expect((await app.locks.inspect(name)).held).toBe(false);
     // New locks work and fences keep rising on the promoted node.
     const next = await app.locks.acquire(name, '5s');
-    expect(next.fence).toBeGreaterThan(fence);
+    expect(await next.getFence()).toBeGreaterThan(fence);
     await next.release();
   }, 60_000);
 });

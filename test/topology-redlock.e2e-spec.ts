@@ -55,13 +55,24 @@ describe('redlock quorum', () => {
     for (const s of servers) expect(await command(s.port, 'EXISTS', 'lynx:lock:{everywhere}')).toBe(0);
   });
 
-  it('the fence is the maximum over the quorum', async () => {
+  it('the fence is the maximum over the quorum, minted in the acquire or later', async () => {
     // Push one node's counter far ahead: the quorum's token must follow the highest.
-    await command(servers[1].port, 'SET', 'lynx:lock:{fenced}:fence', '99999999999999999', 'PX', 60_000);
-    const r = await store.acquire('fenced', 'owner:a', 5000, false);
+    await command(servers[1].port, 'SET', 'lynx:lock:{fenced}:fence', '4000000000000000', 'PX', 60_000);
+    const r = await store.acquire('fenced', 'owner:a', 5000, false, true);
     if (!r.acquired) throw new Error('not acquired');
-    expect(r.fence).toBeGreaterThanOrEqual(100_000_000_000_000_000);
+    expect(r.fence).toBeGreaterThanOrEqual(4000000000000000 + 1);
     await store.release('fenced', 'owner:a');
+    expect(await store.claim!('fenced', 'owner:b', 5000)).toBe(true);
+    expect(await store.mintFence('fenced', 'owner:b', 5000)).toBeGreaterThan(r.fence!);
+    await store.release('fenced', 'owner:b');
+  });
+
+  it('a claim that reaches no quorum is undone on the nodes it took', async () => {
+    await command(servers[0].port, 'SET', 'lynx:lock:{claimed}', '0 1 0 owner:x', 'PX', 5000);
+    await command(servers[1].port, 'SET', 'lynx:lock:{claimed}', '0 1 0 owner:x', 'PX', 5000);
+    expect(await store.claim!('claimed', 'owner:a', 5000)).toBe(false);
+    for (const s of servers.slice(2)) expect(await command(s.port, 'EXISTS', 'lynx:lock:{claimed}')).toBe(0);
+    await store.forceRelease('claimed');
   });
 
   it('a majority held by another owner is busy (an ordinary answer), and our partial grant is undone', async () => {
@@ -129,12 +140,13 @@ describe('redlock through the module (5 masters, two of them stopped)', () => {
 
   it('withLock, reentrancy and a waiter woken by the release all work with 3 of 5 masters', async () => {
     const holder = await app.locks.acquire('module-job', '5s');
-    const waiter = app.locks.withLock('module-job', async (lock) => lock.fence, { ttl: '5s', maxRetries: -1, maxElapsedTime: '5s' });
+    const holderFence = await holder.getFence();
+    const waiter = app.locks.withLock('module-job', (lock) => lock.getFence(), { ttl: '5s', maxRetries: -1, maxElapsedTime: '5s' });
     await new Promise((r) => setTimeout(r, 100));
     const nested = await app.locks.withLock('outer', () => app.locks.withLock('outer', async (inner) => inner.holdCount));
     expect(nested).toBe(2);
     expect(await holder.release()).toBe(true);
-    expect(await waiter).toBeGreaterThan(holder.fence);
+    expect(await waiter).toBeGreaterThan(holderFence);
     expect((await app.locks.inspect('module-job')).held).toBe(false);
   });
 });

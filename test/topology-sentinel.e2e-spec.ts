@@ -39,7 +39,7 @@ describe('redis sentinel failover', () => {
 
   it('after SENTINEL FAILOVER new locks work within a few seconds, on the new master, without restarting the app', async () => {
     const before = await app.locks.acquire('sentinel-job', '10s');
-    const fenceBefore = before.fence;
+    const fenceBefore = await before.getFence();
     const { from, to } = await sentinel.failover();
     expect(to).not.toBe(from);
 
@@ -51,7 +51,7 @@ describe('redis sentinel failover', () => {
         try {
           const handle = await app.locks.tryLock(`after-failover-${Date.now()}`, '10s');
           if (!handle) return false;
-          fence = handle.fence;
+          fence = await handle.getFence();
           await handle.release();
           return true;
         } catch {

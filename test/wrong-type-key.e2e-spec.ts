@@ -37,7 +37,16 @@ describe('a key of another Redis type at a lock key', () => {
       () => app.locks.acquire('typed:hash', '5s', { fair: true }),
       () => app.locks.withLock('typed:hash', () => 'ran'),
       () => app.locks.withLocks(['typed:hash', 'typed:free'], () => 'ran'),
-      () => app.locks.tryLock('typed:fence'),
+      () => app.locks.tryLock('typed:fence', '5s', { fence: true }),
+      // Minted lazily: the acquire never touches the counter, the first getFence() meets it.
+      async () => {
+        const handle = await app.locks.tryLock('typed:fence');
+        try {
+          return await handle!.getFence();
+        } finally {
+          await handle!.release();
+        }
+      },
       () => app.locks.inspect('typed:hash'),
     ];
     for (let round = 0; round < 2; round++) {

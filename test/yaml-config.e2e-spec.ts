@@ -71,7 +71,7 @@ lynx:
       expect(resolved.connection.mode).toBe('single');
       expect(resolved.poolConfigured).toBe(true);
       const locks = module.get(LockService);
-      const fence = await locks.withLock('yaml-job', async (lock) => lock.fence);
+      const fence = await locks.withLock('yaml-job', (lock) => lock.getFence());
       expect(fence).toBeGreaterThan(0);
     } finally {
       await module.close();

@@ -55,6 +55,9 @@ locks.events.on('breaker', (e) => log('breaker', { state: e.state }));
 
 log('ready', { faketime: !!process.env.FAKETIME_TIMESTAMP_FILE });
 const fenced = cfg.fenced !== false;
+// How the worker gets its fencing token (run.ts --fence): 'lazy' (default) mints it with
+// `await handle.getFence()` after the acquire; 'acquire' asks for it inside the acquire (`fence: true`).
+const fenceMode = process.env.FAULT_FENCE === 'acquire' ? 'acquire' : 'lazy';
 
 let stopping = false;
 process.on('SIGUSR2', () => (stopping = true)); // the driver's "cool-down over"
@@ -71,6 +74,7 @@ while (!stopping && now() < (cfg.endAt ?? Infinity)) {
       maxElapsedTime: cfg.maxWaitMs,
       retryStrategy: { type: 'exponential_backoff', initialInterval: cfg.retryInitialMs, maxInterval: cfg.retryMaxMs },
       ...cfg.callOptions,
+      ...(fenceMode === 'acquire' ? { fence: true } : {}),
     });
   } catch (error) {
     const t = now();
@@ -79,7 +83,18 @@ while (!stopping && now() < (cfg.endAt ?? Infinity)) {
     await sleep(cfg.errorBackoffMs ?? 25);
     continue;
   }
-  const token = handle.fence;
+  let token = handle.fence;
+  if (fenceMode === 'acquire' && token === undefined) throw new Error('fence: true, but the acquire minted no token');
+  if (token === undefined) {
+    try {
+      token = await handle.getFence();
+    } catch (error) {
+      // Lost before the token was minted (LockLostError), or Redis failed: no critical section.
+      log('fence_refused', { key, code: error?.code ?? 'other', message: String(error?.message).slice(0, 160) });
+      await handle.release().catch(() => undefined);
+      continue;
+    }
+  }
   const t1 = now();
   log('acquired', { key, token, t0, waitMs: t1 - t0, wall: Date.now() });
   handle.signal.addEventListener('abort', () => log('lost', { key, token, reason: handle.signal.reason?.reason ?? String(handle.signal.reason) }), { once: true });

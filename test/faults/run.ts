@@ -1,6 +1,7 @@
 // The fault-injection suite's driver (RELIABILITY.md §3–4). Run it with
 //   npm run test:faults               (every scenario, ~4 min)
 //   npm run test:faults -- --quick    (CI smoke subset: baseline, SIGSTOP holder, kill holder, restart; ~1 min)
+//   npm run test:faults -- --quick --fence acquire   (tokens minted in the acquire; default: getFence())
 //   npm run test:faults -- --only sigstop-3x,kill   --write-docs   (update the table in docs/reliability.md)
 // Each scenario starts its own private redis-servers (lock topology + a separate "resource" server),
 // N worker processes (fault-worker.mjs, the BUILT library), runs warm-up → fault → heal → cool-down,
@@ -672,6 +673,13 @@ async function main(): Promise<number> {
     return 0;
   }
   const quick = args.includes('--quick');
+  // --fence acquire: workers take tokens with `fence: true`; default (lazy): `await handle.getFence()`.
+  const fenceMode = arg('--fence') ?? process.env.FAULT_FENCE ?? 'lazy';
+  if (fenceMode !== 'lazy' && fenceMode !== 'acquire') {
+    console.error(`--fence must be lazy or acquire, got ${fenceMode}`);
+    return 2;
+  }
+  process.env.FAULT_FENCE = fenceMode; // the workers (and a re-run inside a network namespace) read it
   const only = arg('--only')?.split(',');
   const selected = SCENARIOS.filter((s) => (only ? only.includes(s.name) : quick ? s.quick : true));
   if (selected.length === 0) {
@@ -682,7 +690,7 @@ async function main(): Promise<number> {
     console.error('the library is not built: run `npm run build` first (the workers import the built package)');
     return 2;
   }
-  console.log(`fault suite: ${selected.length} scenario(s)${quick ? ' (quick)' : ''}; ${P.workers} workers, keys ${P.keys.join(',')}, TTL ${P.ttlMs} ms, critical section ${P.csMs} ms, command timeout ${P.commandTimeoutMs} ms`);
+  console.log(`fault suite: ${selected.length} scenario(s)${quick ? ' (quick)' : ''}, tokens ${fenceMode === 'acquire' ? 'minted in the acquire (fence: true)' : 'by getFence()'}; ${P.workers} workers, keys ${P.keys.join(',')}, TTL ${P.ttlMs} ms, critical section ${P.csMs} ms, command timeout ${P.commandTimeoutMs} ms`);
   const results: RunResult[] = [];
   for (const s of selected) {
     process.stdout.write(`- ${s.name}: ${s.fault} ... `);

@@ -62,16 +62,76 @@ export function describeLockStoreContract(name: string, makeStore: () => Promise
       await expect(store.init()).resolves.toBeUndefined();
     });
 
-    it('acquires a free lock with a positive fence and one hold', async () => {
+    it('acquires a free lock with one hold and no token unless asked; with `fence` a positive token', async () => {
       const k = key();
       const a = owner();
       const r = await store.acquire(k, a, ttl, false);
-      expect(r.acquired).toBe(true);
-      if (!r.acquired) return;
-      expect(r.holdCount).toBe(1);
-      expect(Number.isSafeInteger(r.fence)).toBe(true);
-      expect(r.fence).toBeGreaterThan(0);
+      expect(r).toMatchObject({ acquired: true, holdCount: 1, fence: undefined });
+      expect((await store.inspect(k)).fence).toBeUndefined();
       expect(await store.release(k, a)).toBe(0);
+      const fenced = await store.acquire(k, a, ttl, false, true);
+      expect(fenced.acquired).toBe(true);
+      if (!fenced.acquired) return;
+      expect(Number.isSafeInteger(fenced.fence)).toBe(true);
+      expect(fenced.fence).toBeGreaterThan(0);
+      expect((await store.inspect(k)).fence).toBe(fenced.fence);
+      expect(await store.release(k, a)).toBe(0);
+    });
+
+    it('claims a free lock with its fast path (when it has one) and refuses a held one, by anyone', async () => {
+      if (!store.claim) return; // optional: callers then use acquire
+      const k = key();
+      const a = owner('a');
+      const b = owner('b');
+      expect(await store.claim(k, a, ttl)).toBe(true);
+      expect(await store.inspect(k)).toMatchObject({ held: true, owner: a, holdCount: 1 });
+      expect((await store.inspect(k)).fence).toBeUndefined();
+      expect(await store.claim(k, b, ttl)).toBe(false);
+      expect(await store.claim(k, a, ttl)).toBe(false); // the holder too: reentrancy is the scripted path's
+      expect(await store.acquire(k, b, ttl, false)).toMatchObject({ acquired: false, heldBySelf: false });
+      expect(await store.acquire(k, a, ttl, true)).toMatchObject({ acquired: true, holdCount: 2 });
+      expect(await store.renew(k, a, ttl)).toBe(true);
+      expect(await store.release(k, a)).toBe(1);
+      expect(await store.release(k, a)).toBe(0);
+      expect(await store.claim(k, b, ttl)).toBe(true);
+      expect(await store.release(k, b)).toBe(0);
+    });
+
+    it('mints a token on demand, owner-checked, once; tokens rise across owners', async () => {
+      const k = key();
+      const a = owner('a');
+      const b = owner('b');
+      expect((await store.acquire(k, a, ttl, false)).acquired).toBe(true);
+      expect(await store.mintFence(k, b, ttl)).toBeUndefined(); // not the holder: no token
+      const first = await store.mintFence(k, a, ttl);
+      expect(Number.isSafeInteger(first)).toBe(true);
+      expect(first).toBeGreaterThan(0);
+      expect(await store.mintFence(k, a, ttl)).toBe(first); // cached in the lock: the same token again
+      expect((await store.inspect(k)).fence).toBe(first);
+      // A reentrant hold shares the holding's token.
+      expect(await store.acquire(k, a, ttl, true, true)).toMatchObject({ acquired: true, fence: first, holdCount: 2 });
+      await store.forceRelease(k);
+      expect(await store.mintFence(k, a, ttl)).toBeUndefined(); // lost: a stale holder gets no token
+      expect((await store.acquire(k, b, ttl, false)).acquired).toBe(true);
+      expect(await store.mintFence(k, a, ttl)).toBeUndefined();
+      const second = await store.mintFence(k, b, ttl);
+      expect(second).toBeGreaterThan(first!);
+      expect(await store.release(k, b)).toBe(0);
+      const c = owner('c');
+      const third = await store.acquire(k, c, ttl, false, true);
+      expect(third.acquired && third.fence! > second!).toBe(true);
+      expect(await store.release(k, c)).toBe(0);
+    });
+
+    it('mints the token of an unminted holding on a reentrant acquire that asks for one', async () => {
+      const k = key();
+      const a = owner();
+      expect(await store.acquire(k, a, ttl, true)).toMatchObject({ acquired: true, fence: undefined });
+      expect(await store.acquire(k, a, ttl, true)).toMatchObject({ acquired: true, fence: undefined, holdCount: 2 });
+      const third = await store.acquire(k, a, ttl, true, true);
+      expect(third.acquired && third.fence! > 0).toBe(true);
+      expect(await store.mintFence(k, a, ttl)).toBe(third.acquired ? third.fence : -1);
+      for (let left = 2; left >= 0; left--) expect(await store.release(k, a)).toBe(left);
     });
 
     it('reports a busy lock with the holder TTL, not held by self', async () => {
@@ -164,7 +224,7 @@ export function describeLockStoreContract(name: string, makeStore: () => Promise
     it('inspects a held lock (name, owner, holds, TTL, fence) and a free one', async () => {
       const k = key();
       const a = owner();
-      const r = await store.acquire(k, a, ttl, false);
+      const r = await store.acquire(k, a, ttl, false, true);
       if (!r.acquired) throw new Error('not acquired');
       const info = await store.inspect(k);
       expect(info).toMatchObject({ name: k, held: true, owner: a, holdCount: 1, fence: r.fence });
@@ -255,9 +315,9 @@ export function describeLockStoreContract(name: string, makeStore: () => Promise
       const fences: number[] = [];
       for (let i = 0; i < 4; i++) {
         const o = owner(String(i));
-        const r = await store.acquire(k, o, ttl, false);
+        const r = await store.acquire(k, o, ttl, false, true);
         if (!r.acquired) throw new Error('not acquired');
-        fences.push(r.fence);
+        fences.push(r.fence!);
         if (i % 2 === 0) await store.release(k, o);
         else await store.forceRelease(k);
       }
@@ -267,14 +327,14 @@ export function describeLockStoreContract(name: string, makeStore: () => Promise
     it('lets a lock expire after its TTL: another owner gets it, the old owner can neither renew nor release', async () => {
       const k = key();
       const a = owner('a');
-      const first = await store.acquire(k, a, shortTtl, false);
+      const first = await store.acquire(k, a, shortTtl, false, true);
       if (!first.acquired) throw new Error('not acquired');
       await sleep(shortTtl * 2 + 50);
       expect((await store.inspect(k)).held).toBe(false);
       const b = owner('b');
-      const second = await store.acquire(k, b, ttl, false);
+      const second = await store.acquire(k, b, ttl, false, true);
       expect(second.acquired).toBe(true);
-      if (second.acquired) expect(second.fence).toBeGreaterThan(first.fence);
+      if (second.acquired) expect(second.fence).toBeGreaterThan(first.fence!);
       expect(await store.renew(k, a, ttl)).toBe(false);
       expect(await store.release(k, a)).toBe(-1);
       expect(await store.release(k, b)).toBe(0);

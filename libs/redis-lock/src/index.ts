@@ -45,7 +45,8 @@ export type { LockStatistics, LatencySummary } from './lock/lock-statistics.js';
 export type { LockInfo, LockHealthReport } from './lock/lock-info.js';
 
 export type { LockStore, AcquireResult, StoredLockInfo, RenewRequest, AcquireManyResult, WaitsForEntry } from './store/lock-store.js';
-export type { FairAcquireResult } from './store/lock-store.js';
+export type { FairAcquireResult, StoreDiagnosis } from './store/lock-store.js';
+export type { ReleaseEvent, ReleaseListener } from './store/release-event.js';
 export { FAIR_QUEUE_ENTRY_TTL_MS } from './lock/fair-acquire.js';
 export { RedisLockStore, type RedisLockStoreOptions } from './store/redis-lock.store.js';
 export { RedlockStore, type RedlockStoreOptions } from './store/redlock.store.js';

@@ -70,9 +70,9 @@ export class InventoryService implements OnApplicationBootstrap {
    */
   @WithLock('stock:{0}', { ttl: '5s', maxRetries: -1, maxElapsedTime: '20s' })
   async reserve(itemId: string, qty: number): Promise<Reservation> {
-    const lock = currentLock(); // the held lock: fence and signal
+    const lock = currentLock(); // the held lock: fencing token and signal
     const stock = (await this.store.get(stockKey(itemId))) ?? 0;
-    const base = { itemId, qty, fence: lock?.fence, instance: demoSettings.instanceId };
+    const base = { itemId, qty, fence: await lock?.getFence(), instance: demoSettings.instanceId };
     if (stock < qty) return { ...base, ok: false, stock, reason: 'insufficient' };
     await new Promise((resolve) => setImmediate(resolve)); // the window an unlocked version would oversell in
     lock?.signal.throwIfAborted(); // never write after the lock was lost

@@ -37,7 +37,7 @@ export class LocksController implements OnApplicationShutdown {
     const lock = await this.locks.acquire(key, /^\d+$/.test(ttl) ? Number(ttl) : ttl);
     this.held.set(key, lock);
     lock.signal.addEventListener('abort', () => this.held.get(key) === lock && this.held.delete(key), { once: true });
-    return { key, fence: lock.fence, ttlMs: await lock.getExpiration(), instance: demoSettings.instanceId };
+    return { key, fence: await lock.getFence(), ttlMs: await lock.getExpiration(), instance: demoSettings.instanceId };
   }
 
   /** Extends a lock this instance holds (to `ttl`, default its own TTL). */

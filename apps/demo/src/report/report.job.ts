@@ -42,7 +42,7 @@ export class ReportJob {
       tick: Math.floor(Date.now() / 1000),
       at: Date.now(),
       instance: demoSettings.instanceId,
-      fence: currentLock()?.fence,
+      fence: await currentLock()?.getFence(), // minted on this first use
       totalStock: Object.values(stock).reduce((a, b) => a + b, 0),
     };
     await this.store.hincrBy(REPORT_RUNS_KEY, String(run.tick), 1);

@@ -17,6 +17,7 @@ export const OPTION_DEFAULTS = {
     commandTimeout: '2s',
     maxHoldTime: '30m',
     fair: true,
+    fence: false,
     circuitBreaker: { enabled: true, failureThreshold: 5, resetTimeout: '1s' },
     retryStrategy: {
       type: 'exponential_backoff',

@@ -124,6 +124,14 @@ export class LockDefaultsOptions {
    */
   @IsOptional() @IsBoolean()
   fair?: boolean;
+  /**
+   * Mint every lock's fencing token inside the acquire, so `lock.fence` is set at once and
+   * `getFence()` costs no round trip. `false` mints a token only when `getFence()` first asks for
+   * it (the uncontended acquire is then one native `SET NX PX`); both are equally safe, see
+   * docs/guide.md#fencing. @default false
+   */
+  @IsOptional() @IsBoolean()
+  fence?: boolean;
   /** Circuit breaker in front of the backend. @default { enabled: true, failureThreshold: 5, resetTimeout: '1s' } */
   @IsOptional() @ValidateNested() @Type(() => CircuitBreakerOptions)
   circuitBreaker?: CircuitBreakerOptions;

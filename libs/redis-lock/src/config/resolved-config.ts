@@ -62,6 +62,8 @@ export interface ResolvedLockConfig {
   maxHoldTimeMs: number;
   /** Default of `LockOptions.fair`: wait in the fair queue with direct hand-off. */
   fair: boolean;
+  /** Default of `LockOptions.fence`: mint the fencing token inside the acquire. */
+  fence: boolean;
   /** Circuit breaker in front of the backend (see `CircuitBreakerStore`). */
   circuitBreaker: { enabled: boolean; failureThreshold: number; resetTimeoutMs: number };
   shutdownGraceMs: number;

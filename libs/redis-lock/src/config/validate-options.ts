@@ -112,6 +112,7 @@ export function resolveModuleOptions(input: unknown, source = 'redis-lock module
     commandTimeoutMs: ms(lock.commandTimeout, d.lock.commandTimeout),
     maxHoldTimeMs: ms(lock.maxHoldTime, d.lock.maxHoldTime),
     fair: lock.fair ?? d.lock.fair,
+    fence: lock.fence ?? d.lock.fence,
     circuitBreaker: {
       enabled: lock.circuitBreaker?.enabled ?? d.lock.circuitBreaker.enabled,
       failureThreshold: lock.circuitBreaker?.failureThreshold ?? d.lock.circuitBreaker.failureThreshold,

@@ -155,7 +155,7 @@ function copyMetadata(from: object, to: object): void {
  * export class Orders {
  *   @WithLock('order:{0.id}', { ttl: '10s' })
  *   async ship(order: Order) {
- *     const { fence } = currentLock()!;
+ *     const fence = await currentLock()!.getFence();
  *     await this.db.markShipped(order.id, fence);
  *   }
  *

@@ -1,20 +1,51 @@
 import { performance } from 'node:perf_hooks';
-import { DeadlockError, LockAcquireTimeoutError, LockBackendError, LockShutdownError } from '../errors/index.js';
-import type { AcquireRequest, Granted } from './acquire-request.js';
+import { DeadlockError, LockBackendError, LockShutdownError } from '../errors/index.js';
 import { grantInTime, LATE_GRANT } from './lock-validity.js';
+import type { AcquireRequest, Granted } from './acquire-types.js';
 import { acquireFair, supportsFairQueue } from './fair-acquire.js';
 import { retryDelay } from './retry-delay.js';
-import { sleepUntilWoken, subscribeOrPoll } from './wait-helpers.js';
-
-export type { AcquireRequest, Granted } from './acquire-request.js';
+import { Waiter } from './waiter.js';
 
 /**
- * Tries to take a lock, waiting while it is busy: in the fair queue (see fair-acquire.ts) when the
- * call asks for fairness and the store has a queue, otherwise by {@link acquireRacing}.
+ * Tries to take a lock, waiting while it is busy. Unless the call wants its fencing token minted in
+ * the acquire (`fence: true`) or this process already waits for the lock (`store.watched`), the
+ * first attempt is the store's fast path (`claim`: one native `SET NX PX` on Redis); only a busy
+ * answer goes on to the scripted attempts: in the fair queue (see
+ * fair-acquire.ts) when the call asks for fairness and the store has a queue, otherwise
+ * {@link acquireRacing}.
  */
 export function acquireWithRetry(req: AcquireRequest): Promise<Granted | null> {
   // Not async: its promise would only wrap the one it returns (one more promise and two microtask hops per acquisition).
-  return req.call.fair && supportsFairQueue(req.store) ? acquireFair(req) : acquireRacing(req);
+  // A lock this process already waits for is contended: the bare SET would only answer busy.
+  return !req.call.fence && req.store.claim && !req.store.watched?.(req.name) ? claimFirst(req) : scripted(req);
+}
+
+const scripted = (req: AcquireRequest): Promise<Granted | null> =>
+  req.call.fair && supportsFairQueue(req.store) ? acquireFair(req) : acquireRacing(req);
+
+/**
+ * The uncontended acquire. A free key is free of queued waiters too (a release with waiters hands the
+ * lock over inside its script, so the key never goes free while they queue; see docs/fair-locking.md
+ * for the one exception, a holder's TTL running out), so a bare `SET NX` jumps no queue.
+ */
+async function claimFirst(req: AcquireRequest): Promise<Granted | null> {
+  if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(req.name);
+  req.call.signal?.throwIfAborted();
+  let claimed: boolean;
+  try {
+    claimed = await req.store.claim!(req.name, req.owner, req.call.ttlMs);
+  } catch (error) {
+    // A SET that timed out may still run when Redis answers again (a stall): undo it (owner-checked).
+    if (error instanceof LockBackendError && error.timedOut) {
+      req.store.release(req.name, req.owner).catch(() => undefined);
+    }
+    throw error;
+  }
+  // A claim whose reply came after its validity ended was given back (grantInTime): go on as if busy.
+  if (claimed && grantInTime(req.store, [req.name], req.owner, req.call.ttlMs, req.started)) {
+    return { fence: undefined, holdCount: 1, sentAt: req.started, attempts: 1, waitMs: 0 };
+  }
+  return scripted(req);
 }
 
 /**
@@ -27,23 +58,13 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
   const { store, call, name } = req;
   const started = req.started;
   let attempts = 0;
-  let retries = 0;
-  let unsubscribe: (() => void) | undefined;
-  let subscribed = false;
-  let woken = false;
-  let wake: (() => void) | undefined;
-  const onRelease = (message?: string) => {
-    if (message?.startsWith('g:')) return; // a fair hand-off to another owner: the lock is taken again
-    woken = true;
-    wake?.();
-  };
+  // A fair hand-off to another owner does not wake a racer: the lock is taken again.
+  const waiter = new Waiter(req, (event) => event.kind === 'released');
   try {
     for (;;) {
-      if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(name);
-      call.signal?.throwIfAborted();
+      waiter.beforeAttempt();
       const sentAt = attempts === 0 ? started : performance.now();
-      woken = false;
-      const reply = await store.acquire(name, req.owner, call.ttlMs, call.reentrant);
+      const reply = await store.acquire(name, req.owner, call.ttlMs, call.reentrant, call.fence);
       attempts++;
       if (reply.acquired && grantInTime(store, [name], req.owner, call.ttlMs, sentAt)) {
         return { fence: reply.fence, holdCount: reply.holdCount, sentAt, attempts, waitMs: sentAt - started };
@@ -55,23 +76,10 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
       }
       if (req.once) return null;
       await req.deadlock?.onBusy(result.holderWaitsFor);
-      if (!subscribed) {
-        subscribed = true;
-        unsubscribe = await subscribeOrPoll(store, name, onRelease);
-        continue;
-      }
-      const elapsed = performance.now() - started;
+      if (await waiter.subscribeOnce()) continue;
       const { maxRetries, maxElapsedMs } = call.retry;
-      if ((maxRetries >= 0 && retries >= maxRetries) || elapsed >= maxElapsedMs) {
-        throw new LockAcquireTimeoutError(name, attempts, elapsed);
-      }
-      retries++;
-      let delay = retryDelay(call.retry, retries, call.retryFn);
-      if (result.holderTtlMs > 0) delay = Math.min(delay, result.holderTtlMs + 1);
-      delay = Math.max(0, Math.min(delay, maxElapsedMs - elapsed));
-      req.events.emit('retry', { name: req.label, key: name, attempt: retries, delayMs: delay });
-      if (!woken) await sleepUntilWoken(delay, call.signal, req.lifecycle.waiters, (fn) => (wake = fn));
-      wake = undefined;
+      const delay = retryDelay(call.retry, waiter.retryCount + 1, call.retryFn);
+      await waiter.sleep(waiter.nextDelay(delay, result.holderTtlMs, maxElapsedMs, attempts, maxRetries));
     }
   } catch (error) {
     // An attempt that timed out may still run when Redis answers again (a stall) and take the lock
@@ -79,8 +87,7 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
     if (error instanceof LockBackendError && error.timedOut) store.release(name, req.owner).catch(() => undefined);
     throw error;
   } finally {
-    unsubscribe?.();
-    req.deadlock?.done();
+    waiter.close();
   }
 }
 

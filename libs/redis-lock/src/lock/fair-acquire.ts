@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { LockAcquireTimeoutError, LockBackendError, LockShutdownError } from '../errors/index.js';
+import { LockBackendError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
-import { grantDigest, parseGrant } from '../store/lua/fair-lock-scripts.js';
-import type { AcquireRequest, Granted } from './acquire-request.js';
+import type { AcquireRequest, Granted } from './acquire-types.js';
 import { grantInTime, LATE_GRANT } from './lock-validity.js';
 import { retryDelay } from './retry-delay.js';
-import { sleepUntilWoken, subscribeOrPoll } from './wait-helpers.js';
+import { Waiter } from './waiter.js';
 
 /**
  * How long a fair waiter's queue entry lives without a refresh. A waiter that dies drops out of
@@ -45,33 +44,27 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
   const { call, name } = req;
   const store = req.store as LockStore & Required<Pick<LockStore, 'acquireFair' | 'leaveFairQueue'>>;
   const started = req.started;
-  let digest: string | undefined; // computed on the first message (never on the uncontended path)
   let attempts = 0;
-  let retries = 0;
   let budgetMs: number | undefined; // computed when a wait first needs it (never on the uncontended path)
   let queued = false;
   let lastBusySentAt = started;
   const got: { grant?: { fence: number } } = {};
   const grantNow = (): { fence: number } | undefined => got.grant;
-  let woken = false;
-  let wake: (() => void) | undefined;
-  const onMessage = (message?: string) => {
-    const grant = parseGrant(message);
-    if (grant) {
-      if (grant.digest !== (digest ??= grantDigest(req.owner))) return; // handed to another waiter: keep sleeping
-      got.grant = { fence: grant.fence };
+  const waiter = new Waiter(req, (event) => {
+    if (event.kind === 'handedOff') {
+      if (!event.isFor(req.owner)) return false; // handed to another waiter: keep sleeping
+      got.grant = { fence: event.fence };
     }
-    woken = true;
-    wake?.();
-  };
+    return true;
+  });
   // A grant whose validity already ended when its answer came is no lock: given back (passed on to
   // the next waiter), and the attempt counts as not acquired.
-  const inTime = (sentAt: number, fence: number, holdCount: number): Granted | undefined => {
+  const inTime = (sentAt: number, fence: number | undefined, holdCount: number): Granted | undefined => {
     if (!grantInTime(store, [name], req.owner, call.ttlMs, sentAt)) return undefined;
     done = true;
     return { fence, holdCount, sentAt, attempts, waitMs: performance.now() - started };
   };
-  const handOff = async (fence: number): Promise<Granted | undefined> => {
+  const handOff = async (fence: number | undefined): Promise<Granted | undefined> => {
     let sentAt = lastBusySentAt;
     // Redis gave us a full TTL at the hand-off, but locally validity can only count from the last
     // busy answer. After a long wait (slow network) little of it is left: refresh it with one
@@ -85,8 +78,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
   };
   // Listen before the first attempt when the channel is already subscribed (costs nothing); otherwise
   // subscribe after the first busy answer and attempt once more, so no grant is missed.
-  let unsubscribe = req.once ? undefined : store.watchRelease?.(name, onMessage);
-  let subscribed = unsubscribe !== undefined;
+  waiter.watchIfActive();
   let done = false;
   try {
     for (;;) {
@@ -95,11 +87,10 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
         if (granted) return granted;
         got.grant = undefined; // too late to use: attempt again (queues anew)
       }
-      if (req.lifecycle.isShuttingDown()) throw new LockShutdownError(name);
-      call.signal?.throwIfAborted();
+      waiter.beforeAttempt();
       const sentAt = attempts === 0 ? started : performance.now();
-      woken = false;
-      const reply = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, !req.once);
+      const queue = !req.once;
+      const reply = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, queue, call.fence);
       attempts++;
       if (reply.acquired) {
         const granted = reply.handedOff ? await handOff(reply.fence) : inTime(sentAt, reply.fence, reply.holdCount);
@@ -117,21 +108,9 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
       if (req.once) return null;
       queued = true;
       await req.deadlock?.onBusy(result.holderWaitsFor); // may throw DeadlockError (leaves the queue below)
-      if (!subscribed) {
-        subscribed = true;
-        unsubscribe = await subscribeOrPoll(store, name, onMessage);
-        continue;
-      }
-      const elapsed = performance.now() - started;
+      if (await waiter.subscribeOnce()) continue;
       budgetMs ??= waitBudget(call);
-      if (elapsed >= budgetMs) throw new LockAcquireTimeoutError(name, attempts, elapsed);
-      retries++;
-      let delay = FAIR_QUEUE_ENTRY_TTL_MS / 4;
-      if (result.holderTtlMs > 0) delay = Math.min(delay, result.holderTtlMs + 1);
-      delay = Math.max(0, Math.min(delay, budgetMs - elapsed));
-      req.events.emit('retry', { name: req.label, key: name, attempt: retries, delayMs: delay });
-      if (!woken) await sleepUntilWoken(delay, call.signal, req.lifecycle.waiters, (fn) => (wake = fn));
-      wake = undefined;
+      await waiter.sleep(waiter.nextDelay(FAIR_QUEUE_ENTRY_TTL_MS / 4, result.holderTtlMs, budgetMs, attempts));
     }
   } catch (error) {
     // Giving up (timeout, abort, shutdown, backend error): leave the queue, and pass the lock on
@@ -148,8 +127,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
     }
     throw error;
   } finally {
-    unsubscribe?.();
-    req.deadlock?.done();
+    waiter.close();
   }
 }
 

@@ -9,13 +9,21 @@ import type { LockErrorCode, LockLostReason } from '../errors/index.js';
  * locks.events.on('lost', (e) => alert(`lock ${e.key} lost: ${e.reason}`));
  */
 export interface LockEventMap {
-  /** A lock (or a reentrant hold) was granted after `waitMs` and `attempts` tries. */
-  acquired: [{ name: string; key: string; waitMs: number; attempts: number; reentrant: boolean; fence: number }];
+  /**
+   * A lock (or a reentrant hold) was granted after `waitMs` and `attempts` tries. `ownership`
+   * identifies the holding within this process (the same number on its `released` and `lost`
+   * events); `fence` is its fencing token when already minted (see `LockHandle.getFence()`).
+   */
+  acquired: [
+    { name: string; key: string; waitMs: number; attempts: number; reentrant: boolean; ownership: number; fence: number | undefined },
+  ];
   /**
    * A hold was released after `heldMs`. `expired` is true when Redis no longer had it; `reentrant`
-   * marks the release of an inner (reentrant) hold; `fence` identifies the ownership.
+   * marks the release of an inner (reentrant) hold; `ownership` identifies the holding.
    */
-  released: [{ name: string; key: string; heldMs: number; expired: boolean; reentrant: boolean; fence: number }];
+  released: [
+    { name: string; key: string; heldMs: number; expired: boolean; reentrant: boolean; ownership: number; fence: number | undefined },
+  ];
   /** An acquire failed: busy (`timeout`), backend down, invalid input, deadlock, shutdown. */
   failed: [{ name: string; key: string; reason: LockErrorCode | 'aborted'; waitMs: number }];
   /** The lock was busy; the caller waits `delayMs` (or less, on a release message) before retry `attempt`. */
@@ -25,7 +33,7 @@ export interface LockEventMap {
   /** A renewal could not reach Redis (the lock may still be held). */
   renewalFailed: [{ name: string; key: string; message: string }];
   /** A held lock was lost (`refused`, `expired`, `max_hold_time`, `shutdown`). */
-  lost: [{ name: string; key: string; reason: LockLostReason; fence: number }];
+  lost: [{ name: string; key: string; reason: LockLostReason; ownership: number; fence: number | undefined }];
   /** A lock's TTL ran out while this process still believed it held it. */
   expired: [{ name: string; key: string }];
   /**

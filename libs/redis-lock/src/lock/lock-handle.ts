@@ -7,6 +7,8 @@ export interface HandleController {
   renewHandle(handle: LockHandle, ttl?: Duration): Promise<void>;
   releaseHandle(handle: LockHandle): Promise<boolean>;
   remainingTtl(handle: LockHandle): Promise<number>;
+  /** Mints (owner-checked) the fencing token of a root handle that has none; rejects when the lock is lost. */
+  mintFence(handle: LockHandle): Promise<number>;
 }
 
 /** Internal state of a handle, shared with the renewal scheduler. */
@@ -22,6 +24,8 @@ export interface HandleState {
   renewalThreshold: number;
   maxHoldMs: number;
   label: string;
+  /** Identifies the holding within this process (shared by its reentrant holds), for events. */
+  ownership: number;
   status: 'held' | 'released' | 'lost';
   /**
    * `lockAtLeastFor` (@WithLock): monotonic time before which a release keeps the lock in Redis
@@ -34,32 +38,33 @@ export interface HandleState {
  * One acquisition of a lock (the seed's `*RedisLock`). Obtained from `acquire`/`tryLock`, or
  * passed to the callback of `withLock`/`lock*`.
  *
- * - `fence`: a fencing token; pass it to the resource you protect and reject lower ones there.
+ * - `getFence()`: the fencing token; pass it to the resource you protect and reject lower ones there.
+ *   Minted on first use (or inside the acquire with `fence: true`), then cached in `fence`.
  * - `signal`: aborts (reason {@link LockLostError}) the moment the lock is known to be lost.
  *
  * @example
  * const lock = await locks.acquire('invoice:7', '30s');
  * try {
- *   await db.save(invoice, { fence: lock.fence, signal: lock.signal });
+ *   await db.save(invoice, { fence: await lock.getFence(), signal: lock.signal });
  * } finally {
  *   await lock.release();
  * }
  */
 export class LockHandle {
-  /** Fencing token of this ownership: strictly greater than every earlier token for the key. */
-  readonly fence: number;
   /** Wall-clock time of acquisition (ms since epoch), for display. */
   readonly acquiredAt: number;
   /** @internal */
   readonly state: HandleState;
   private readonly controller: AbortController;
   private releasing?: Promise<boolean>;
+  private token?: number;
+  private minting?: Promise<number>;
 
   /** @internal Use `LockService` to obtain handles. */
   constructor(
     private readonly key: string,
     private readonly owner: string,
-    fence: number,
+    fence: number | undefined,
     /** Holds of this owner once this acquisition succeeded (>1 for a reentrant acquisition). */
     readonly holdCount: number,
     state: HandleState,
@@ -67,8 +72,8 @@ export class LockHandle {
     /** The enclosing hold, for a reentrant acquisition. */
     readonly parent?: LockHandle,
   ) {
-    this.fence = fence;
     this.state = state;
+    if (fence !== undefined) this.setFence(fence);
     this.acquiredAt = Date.now();
     this.controller = new AbortController();
     if (parent) {
@@ -76,6 +81,39 @@ export class LockHandle {
       if (parent.signal.aborted) follow();
       else parent.signal.addEventListener('abort', follow, { once: true });
     }
+  }
+
+  /**
+   * Fencing token of this ownership once known (strictly greater than every earlier token for the
+   * key), `undefined` until {@link getFence} minted it (or the acquire did, with `fence: true`, or a
+   * fair hand-off). A reentrant hold shares its outer hold's token.
+   */
+  get fence(): number | undefined {
+    return this.parent ? this.parent.fence : this.token;
+  }
+
+  /**
+   * The fencing token of this ownership: minted on first use by an owner-checked script (strictly
+   * greater than every earlier token for the key), cached after that (and at once with `fence: true`).
+   * Rejects with {@link LockLostError} when Redis no longer has the lock for this owner (so a stale
+   * holder never obtains a token), with {@link LockNotHeldError} after release (unless the token was
+   * known before), and with `LockBackendError` when Redis fails (a later call retries).
+   *
+   * @example
+   * await db.write(row, { fence: await lock.getFence() }); // the database rejects lower tokens
+   */
+  getFence(): Promise<number> {
+    if (this.parent) return this.parent.getFence();
+    if (this.token !== undefined) return Promise.resolve(this.token);
+    if (this.state.status === 'lost') return Promise.reject(this.signal.reason);
+    if (this.state.status !== 'held') return Promise.reject(new LockNotHeldError(this.key));
+    this.minting ??= this.service.mintFence(this).finally(() => (this.minting = undefined));
+    return this.minting;
+  }
+
+  /** @internal The token, once known (the acquire's, a reentrant acquire's, or a minted one). */
+  setFence(fence: number): void {
+    (this.parent ?? this).token ??= fence;
   }
 
   /** Aborts with a {@link LockLostError} when the lock is lost. Never aborts on a normal release. */
@@ -146,7 +184,7 @@ export class LockHandle {
 
   /** A log-safe description. */
   toString(): string {
-    return `LockHandle(${this.key}, fence=${this.fence}, ${this.state.status})`;
+    return `LockHandle(${this.key}, fence=${this.fence ?? '-'}, ${this.state.status})`;
   }
 
   /** Keeps the owner token out of `JSON.stringify` and `util.inspect` output. */

@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { LockStore } from '../store/lock-store.js';
 import { newOwnerToken } from '../store/owner-token.js';
-import { circuitBreakerOf, unwrapStore } from '../store/circuit-breaker.store.js';
-import { RedisLockStore } from '../store/redis-lock.store.js';
+import { circuitBreakerOf } from '../store/circuit-breaker.store.js';
 import { scrubMessage } from '../store/scrub-secrets.js';
 import type { LockHealthReport } from './lock-info.js';
 
@@ -69,16 +68,13 @@ export async function runLockHealthCheck(deps: LockHealthDeps): Promise<LockHeal
   const found: Partial<LockHealthReport> = {};
   const steps = async () => {
     found.latencyMs = round2(await deps.store.ping());
-    const base = unwrapStore(deps.store);
-    if (base instanceof RedisLockStore) {
-      let loaded = await base.scriptsLoaded();
-      if (!loaded) {
-        await base.init();
-        loaded = await base.scriptsLoaded();
-        found.scriptsReloaded = true;
+    const diagnosis = await deps.store.diagnose?.('full');
+    if (diagnosis?.scriptsLoaded !== undefined) {
+      if (diagnosis.scriptsReloaded) found.scriptsReloaded = true;
+      found.scriptsLoaded = diagnosis.scriptsLoaded;
+      if (!diagnosis.scriptsLoaded) {
+        throw new Error('the lock scripts are not cached on the server and could not be loaded');
       }
-      found.scriptsLoaded = loaded;
-      if (!loaded) throw new Error('the lock scripts are not cached on the server and could not be loaded');
     }
     const owner = newOwnerToken(deps.instanceId);
     const probe = await deps.store.acquire(HEALTH_PROBE_KEY, owner, PROBE_TTL_MS, false);
@@ -104,10 +100,10 @@ export async function runLockHealthCheck(deps: LockHealthDeps): Promise<LockHeal
     report.status = 'down';
     // Store errors are LockBackendErrors, already scrubbed; scrub again for stores that are not ours.
     report.reason = scrubMessage(outcome.message, deps.secrets ?? []);
-    const base = unwrapStore(deps.store);
-    const status = base instanceof RedisLockStore ? base.redis.status : 'ready';
+    const connection = (await deps.store.diagnose?.('connection').catch(() => undefined))?.connection;
+    const status = connection?.status ?? 'ready';
     if (status !== 'ready') {
-      const last = base instanceof RedisLockStore ? base.lastConnectionError : undefined;
+      const last = connection?.lastError;
       const lastError = last ? `; last error: ${scrubMessage(last, deps.secrets ?? [])}` : '';
       report.reason = `not connected to Redis (client ${status}${lastError}): ${report.reason}`;
     }

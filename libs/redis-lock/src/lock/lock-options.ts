@@ -56,6 +56,14 @@ export interface LockOptions {
    * @default lock.fair (true)
    */
   fair?: boolean;
+  /**
+   * Mint the fencing token inside the acquire: `lock.fence` is set at once and `getFence()` resolves
+   * with no round trip. Without it the uncontended acquire is one native `SET NX PX` and the token is
+   * minted (owner-checked) on the first `await lock.getFence()`; both are equally safe (see
+   * docs/guide.md#fencing). A fair hand-off always carries its token.
+   * @default lock.fence (false)
+   */
+  fence?: boolean;
   /** Stop renewing after this long. @default lock.maxHoldTime ('30m') */
   maxHoldTime?: Duration;
   /** Low-cardinality name for metrics and statistics (never the resolved key). @default the key */

@@ -4,13 +4,13 @@ import type { LockHandle } from './lock-handle.js';
  * Several locks taken together by `lockService.withLocks(keys, fn)` (all or none), in their
  * canonical order (sorted, duplicates removed).
  *
- * - `locks`: the individual {@link LockHandle}s (each with its own `fence`).
+ * - `locks`: the individual {@link LockHandle}s (each with its own `getFence()`).
  * - `signal`: aborts as soon as any of the locks is lost.
  * - `release()`: releases every lock, in reverse order; idempotent.
  *
  * @example
  * await locks.withLocks(['account:1', 'account:2'], async (held) => {
- *   await ledger.transfer(1, 2, 100, { signal: held.signal, fence: held.get('account:1')!.fence });
+ *   await ledger.transfer(1, 2, 100, { signal: held.signal, fence: await held.get('account:1')!.getFence() });
  * });
  */
 export class MultiLockHandle {
@@ -36,9 +36,23 @@ export class MultiLockHandle {
     return this.locks.find((lock) => lock.getKey() === key);
   }
 
-  /** Fencing token of every key. */
-  get fences(): Record<string, number> {
+  /**
+   * Fencing token of every key, as far as known (an atomic multi-key acquire mints them all; keys
+   * taken one by one mint on `getFences()`).
+   */
+  get fences(): Record<string, number | undefined> {
     return Object.fromEntries(this.locks.map((lock) => [lock.getKey(), lock.fence]));
+  }
+
+  /**
+   * Fencing token of every key, minted where not known yet (see `LockHandle.getFence()`).
+   *
+   * @example
+   * const { 'account:1': fence } = await held.getFences();
+   */
+  async getFences(): Promise<Record<string, number>> {
+    const fences = await Promise.all(this.locks.map((lock) => lock.getFence()));
+    return Object.fromEntries(this.locks.map((lock, i) => [lock.getKey(), fences[i]]));
   }
 
   /** Whether every lock of the set is still held (judged locally, see `LockHandle.isHeld`). */

@@ -29,6 +29,7 @@ function handle(ttlMs: number, overrides: Partial<HandleState> = {}): LockHandle
     autoRenew: true,
     renewalThreshold: 0.5,
     maxHoldMs: 60_000,
+    ownership: 1,
     label: 'k',
     status: 'held',
     ...overrides,

@@ -18,6 +18,8 @@ export interface CallOptions {
   reentrant: boolean;
   /** Wait in the fair queue (arrival order, direct hand-off) instead of racing on pub/sub wake-ups. */
   fair: boolean;
+  /** Mint the fencing token inside the acquire (otherwise on the first `getFence()`). */
+  fence: boolean;
   signal?: AbortSignal;
   label?: string;
   onLockLost?: (error: LockLostError) => void;
@@ -25,7 +27,7 @@ export interface CallOptions {
 
 const KNOWN = new Set([
   'expiration', 'ttl', 'retryStrategy', 'renewalEnabled', 'renewalThreshold', 'maxRetries', 'retryInterval',
-  'maxElapsedTime', 'signal', 'reentrant', 'maxHoldTime', 'name', 'onLockLost', 'fair',
+  'maxElapsedTime', 'signal', 'reentrant', 'maxHoldTime', 'name', 'onLockLost', 'fair', 'fence',
 ]);
 
 /** Validates a duration field; pushes a problem and returns undefined when bad. */
@@ -91,6 +93,7 @@ export function resolveCallOptions(
       maxHoldMs: config.maxHoldTimeMs,
       reentrant: defaults.reentrant,
       fair: config.fair,
+      fence: config.fence,
     };
   }
   const problems: OptionProblem[] = [];
@@ -126,6 +129,7 @@ export function resolveCallOptions(
   const renew = bool(options.renewalEnabled, 'options.renewalEnabled') ?? defaults.renew;
   const reentrant = bool(options.reentrant, 'options.reentrant') ?? defaults.reentrant;
   const fair = bool(options.fair, 'options.fair') ?? config.fair;
+  const fence = bool(options.fence, 'options.fence') ?? config.fence;
   let threshold = config.renewal.threshold;
   if (options.renewalThreshold !== undefined) {
     const t = options.renewalThreshold;
@@ -153,6 +157,7 @@ export function resolveCallOptions(
     maxHoldMs,
     reentrant,
     fair,
+    fence,
     signal: options.signal,
     label: options.name,
     onLockLost: options.onLockLost,

@@ -1,5 +1,6 @@
 import { LockBackendError } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
+import type { ReleaseListener } from '../store/release-event.js';
 
 /**
  * Sleeps up to `ms`; ends early when `signal` aborts, when shutdown wakes every waiter (the
@@ -30,7 +31,7 @@ export function sleepUntilWoken(ms: number, signal: AbortSignal | undefined, wai
 export async function subscribeOrPoll(
   store: LockStore,
   name: string,
-  listener: (message?: string) => void,
+  listener: ReleaseListener,
 ): Promise<(() => void) | undefined> {
   try {
     return await store.onRelease(name, listener);

@@ -150,8 +150,8 @@ export function attachLockMetrics(service: LockEventSource, metrics: LockMetricI
   const names = new Set<string>();
   let warnedNames = false;
   let warnedFailure = false;
-  /** Ownerships counted in `active`: `${key}\0${fence}` → label. */
-  const active = new Map<string, string>();
+  /** Ownerships counted in `active`: ownership id → label. */
+  const active = new Map<number, string>();
 
   const label = (name: string): string => {
     if (names.has(name)) return name;
@@ -184,7 +184,7 @@ export function attachLockMetrics(service: LockEventSource, metrics: LockMetricI
       m.acquisitions.inc({ name });
       if (e.reentrant) return;
       m.wait.observe({ name }, e.waitMs / 1000);
-      active.set(`${e.key}\0${e.fence}`, name);
+      active.set(e.ownership, name);
       m.active.inc({ name });
     },
     released: (e) => {
@@ -192,10 +192,9 @@ export function attachLockMetrics(service: LockEventSource, metrics: LockMetricI
       m.releases.inc({ name });
       if (e.reentrant) return;
       m.duration.observe({ name }, e.heldMs / 1000);
-      const id = `${e.key}\0${e.fence}`;
-      const held = active.get(id);
+      const held = active.get(e.ownership);
       if (held !== undefined) {
-        active.delete(id);
+        active.delete(e.ownership);
         m.active.dec({ name: held });
       }
     },
@@ -220,10 +219,9 @@ export function attachLockMetrics(service: LockEventSource, metrics: LockMetricI
       const name = label(e.name);
       m.lost.inc({ name, reason: e.reason });
       m.errors.inc({ name, reason: e.reason === 'shutdown' ? 'shutdown' : 'lost' });
-      const id = `${e.key}\0${e.fence}`;
-      const held = active.get(id);
+      const held = active.get(e.ownership);
       if (held !== undefined) {
-        active.delete(id);
+        active.delete(e.ownership);
         m.active.dec({ name: held });
       }
     },

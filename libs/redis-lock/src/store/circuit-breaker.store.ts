@@ -1,6 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { LockBackendError } from '../errors/index.js';
-import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
+import type {
+  AcquireManyResult,
+  AcquireResult,
+  FairAcquireResult,
+  LockStore,
+  RenewRequest,
+  StoreDiagnosis,
+  StoredLockInfo,
+  WaitsForEntry,
+} from './lock-store.js';
+import type { ReleaseListener } from './release-event.js';
 
 /**
  * State of a {@link CircuitBreakerStore}: `closed` (calls pass), `open` (acquisitions fail at once),
@@ -203,13 +213,32 @@ export class CircuitBreakerStore implements LockStore {
     return this.track(() => this.inner.init());
   }
 
-  acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult> {
+  acquire(name: string, owner: string, ttlMs: number, reentrant: boolean, fence = false): Promise<AcquireResult> {
+    return this.gate(name, () => this.inner.acquire(name, owner, ttlMs, reentrant, fence));
+  }
+
+  /** The inner store's fast path, gated like `acquire`; `false` (take the scripted path) when it has none. */
+  claim(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const inner = this.inner;
+    if (typeof inner.claim !== 'function') return Promise.resolve(false);
+    return this.gate(name, () => inner.claim!(name, owner, ttlMs));
+  }
+
+  mintFence(name: string, owner: string, ttlMs: number): Promise<number | undefined> {
+    return this.track(() => this.inner.mintFence(name, owner, ttlMs));
+  }
+
+  /**
+   * What an acquire passes through: closed, the call itself; open past its reset timeout with no probe
+   * running, this call as the probe; otherwise an immediate {@link LockBackendError}.
+   */
+  private gate<T>(name: string, call: () => Promise<T>): Promise<T> {
     if (this.current !== 'closed') {
       // Open past its reset timeout and no probe running (the timer may be late): let this call probe.
       if (this.current === 'open' && !this.probing && performance.now() - this.openedAt >= this.settings.resetTimeoutMs) {
         this.probing = true;
         this.transition('half_open');
-        return this.track(() => this.inner.acquire(name, owner, ttlMs, reentrant)).finally(() => {
+        return this.track(call).finally(() => {
           this.probing = false;
           if (this.current !== 'closed') {
             this.openedAt = performance.now();
@@ -227,7 +256,7 @@ export class CircuitBreakerStore implements LockStore {
         ),
       );
     }
-    return this.track(() => this.inner.acquire(name, owner, ttlMs, reentrant));
+    return this.track(call);
   }
 
   release(name: string, owner: string): Promise<number> {
@@ -255,7 +284,7 @@ export class CircuitBreakerStore implements LockStore {
     return this.track(() => this.inner.forceRelease(name));
   }
 
-  onRelease(name: string, listener: (message?: string) => void): Promise<() => void> {
+  onRelease(name: string, listener: ReleaseListener): Promise<() => void> {
     return this.inner.onRelease(name, listener);
   }
 
@@ -283,20 +312,29 @@ export class CircuitBreakerStore implements LockStore {
   }
 
   /** Fair-queue attempt (see `LockStore.acquireFair`); while the breaker is not closed, or the inner store has no queue, a plain attempt. */
-  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean): Promise<FairAcquireResult> {
+  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean, fence = false): Promise<FairAcquireResult> {
     const inner = this.inner;
     if (this.notClosed() || typeof inner.acquireFair !== 'function') {
-      const result = await this.acquire(name, owner, ttlMs, false);
+      const result = await this.acquire(name, owner, ttlMs, false, fence);
       return result.acquired ? { ...result, handedOff: false } : result;
     }
-    return this.track(() => inner.acquireFair!(name, owner, ttlMs, queueTtlMs, queue));
+    return this.track(() => inner.acquireFair!(name, owner, ttlMs, queueTtlMs, queue, fence));
   }
 
   leaveFairQueue(name: string, owner: string): Promise<void> {
     return this.inner.leaveFairQueue?.(name, owner) ?? Promise.resolve();
   }
 
-  watchRelease(name: string, listener: (message?: string) => void): (() => void) | undefined {
+  watched(name: string): boolean {
+    return this.inner.watched?.(name) ?? false;
+  }
+
+  /** Health details of the wrapped store, passed through (not counted by the breaker). */
+  diagnose(scope: 'connection' | 'full'): Promise<StoreDiagnosis> {
+    return this.inner.diagnose?.(scope) ?? Promise.resolve({});
+  }
+
+  watchRelease(name: string, listener: ReleaseListener): (() => void) | undefined {
     return this.inner.watchRelease?.(name, listener);
   }
 

@@ -6,7 +6,14 @@ import { scrubError, scrubMessage } from './scrub-secrets.js';
 
 describe('lock keys', () => {
   it('share one hash tag per lock', () => {
-    expect(lockKeys('lynx:lock:', 'job:1')).toEqual({ lock: 'lynx:lock:{job:1}', fence: 'lynx:lock:{job:1}:fence', waits: 'lynx:lock:{job:1}:w', channel: 'lynx:lock:{job:1}:released' });
+    expect(lockKeys('lynx:lock:', 'job:1')).toEqual({
+      lock: 'lynx:lock:{job:1}',
+      fence: 'lynx:lock:{job:1}:fence',
+      waits: 'lynx:lock:{job:1}:w',
+      queue: 'lynx:lock:{job:1}:q',
+      waiters: 'lynx:lock:{job:1}:qw',
+      channel: 'lynx:lock:{job:1}:released',
+    });
     expect(nameFromLockKey('lynx:lock:', 'lynx:lock:{job:1}')).toBe('job:1');
     expect(nameFromLockKey('lynx:lock:', 'lynx:lock:{job:1}:fence')).toBeUndefined();
   });

@@ -87,6 +87,10 @@ export interface LockKeys {
   fence: string;
   /** The holder's wait record (deadlock detection). */
   waits: string;
+  /** The fair queue: a sorted set of owner tokens by arrival number. */
+  queue: string;
+  /** The fair queue's waiter info: owner token → `"<deadline ms>:<ttl ms>"`, and the arrival counter in field `#`. */
+  waiters: string;
   /** The release channel (pub/sub). */
   channel: string;
 }
@@ -102,14 +106,15 @@ export function lockKey(prefix: string, name: string): string {
 }
 
 /**
- * Builds the Redis keys of a lock: `<prefix>{<name>}`, `…:fence`, `…:w` and the `…:released` channel.
+ * Every Redis key of a lock, and its channel: `<prefix>{<name>}`, `…:fence`, `…:w`, the fair queue's
+ * `…:q` and `…:qw`, and the `…:released` channel (one hash tag, so one Cluster slot).
  *
  * @example
  * lockKeys('lynx:lock:', 'job').lock; // 'lynx:lock:{job}'
  */
 export function lockKeys(prefix: string, name: string): LockKeys {
   const lock = lockKey(prefix, name);
-  return { lock, fence: `${lock}:fence`, waits: `${lock}:w`, channel: `${lock}:released` };
+  return { lock, fence: `${lock}:fence`, waits: `${lock}:w`, queue: `${lock}:q`, waiters: `${lock}:qw`, channel: `${lock}:released` };
 }
 
 /** Recovers the lock name from a lock key built by {@link lockKeys}, or `undefined` for other keys. */

@@ -1,10 +1,15 @@
+import type { ReleaseListener } from './release-event.js';
+
 /** Outcome of one acquire attempt. */
 export type AcquireResult =
   | {
       /** The caller now holds the lock (or one more reentrant hold of it). */
       acquired: true;
-      /** Fencing token of this ownership; strictly greater than any earlier token of the same name. */
-      fence: number;
+      /**
+       * Fencing token of this ownership (strictly greater than any earlier token of the same name), or
+       * `undefined` when it is not minted yet (see {@link LockStore.mintFence}).
+       */
+      fence: number | undefined;
       /** Holds of this owner after the call (1 for a first acquisition). */
       holdCount: number;
     }
@@ -23,7 +28,7 @@ export type AcquireResult =
 
 /** Outcome of one atomic all-or-none attempt at several locks ({@link LockStore.acquireMany}). */
 export type AcquireManyResult =
-  | { acquired: true; /** Fencing token per name, in the order given. */ fences: number[] }
+  | { acquired: true; /** Fencing token per name, in the order given (always minted). */ fences: number[] }
   | { acquired: false; /** Index of the first busy name. */ busyIndex: number; /** Its holder's remaining TTL in ms. */ holderTtlMs: number };
 
 /** One lock an owner holds, for {@link LockStore.setWaitsFor}. */
@@ -52,9 +57,27 @@ export interface StoredLockInfo {
   holdCount: number;
   /** Remaining TTL in ms, -2 when not held. */
   ttlMs: number;
+  /** Fencing token of the holding; absent when not held or not minted yet. */
   fence?: number;
   /** Owners waiting in the fair queue (0 when unknown or unfair). */
   waiters: number;
+}
+
+/**
+ * What a store can tell a health check beyond `ping` ({@link LockStore.diagnose}); every field is
+ * optional, and none may contain credentials.
+ *
+ * @example
+ * const d = await store.diagnose?.('full');
+ * if (d?.scriptsLoaded === false) console.warn('lock scripts missing on the server');
+ */
+export interface StoreDiagnosis {
+  /** The backend connection: its state (`ready` when connected) and the last connection error, scrubbed. */
+  connection?: { status: string; lastError?: string };
+  /** Whether every server-side script is cached on the server (after reloading them when needed). */
+  scriptsLoaded?: boolean;
+  /** The scripts were missing (a restart or failover dropped them) and were loaded again. */
+  scriptsReloaded?: boolean;
 }
 
 /** One entry of a batched renewal. */
@@ -80,8 +103,32 @@ export interface LockStore {
   readonly kind: string;
   /** Connect and load scripts. Safe to call more than once. */
   init(): Promise<void>;
-  /** One attempt to take (or, with `reentrant`, re-take) a lock for `owner`. */
-  acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult>;
+  /**
+   * One attempt to take (or, with `reentrant`, re-take) a lock for `owner`. With `fence` the fencing
+   * token is minted in the same step (also for a reentrant hold of a lock that has none yet);
+   * without it a new holding carries no token until {@link mintFence}.
+   */
+  acquire(name: string, owner: string, ttlMs: number, reentrant: boolean, fence?: boolean): Promise<AcquireResult>;
+  /**
+   * Optional fast path: take a free lock with one native write (`SET key value NX PX ttl` on Redis),
+   * no fencing token, no queue, no reentrancy. `false` when the lock exists (held by anyone, this
+   * owner included): the caller then goes on to {@link acquire} / {@link acquireFair}, which answer
+   * busy properly (queueing, deadlock records). Never used for a call that asked for `fence: true`.
+   */
+  claim?(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Optional: whether this process listens on the lock's release channel now (a waiter here, or one a
+   * moment ago), i.e. the lock is contended; an acquire then skips {@link claim}, whose answer would
+   * only be "busy" (one round trip saved per contended acquisition). Sends nothing.
+   */
+  watched?(name: string): boolean;
+  /**
+   * Mints the fencing token of the holding of `owner` if it has none (owner-checked, strictly above
+   * every earlier token of the name) and returns it; returns the existing token if it was minted
+   * already, `undefined` when `owner` no longer holds the lock. `ttlMs` is the holding's TTL (the
+   * token counter lives at least that long).
+   */
+  mintFence(name: string, owner: string, ttlMs: number): Promise<number | undefined>;
   /** Drop one hold; returns the holds left (0 = fully released, waiters woken), or -1 when `owner` did not hold it. */
   release(name: string, owner: string): Promise<number>;
   /** Owner-checked TTL reset; `false` when `owner` no longer holds it. */
@@ -95,24 +142,26 @@ export interface LockStore {
   /** Delete a lock whoever holds it, waking waiters. Returns whether it existed. */
   forceRelease(name: string): Promise<boolean>;
   /**
-   * Call `listener` whenever the lock is fully released. Resolves once the subscription is active,
-   * so a release after that point is never missed; the returned function unsubscribes.
+   * Call `listener` whenever the lock is fully released (a `released` or, when a release handed it to
+   * the fair queue's head, a `handedOff` `ReleaseEvent`). Resolves once the subscription is
+   * active, so a release after that point is never missed; the returned function unsubscribes.
    */
-  onRelease(name: string, listener: (message?: string) => void): Promise<() => void>;
+  onRelease(name: string, listener: ReleaseListener): Promise<() => void>;
   /**
    * Fair queue (optional; see docs/fair-locking.md). One attempt that respects the queue: a free
    * lock is taken only when no live waiter is ahead; with `queue: true` a busy lock enqueues (or
    * refreshes) `owner` until `queueTtlMs` from now. A release hands the lock straight to the
-   * queue's head and publishes a grant (see `parseGrant`), so the head needs no acquire of its own.
+   * queue's head and tells it (a `handedOff` release event), so the head needs no acquire of its own;
+   * a hand-off always mints the token (the grant carries it). `fence` as for {@link acquire}.
    */
-  acquireFair?(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean): Promise<FairAcquireResult>;
+  acquireFair?(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean, fence?: boolean): Promise<FairAcquireResult>;
   /** Leave the fair queue; when a release already handed `owner` the lock, release it to the next waiter. */
   leaveFairQueue?(name: string, owner: string): Promise<void>;
   /**
    * Add a release listener synchronously, only when the channel is already subscribed (no command
    * sent); `undefined` otherwise. Lets a waiter listen before its first attempt at no cost.
    */
-  watchRelease?(name: string, listener: (message?: string) => void): (() => void) | undefined;
+  watchRelease?(name: string, listener: ReleaseListener): (() => void) | undefined;
   /**
    * Optional (multi-key locks): one atomic attempt to take every name for `owner` (all or none),
    * or `undefined` when this store cannot do it atomically for these names (e.g. they live on
@@ -127,6 +176,11 @@ export interface LockStore {
   setWaitsFor?(held: readonly WaitsForEntry[], waitsFor: string | null, ttlMs: number): Promise<void>;
   /** Optional (deadlock detection): what the holder of `name` waits for, if it recorded a live wait. */
   waitsFor?(name: string): Promise<string | undefined>;
+  /**
+   * Optional, for health checks: `'connection'` reports the connection state without sending
+   * anything; `'full'` also checks (and repairs) what the backend needs, e.g. its cached scripts.
+   */
+  diagnose?(scope: 'connection' | 'full'): Promise<StoreDiagnosis>;
   /** Round trip to the backend; resolves with its latency in ms. */
   ping(): Promise<number>;
   /** Stop timers and close the connections this store created. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
-import { grantDigest } from './lua/fair-lock-scripts.js';
+import { RELEASED, type ReleaseEvent, type ReleaseListener } from './release-event.js';
 
 /** One owner waiting in a fair queue. */
 interface QueuedWaiter {
@@ -15,13 +15,14 @@ interface Entry {
   waits?: { name: string; until: number };
   owner: string;
   holds: number;
-  fence: number;
+  /** Fencing token; `undefined` until minted (`mintFence`, `fence: true`, or a fair hand-off). */
+  fence?: number;
   expiresAt: number;
 }
 
 /**
  * In-process {@link LockStore} with the same contract as the Redis store: TTLs, reentrant holds,
- * rising fencing tokens, release notifications. For unit tests of apps (through
+ * rising fencing tokens minted lazily, release notifications. For unit tests of apps (through
  * `LockTestingModule`) and for running the demo without Redis. It locks within one process only.
  *
  * @example
@@ -48,11 +49,24 @@ export class MemoryLockStore implements LockStore {
     return entry;
   }
 
-  async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult> {
+  async claim(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    if (this.live(name)) return false;
+    this.take(name, owner, ttlMs, false);
+    return true;
+  }
+
+  async mintFence(name: string, owner: string): Promise<number | undefined> {
+    const entry = this.live(name);
+    if (!entry || entry.owner !== owner) return undefined;
+    return (entry.fence ??= this.mint(name));
+  }
+
+  async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean, fence = false): Promise<AcquireResult> {
     const entry = this.live(name);
     const now = performance.now();
-    if (!entry) return { acquired: true, fence: this.take(name, owner, ttlMs), holdCount: 1 };
+    if (!entry) return { acquired: true, fence: this.take(name, owner, ttlMs, fence), holdCount: 1 };
     if (entry.owner === owner && reentrant) {
+      if (fence) entry.fence ??= this.mint(name);
       entry.holds += 1;
       entry.expiresAt = Math.max(entry.expiresAt, now + ttlMs);
       return { acquired: true, fence: entry.fence, holdCount: entry.holds };
@@ -64,7 +78,7 @@ export class MemoryLockStore implements LockStore {
   async acquireMany(names: readonly string[], owner: string, ttlMs: number): Promise<AcquireManyResult> {
     const busyIndex = names.findIndex((name) => this.live(name) !== undefined);
     if (busyIndex >= 0) return { acquired: false, busyIndex, holderTtlMs: Math.ceil(this.live(names[busyIndex])!.expiresAt - performance.now()) };
-    return { acquired: true, fences: names.map((name) => this.take(name, owner, ttlMs)) };
+    return { acquired: true, fences: names.map((name) => this.take(name, owner, ttlMs, true)!) };
   }
 
   async setWaitsFor(held: readonly WaitsForEntry[], waitsFor: string | null, ttlMs: number): Promise<void> {
@@ -80,13 +94,18 @@ export class MemoryLockStore implements LockStore {
     return waits && waits.until > performance.now() ? waits.name : undefined;
   }
 
-  /** Makes `owner` the holder with a fresh fence (as the acquire script does). */
-  private take(name: string, owner: string, ttlMs: number): number {
-    const now = performance.now();
-    const fence = Math.max((this.fences.get(name) ?? 0) + 1, Math.floor((performance.timeOrigin + now) * 1000));
+  /** The next fencing token of `name` (as the scripts' `mint`): above every earlier one, seeded from the clock in µs. */
+  private mint(name: string): number {
+    const fence = Math.max((this.fences.get(name) ?? 0) + 1, Math.floor((performance.timeOrigin + performance.now()) * 1000));
     this.fences.set(name, fence);
-    this.locks.set(name, { owner, holds: 1, fence, expiresAt: now + ttlMs });
     return fence;
+  }
+
+  /** Makes `owner` the holder, with a fresh token when `fence` (as the acquire script does). */
+  private take(name: string, owner: string, ttlMs: number, fence: boolean): number | undefined {
+    const token = fence ? this.mint(name) : undefined;
+    this.locks.set(name, { owner, holds: 1, fence: token, expiresAt: performance.now() + ttlMs });
+    return token;
   }
 
   /** The fair queue of `name` without waiters whose entry expired. */
@@ -103,14 +122,15 @@ export class MemoryLockStore implements LockStore {
     const head = this.queue(name).shift();
     if (!head) return false;
     this.queue(name);
-    const fence = this.take(name, head.owner, head.ttlMs);
-    this.events.emit(name, `g:${fence}:${grantDigest(head.owner)}`);
+    const fence = this.take(name, head.owner, head.ttlMs, true);
+    const event: ReleaseEvent = { kind: 'handedOff', fence: fence!, isFor: (owner) => owner === head.owner };
+    this.events.emit(name, event);
     return true;
   }
 
   private releaseFully(name: string): void {
     this.locks.delete(name);
-    if (!this.handOff(name)) this.events.emit(name, '1');
+    if (!this.handOff(name)) this.events.emit(name, RELEASED);
   }
 
   async release(name: string, owner: string): Promise<number> {
@@ -122,7 +142,7 @@ export class MemoryLockStore implements LockStore {
     return 0;
   }
 
-  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, enqueue: boolean): Promise<FairAcquireResult> {
+  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, enqueue: boolean, fence = false): Promise<FairAcquireResult> {
     let entry = this.live(name);
     if (entry?.owner === owner) return { acquired: true, fence: entry.fence, holdCount: entry.holds, handedOff: true };
     if (!entry) {
@@ -130,7 +150,8 @@ export class MemoryLockStore implements LockStore {
       if (queue.length === 0 || queue[0].owner === owner) {
         this.queues.set(name, queue.filter((w) => w.owner !== owner));
         this.queue(name);
-        return { acquired: true, fence: this.take(name, owner, ttlMs), holdCount: 1, handedOff: false };
+        // Like the script: the free-lock path mints only when asked, a take from the queue always.
+        return { acquired: true, fence: this.take(name, owner, ttlMs, fence || queue.length > 0), holdCount: 1, handedOff: false };
       }
       this.handOff(name);
       entry = this.live(name);
@@ -156,7 +177,11 @@ export class MemoryLockStore implements LockStore {
     this.queue(name);
   }
 
-  watchRelease(name: string, listener: (message?: string) => void): () => void {
+  watched(name: string): boolean {
+    return this.events.listenerCount(name) > 0;
+  }
+
+  watchRelease(name: string, listener: ReleaseListener): () => void {
     this.events.on(name, listener);
     return () => this.events.off(name, listener);
   }
@@ -181,7 +206,7 @@ export class MemoryLockStore implements LockStore {
       owner: entry.owner,
       holdCount: entry.holds,
       ttlMs: Math.ceil(entry.expiresAt - performance.now()),
-      fence: entry.fence,
+      ...(entry.fence !== undefined ? { fence: entry.fence } : {}),
       waiters: this.queue(name).length || this.events.listenerCount(name),
     };
   }
@@ -193,11 +218,11 @@ export class MemoryLockStore implements LockStore {
   async forceRelease(name: string): Promise<boolean> {
     const existed = this.live(name) !== undefined;
     this.locks.delete(name);
-    if (existed) this.events.emit(name, '1');
+    if (existed) this.events.emit(name, RELEASED);
     return existed;
   }
 
-  async onRelease(name: string, listener: (message?: string) => void): Promise<() => void> {
+  async onRelease(name: string, listener: ReleaseListener): Promise<() => void> {
     this.events.on(name, listener);
     return () => this.events.off(name, listener);
   }

@@ -1,13 +1,23 @@
 import { performance } from 'node:perf_hooks';
 import { LockBackendError, LockKeyTypeError } from '../errors/index.js';
-import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
+import type {
+  AcquireManyResult,
+  AcquireResult,
+  FairAcquireResult,
+  LockStore,
+  RenewRequest,
+  StoreDiagnosis,
+  StoredLockInfo,
+  WaitsForEntry,
+} from './lock-store.js';
 import { lockKey, lockKeys, nameFromLockKey } from './lock-keys.js';
 import { SET_WAITS_FOR, WAITS_FOR } from './lua/deadlock-scripts.js';
 import { ACQUIRE_MANY } from './lua/multi-lock-scripts.js';
-import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, RENEW, RENEW_MANY, RENEW_MANY_CHUNK } from './lua/lock-scripts.js';
-import { ACQUIRE_FAIR, COUNT_FAIR_WAITERS, FAIR_LOCK_SCRIPTS, fairQueueKeys, LEAVE_FAIR_QUEUE, RELEASE_FAIR } from './lua/fair-lock-scripts.js';
+import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, MINT_FENCE, RENEW, RENEW_MANY, RENEW_MANY_CHUNK, unfencedLockValue } from './lua/lock-scripts.js';
+import { ACQUIRE_FAIR, COUNT_FAIR_WAITERS, FAIR_LOCK_SCRIPTS, LEAVE_FAIR_QUEUE, RELEASE } from './lua/fair-lock-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
-import { acquireWithReplicaWait, type ReplicaWait } from './replica-wait.js';
+import { acquireWithReplicaWait, claimWithReplicaWait, type ReplicaWait } from './replica-wait.js';
+import { decodingListener, type ReleaseListener } from './release-event.js';
 import { ReleaseSubscriptions } from './release-subscriptions.js';
 import { ScriptRunner } from './script-runner.js';
 import { scrubError } from './scrub-secrets.js';
@@ -31,6 +41,11 @@ export interface RedisLockStoreOptions {
 }
 
 const parseFence = (value: unknown): number => Number(value);
+/** A token from a script reply; `0` (stored for "not minted yet") is `undefined`. */
+const parseLazyFence = (value: unknown): number | undefined => {
+  const fence = Number(value);
+  return fence > 0 ? fence : undefined;
+};
 
 /** A Redis error about a key of another type (directly or from inside a script). */
 const WRONG_TYPE = /WRONGTYPE/;
@@ -174,19 +189,40 @@ export class RedisLockStore implements LockStore {
     }
   }
 
-  async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult> {
+  /**
+   * The uncontended acquire: one native `SET key "0 1 0 <owner>" PX ttl NX` (no script, no token:
+   * see {@link mintFence}). `false` when the key exists; the caller then runs the acquire script.
+   */
+  async claim(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const key = lockKey(this.prefix, name);
+    const value = unfencedLockValue(owner);
+    const run = this.wait
+      ? claimWithReplicaWait(this.client, key, value, ttlMs, this.wait, () => this.releaseOne(name, owner))
+      : this.client.set(key, value, 'PX', ttlMs, 'NX');
+    return (await this.guard('acquire', name, run)) === 'OK';
+  }
+
+  /** Mints the holding's fencing token if it has none (MINT_FENCE, owner-checked); `undefined` when not held. */
+  async mintFence(name: string, owner: string, ttlMs: number): Promise<number | undefined> {
+    const keys = lockKeys(this.prefix, name);
+    const run = this.scripts.run(MINT_FENCE, [keys.lock, keys.fence], [owner, Math.max(this.fenceRetentionMs, ttlMs)]);
+    const reply = await this.guard('fence', name, run);
+    return reply === null || reply === undefined ? undefined : parseLazyFence(reply);
+  }
+
+  async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean, fence = false): Promise<AcquireResult> {
     const keys = lockKeys(this.prefix, name);
     const scriptKeys = [keys.lock, keys.fence, keys.waits];
-    const args = [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs)];
+    const args = [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs), fence ? '1' : '0'];
     const run = this.wait
       ? acquireWithReplicaWait(this.client, ACQUIRE, scriptKeys, args, this.wait, () => this.releaseOne(name, owner))
       : this.scripts.run(ACQUIRE, scriptKeys, args);
     const reply = (await this.guard('acquire', name, run)) as [number, string | number, number, string | null | undefined];
-    if (reply[0] === 1) return { acquired: true, fence: parseFence(reply[1]), holdCount: Number(reply[2]) };
+    if (reply[0] === 1) return { acquired: true, fence: parseLazyFence(reply[1]), holdCount: Number(reply[2]) };
     return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: reply[2] === 1, holderWaitsFor: reply[3] ? String(reply[3]) : null };
   }
 
-  /** Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE_FAIR). */
+  /** Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE). */
   async release(name: string, owner: string): Promise<number> {
     const reply = await this.guard('release', name, this.releaseOne(name, owner)).catch(notOursIfWrongType(-1));
     if (typeof reply !== 'string') return Number(reply);
@@ -198,36 +234,37 @@ export class RedisLockStore implements LockStore {
   /** The release script, unguarded (also the roll-back of an acquire whose replica `WAIT` fell short). */
   private releaseOne(name: string, owner: string): Promise<unknown> {
     const keys = lockKeys(this.prefix, name);
-    const q = fairQueueKeys(keys.lock);
-    return this.scripts.run(RELEASE_FAIR, [keys.lock, keys.fence, q.queue, q.waiters], [owner, this.fenceRetentionMs]);
+    return this.scripts.run(RELEASE, [keys.lock, keys.fence, keys.queue, keys.waiters], [owner, this.fenceRetentionMs]);
   }
 
   /** One fair-queue attempt (ACQUIRE_FAIR); see docs/fair-locking.md. */
-  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean): Promise<FairAcquireResult> {
+  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean, fence = false): Promise<FairAcquireResult> {
     const keys = lockKeys(this.prefix, name);
-    const q = fairQueueKeys(keys.lock);
-    const scriptKeys = [keys.lock, keys.fence, q.queue, q.waiters, keys.waits];
-    const args = [owner, ttlMs, this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't'];
+    const scriptKeys = [keys.lock, keys.fence, keys.queue, keys.waiters, keys.waits];
+    const args = [owner, ttlMs, this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't', fence ? '1' : '0'];
     const run = this.wait
       ? acquireWithReplicaWait(this.client, ACQUIRE_FAIR, scriptKeys, args, this.wait, () => this.releaseOne(name, owner))
       : this.scripts.run(ACQUIRE_FAIR, scriptKeys, args);
     const reply = (await this.guard('acquire', name, run)) as [number, string | number, number, number, string | null | undefined];
-    if (reply[0] === 1) return { acquired: true, fence: parseFence(reply[1]), holdCount: Number(reply[2]), handedOff: reply[3] === 1 };
+    if (reply[0] === 1) return { acquired: true, fence: parseLazyFence(reply[1]), holdCount: Number(reply[2]), handedOff: reply[3] === 1 };
     return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: false, holderWaitsFor: reply[4] ? String(reply[4]) : null };
   }
 
   async leaveFairQueue(name: string, owner: string): Promise<void> {
     const keys = lockKeys(this.prefix, name);
-    const q = fairQueueKeys(keys.lock);
     await this.guard(
       'release',
       name,
-      this.scripts.run(LEAVE_FAIR_QUEUE, [keys.lock, keys.fence, q.queue, q.waiters], [owner, this.fenceRetentionMs]),
+      this.scripts.run(LEAVE_FAIR_QUEUE, [keys.lock, keys.fence, keys.queue, keys.waiters], [owner, this.fenceRetentionMs]),
     );
   }
 
-  watchRelease(name: string, listener: (message?: string) => void): (() => void) | undefined {
-    return this.subscriptions.attachIfActive(lockKeys(this.prefix, name).channel, listener);
+  watched(name: string): boolean {
+    return this.subscriptions.isActive(lockKeys(this.prefix, name).channel);
+  }
+
+  watchRelease(name: string, listener: ReleaseListener): (() => void) | undefined {
+    return this.subscriptions.attachIfActive(lockKeys(this.prefix, name).channel, decodingListener(listener));
   }
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -266,9 +303,8 @@ export class RedisLockStore implements LockStore {
 
   async inspect(name: string): Promise<StoredLockInfo> {
     const keys = lockKeys(this.prefix, name);
-    const q = fairQueueKeys(keys.lock);
     // Sent back to back on one connection: one round trip in practice.
-    const waiting = this.guard('inspect', name, this.scripts.run(COUNT_FAIR_WAITERS, [q.queue, q.waiters], []));
+    const waiting = this.guard('inspect', name, this.scripts.run(COUNT_FAIR_WAITERS, [keys.queue, keys.waiters], []));
     waiting.catch(() => undefined);
     const [owner, holds, fence, pttl] = (await this.guard('inspect', name, this.scripts.run(INSPECT, [keys.lock], []))) as [
       string | null,
@@ -278,7 +314,8 @@ export class RedisLockStore implements LockStore {
     ];
     const waiters = Number(await waiting);
     if (!owner) return { name, held: false, holdCount: 0, ttlMs: -2, waiters };
-    return { name, held: true, owner, holdCount: Number(holds), ttlMs: Number(pttl), fence: parseFence(fence), waiters };
+    const minted = parseLazyFence(fence);
+    return { name, held: true, owner, holdCount: Number(holds), ttlMs: Number(pttl), ...(minted !== undefined ? { fence: minted } : {}), waiters };
   }
 
   async list(prefix: string, limit: number): Promise<string[]> {
@@ -347,14 +384,30 @@ export class RedisLockStore implements LockStore {
     return reply ? String(reply) : undefined;
   }
 
-  onRelease(name: string, listener: (message?: string) => void): Promise<() => void> {
-    return this.subscriptions.add(lockKeys(this.prefix, name).channel, listener);
+  /** Release events of `name`, decoded from its channel's messages (see release-event.ts). */
+  onRelease(name: string, listener: ReleaseListener): Promise<() => void> {
+    return this.subscriptions.add(lockKeys(this.prefix, name).channel, decodingListener(listener));
   }
 
   async ping(): Promise<number> {
     const start = performance.now();
     await this.guard('ping', undefined, this.client.ping());
     return performance.now() - start;
+  }
+
+  /**
+   * Health details: the client's state and last connection error (`'connection'`, nothing sent), and
+   * with `'full'` whether every lock script is cached on the server, loading them again when a restart
+   * or failover dropped them.
+   */
+  async diagnose(scope: 'connection' | 'full'): Promise<StoreDiagnosis> {
+    const connection = { status: this.client.status, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    if (scope === 'connection') return { connection };
+    let scriptsLoaded = await this.scriptsLoaded();
+    if (scriptsLoaded) return { connection, scriptsLoaded };
+    await this.init();
+    scriptsLoaded = await this.scriptsLoaded();
+    return { connection, scriptsLoaded, scriptsReloaded: true };
   }
 
   /** Whether every lock script is cached on the server (health detail). */

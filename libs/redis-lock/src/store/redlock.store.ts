@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { LockBackendError } from '../errors/index.js';
 import type { AcquireResult, LockStore, RenewRequest, StoredLockInfo } from './lock-store.js';
+import type { ReleaseEvent, ReleaseListener } from './release-event.js';
 
 /** Settings of {@link RedlockStore}. */
 export interface RedlockStoreOptions {
@@ -32,7 +33,10 @@ const reason = (error: unknown): string => (error instanceof LockBackendError ? 
  *   ("quorum not reached").
  * - The fencing token is the maximum of the quorum's tokens; each node mints
  *   them from a counter seeded from its server time in µs when missing, so tokens keep rising when a
- *   node restarts empty.
+ *   node restarts empty. Tokens are minted lazily (`mintFence`, on every node that still holds the
+ *   lock for the owner, a quorum needed) unless the acquire asks for one.
+ * - The uncontended acquire (`claim`) is one native `SET NX PX` per node, under the same quorum and
+ *   validity rules as `acquire`.
  * - Renewal needs a quorum; `inspect` reports the owner that holds a majority.
  *
  * @example
@@ -79,18 +83,56 @@ export class RedlockStore implements LockStore {
     return Math.round(ttlMs * this.driftFactor) + 2;
   }
 
-  async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean): Promise<AcquireResult> {
+  /**
+   * The uncontended acquire on every node (each node's `claim`, a native `SET NX PX`): `true` with a
+   * valid quorum; otherwise partial grants are released and it is `false` (busy or too late: the caller
+   * goes on to `acquire`) or, when failures cost the majority, {@link LockBackendError}. `false` at once when a
+   * node has no fast path.
+   */
+  async claim(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    if (this.nodes.some((n) => typeof n.claim !== 'function')) return false;
     const started = performance.now();
-    const results = await settle(this.nodes.map((n) => n.acquire(name, owner, ttlMs, reentrant)));
+    const results = await settle(this.nodes.map((n) => n.claim!(name, owner, ttlMs)));
+    const validity = ttlMs - (performance.now() - started) - this.drift(ttlMs);
+    const granted = results.filter((r) => r.ok && r.value);
+    const failed = results.filter((r) => !r.ok);
+    if (granted.length >= this.quorum && validity > 0) return true;
+    await settle([...granted, ...failed].map((r) => this.nodes[r.node].release(name, owner)));
+    // A quorum reached too late (validity ran out) is no lock, but Redis answered: not acquired (as `acquire`).
+    if (granted.length < this.quorum && granted.length + failed.length >= this.quorum) {
+      throw this.quorumError('acquire', name, results, `, ${granted.length} granted; partial locks were released`);
+    }
+    return false;
+  }
+
+  /** Whether any node's store listens on the lock's release channel now (see `LockStore.watched`). */
+  watched(name: string): boolean {
+    return this.nodes.some((n) => n.watched?.(name) ?? false);
+  }
+
+  /** Mints on every node (owner-checked); the token is the maximum of a quorum's, `undefined` when no quorum holds it. */
+  async mintFence(name: string, owner: string, ttlMs: number): Promise<number | undefined> {
+    const results = await settle(this.nodes.map((n) => n.mintFence(name, owner, ttlMs)));
+    const tokens = results.flatMap((r) => (r.ok && r.value !== undefined ? [r.value] : []));
+    if (tokens.length >= this.quorum) return Math.max(...tokens);
+    const failed = results.filter((r) => !r.ok).length;
+    if (tokens.length + failed >= this.quorum) throw this.quorumError('fence', name, results, `, ${tokens.length} minted`);
+    return undefined;
+  }
+
+  async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean, fence = false): Promise<AcquireResult> {
+    const started = performance.now();
+    const results = await settle(this.nodes.map((n) => n.acquire(name, owner, ttlMs, reentrant, fence)));
     const validity = ttlMs - (performance.now() - started) - this.drift(ttlMs);
     const granted = results.filter((r) => r.ok && r.value.acquired) as { ok: true; value: Extract<AcquireResult, { acquired: true }>; node: number }[];
     const busy = results.filter((r) => r.ok && !r.value.acquired) as { ok: true; value: Extract<AcquireResult, { acquired: false }>; node: number }[];
     const failed = results.filter((r) => !r.ok);
 
     if (granted.length >= this.quorum && validity > 0) {
+      const fences = granted.map((g) => g.value.fence);
       return {
         acquired: true,
-        fence: Math.max(...granted.map((g) => g.value.fence)),
+        fence: fences.every((f) => f !== undefined) ? Math.max(...fences) : undefined,
         holdCount: Math.max(...granted.map((g) => g.value.holdCount)),
       };
     }
@@ -159,14 +201,14 @@ export class RedlockStore implements LockStore {
       if (held.length < this.quorum) continue;
       // The lock lasts while a majority still has it: the quorum-th longest TTL.
       const ttls = held.map((h) => h.ttlMs).sort((a, b) => b - a);
-      const fences = held.map((h) => h.fence ?? 0);
+      const fences = held.flatMap((h) => (h.fence === undefined ? [] : [h.fence]));
       return {
         name,
         held: true,
         owner,
         holdCount: Math.max(...held.map((h) => h.holdCount)),
         ttlMs: ttls[this.quorum - 1],
-        fence: Math.max(...fences),
+        ...(fences.length > 0 ? { fence: Math.max(...fences) } : {}),
         waiters: Math.max(...held.map((h) => h.waiters)),
       };
     }
@@ -196,15 +238,15 @@ export class RedlockStore implements LockStore {
    * once per node; the listener fires once per release: a message counts as new only when its node
    * has now seen more messages than any node had before (the other nodes' copies then follow).
    */
-  async onRelease(name: string, listener: (message?: string) => void): Promise<() => void> {
+  async onRelease(name: string, listener: ReleaseListener): Promise<() => void> {
     const needed = this.nodes.length - this.quorum + 1;
     const seen = this.nodes.map(() => 0);
     let generation = 0;
-    const notifyFrom = (node: number) => (message?: string) => {
+    const notifyFrom = (node: number) => (event: ReleaseEvent) => {
       seen[node] += 1;
       if (seen[node] <= generation) return;
       generation = seen[node];
-      listener(message);
+      listener(event);
     };
     const removers: (() => void)[] = [];
     let closed = false;

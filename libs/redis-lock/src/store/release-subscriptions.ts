@@ -60,6 +60,11 @@ export class ReleaseSubscriptions {
     return remove;
   }
 
+  /** Whether `channel` is subscribed now (a listener, or one within the linger time). */
+  isActive(channel: string): boolean {
+    return this.active.has(channel);
+  }
+
   /** Adds a listener only when the channel is already subscribed (sends nothing); otherwise `undefined`. */
   attachIfActive(channel: string, listener: ReleaseListener): (() => void) | undefined {
     if (!this.active.has(channel)) return undefined;

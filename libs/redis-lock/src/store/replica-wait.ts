@@ -21,16 +21,17 @@ export class ReplicaAckError extends Error {
   }
 }
 
-async function pipelineWithWait(client: RedisLikeClient, script: LuaScript, byEval: boolean, keys: readonly string[], args: readonly (string | number)[], wait: ReplicaWait) {
+type Pipeline = ReturnType<RedisLikeClient['pipeline']>;
+
+async function pipelineWithWait(client: RedisLikeClient, command: (pipe: Pipeline) => void, wait: ReplicaWait) {
   const pipe = client.pipeline();
-  if (byEval) pipe.eval(script.body, script.keys, ...keys, ...args);
-  else pipe.evalsha(script.sha, script.keys, ...keys, ...args);
+  command(pipe);
   // WAIT is refused inside Lua (and does not block in MULTI), so it follows the script in the same
   // pipeline: same connection, so it covers exactly the writes the script just made. In a Cluster
   // pipeline the keyless WAIT goes to the node of the script's key.
   pipe.call('WAIT', wait.replicas, wait.timeoutMs);
   const replies = (await pipe.exec()) ?? [];
-  const [scriptError, reply] = replies[0] ?? [new Error('no reply'), undefined];
+  const [scriptError, reply] = replies[0] ?? [new Error('no reply'), undefined]; // the script's, or the SET's
   const [waitError, acks] = replies[1] ?? [new Error('no reply to WAIT'), undefined];
   return { scriptError, reply, waitError, acks: Number(acks) };
 }
@@ -52,10 +53,39 @@ export async function acquireWithReplicaWait(
   wait: ReplicaWait,
   releaseOneHold: () => Promise<unknown>,
 ): Promise<unknown> {
-  let result = await pipelineWithWait(client, script, false, keys, args, wait);
-  if (result.scriptError && isNoScript(result.scriptError)) result = await pipelineWithWait(client, script, true, keys, args, wait);
+  let result = await pipelineWithWait(client, (pipe) => pipe.evalsha(script.sha, script.keys, ...keys, ...args), wait);
+  if (result.scriptError && isNoScript(result.scriptError)) {
+    result = await pipelineWithWait(client, (pipe) => pipe.eval(script.body, script.keys, ...keys, ...args), wait);
+  }
+  return checkAcks(result, Array.isArray(result.reply) && Number(result.reply[0]) === 1, wait, releaseOneHold);
+}
+
+/**
+ * The uncontended acquire (`SET key value PX ttl NX`) and `WAIT` in one pipeline, with the same
+ * roll-back as {@link acquireWithReplicaWait}. Resolves `'OK'` when set and acknowledged, `null` when busy.
+ *
+ * @example
+ * const ok = (await claimWithReplicaWait(client, key, '0 1 0 me:1', 30_000, { replicas: 1, timeoutMs: 200 }, release)) === 'OK';
+ */
+export async function claimWithReplicaWait(
+  client: RedisLikeClient,
+  key: string,
+  value: string,
+  ttlMs: number,
+  wait: ReplicaWait,
+  releaseOneHold: () => Promise<unknown>,
+): Promise<unknown> {
+  const result = await pipelineWithWait(client, (pipe) => pipe.set(key, value, 'PX', ttlMs, 'NX'), wait);
+  return checkAcks(result, result.reply === 'OK', wait, releaseOneHold);
+}
+
+async function checkAcks(
+  result: Awaited<ReturnType<typeof pipelineWithWait>>,
+  granted: boolean,
+  wait: ReplicaWait,
+  releaseOneHold: () => Promise<unknown>,
+): Promise<unknown> {
   if (result.scriptError) throw result.scriptError;
-  const granted = Array.isArray(result.reply) && Number(result.reply[0]) === 1;
   if (!granted) return result.reply;
   if (result.waitError || !(result.acks >= wait.replicas)) {
     await releaseOneHold().catch(() => undefined); // if this fails too, the lock expires by its TTL

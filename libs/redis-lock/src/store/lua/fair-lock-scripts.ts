@@ -1,92 +1,88 @@
-import { createHash } from 'node:crypto';
 import { defineScript, LOCK_PARSE_LUA, LOCK_VALUE_LUA, LOCK_VALUE_REST_LUA, type LuaScript } from './lock-scripts.js';
-
-/**
- * The Redis keys of a lock's fair queue; they share the lock's hash tag (one Cluster slot).
- * `queue` is a sorted set of owner tokens scored by arrival number; `waiters` is a hash of
- * owner token → `"<deadline ms, server clock>:<ttl ms>"` plus the arrival counter in field `#`.
- *
- * @example
- * fairQueueKeys('lynx:lock:{job}'); // { queue: 'lynx:lock:{job}:q', waiters: 'lynx:lock:{job}:qw' }
- */
-export function fairQueueKeys(lockKey: string): { queue: string; waiters: string } {
-  return { queue: `${lockKey}:q`, waiters: `${lockKey}:qw` };
-}
 
 /**
  * Lua shared by the release and fair-queue scripts (after {@link LOCK_VALUE_LUA}; a script with a
  * cheap common case runs that case first and defines these, and LOCK_VALUE_REST_LUA, after it).
- * KEYS: 1 lock, 2 fence counter, 3 queue (zset), 4 waiter info (hash). `take` writes a new holding
- * exactly like the ACQUIRE script; `hand_off` pops expired waiters from the head of the queue and
- * makes the first live one the owner (overwriting the lock; marked waited-for, so its release looks
- * at the queue again), then PUBLISHes and returns the grant `g:<fence>:<sha1(owner)>`, so that
- * waiter holds the lock without an acquire round trip of its own (the owner token is a secret, so
- * only its hash goes on the channel). `pass_on` ends the current holding: a hand-off (returning the
- * grant), or DEL and a plain release message (returning 0).
+ * Every helper takes the lock's keys as its first parameter `k` (see {@link FAIR_KEYS_LUA}):
+ * `k.lock`, `k.fence` (counter), `k.queue` (zset) and `k.waiters` (hash). `take` writes a new
+ * holding exactly like the ACQUIRE script, minting its token; `hand_off` pops expired waiters from
+ * the head of the queue and makes the first live one the owner (overwriting the lock; marked
+ * waited-for, so its release looks at the queue again), then PUBLISHes and returns the grant
+ * `g:<fence>:<sha1(owner)>` (decoded by release-event.ts), so that waiter holds the lock without an
+ * acquire round trip of its own (the owner token is a secret, so only its hash goes on the channel).
+ * `pass_on` ends the current holding: a hand-off (returning the grant), or DEL and a plain release
+ * message (returning 0).
  */
-const FAIR_LUA = `local function take(owner, ttl, retention, w)
-  local fence = mint(KEYS[2], math.max(tonumber(retention), tonumber(ttl)))
-  redis.call('SET', KEYS[1], fence .. ' 1 ' .. w .. ' ' .. owner, 'PX', ttl)
+const FAIR_LUA = `local function take(k, owner, ttl, retention, w)
+  local fence = mint(k.fence, math.max(tonumber(retention), tonumber(ttl)))
+  redis.call('SET', k.lock, fence .. ' 1 ' .. w .. ' ' .. owner, 'PX', ttl)
   return fence
 end
 local function now_ms(t)
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local function live_info(member, nowms)
-  local info = redis.call('HGET', KEYS[4], member)
+local function live_info(k, member, nowms)
+  local info = redis.call('HGET', k.waiters, member)
   if not info then return nil end
   local sep = string.find(info, ':', 1, true)
   if tonumber(string.sub(info, 1, sep - 1)) <= nowms then return nil end
   return string.sub(info, sep + 1)
 end
-local function drop(member)
-  redis.call('ZREM', KEYS[3], member)
-  redis.call('HDEL', KEYS[4], member)
+local function drop(k, member)
+  redis.call('ZREM', k.queue, member)
+  redis.call('HDEL', k.waiters, member)
 end
-local function tidy()
-  if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('DEL', KEYS[4]) end
+local function tidy(k)
+  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
 end
-local function hand_off(t, channel, retention)
+local function hand_off(k, t, retention)
   local nowms = now_ms(t)
   while true do
-    local head = redis.call('ZPOPMIN', KEYS[3])[1]
+    local head = redis.call('ZPOPMIN', k.queue)[1]
     if not head then
-      redis.call('DEL', KEYS[4])
+      redis.call('DEL', k.waiters)
       return false
     end
-    local ttl = live_info(head, nowms)
-    redis.call('HDEL', KEYS[4], head)
+    local ttl = live_info(k, head, nowms)
+    redis.call('HDEL', k.waiters, head)
     if ttl then
-      local grant = 'g:' .. take(head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
-      tidy()
-      redis.call('PUBLISH', channel, grant)
+      local grant = 'g:' .. take(k, head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
+      tidy(k)
+      redis.call('PUBLISH', k.lock .. ':released', grant)
       return grant
     end
   end
 end
-local function pass_on(retention)
-  local channel = KEYS[1] .. ':released'
-  local grant = redis.call('EXISTS', KEYS[3]) == 1 and hand_off(redis.call('TIME'), channel, retention)
+local function pass_on(k, retention)
+  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention)
   if grant then return grant end
-  redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', channel, '1')
+  redis.call('DEL', k.lock)
+  redis.call('PUBLISH', k.lock .. ':released', '1')
   return 0
 end
 `;
 
+/**
+ * The keys table the fair helpers take, from a script's first four KEYS (lock, fence counter,
+ * queue, waiter info: `lockKeys()` in lock-keys.ts builds them in that order for every script).
+ */
+const FAIR_KEYS_LUA = `local k = {lock = KEYS[1], fence = KEYS[2], queue = KEYS[3], waiters = KEYS[4]}
+`;
+
 /** Every helper: the lock-value ones, then the fair-queue ones. */
-const COMMON = LOCK_VALUE_LUA + FAIR_LUA;
+const COMMON = LOCK_VALUE_LUA + FAIR_LUA + FAIR_KEYS_LUA;
 
 /**
  * Acquire through the fair queue. KEYS: lock, fence, queue, waiter info, wait record.
  * ARGV: 1 owner, 2 ttl ms, 3 fence retention ms, 4 queue entry ttl ms, 5 mode ('f' = wait in the
- * queue, 't' = try once without queueing).
+ * queue, 't' = try once without queueing), 6 mint ('1' mints the token on the free-lock path, '0'
+ * writes fence 0 = not minted; a hand-off and a take from the queue always mint).
  * A free lock goes to the caller only when no live waiter is ahead of it; when one is, the lock is
  * handed to that waiter (as a release would) and the caller queues behind it. A busy lock queues
  * (or refreshes) the caller with a deadline of now + queue entry ttl (the queue keys live as long
  * as the newest entry: every caller passes the same entry ttl), and is marked waited-for.
- * The uncontended path is EXISTS (queue), INCR (fence), `SET NX PX GET`.
- * Returns {1, fence, holds, handedOff (1 when an earlier release already made the caller the owner)}
+ * The free-lock path is EXISTS (queue), (INCR when minting), `SET NX PX GET`.
+ * Returns {1, fence ('0' when not minted), holds, handedOff (1 when an earlier release already made the caller the owner)}
  * or {0, holder pttl (-1 unknown), 0, 0, what the holder waits for (its live wait record, see
  * deadlock-scripts.ts) or nil}.
  */
@@ -96,7 +92,7 @@ export const ACQUIRE_FAIR = defineScript(
   LOCK_PARSE_LUA +
     `local v
 if redis.call('EXISTS', KEYS[3]) == 0 then
-  local fence = mint(KEYS[2], math.max(tonumber(ARGV[3]), tonumber(ARGV[2])))
+  local fence = ARGV[6] == '1' and mint(KEYS[2], math.max(tonumber(ARGV[3]), tonumber(ARGV[2]))) or '0'
   v = redis.call('SET', KEYS[1], fence .. ' 1 0 ' .. ARGV[1], 'NX', 'PX', ARGV[2], 'GET')
   if not v then return {1, fence, 1, 0} end
 else
@@ -105,6 +101,7 @@ end
 ` +
     LOCK_VALUE_REST_LUA +
     FAIR_LUA +
+    FAIR_KEYS_LUA +
     `local f, c, w, o
 if v then
   f, c, w, o = parse(v)
@@ -115,40 +112,40 @@ if not v then
   local nowms = now_ms(t)
   local mine = false
   while true do
-    local head = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
+    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
     if not head then break end
     if head == ARGV[1] then
       mine = true
       break
     end
-    if live_info(head, nowms) then break end
-    drop(head)
+    if live_info(k, head, nowms) then break end
+    drop(k, head)
   end
-  local head = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
+  local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
   if not head or mine then
-    drop(ARGV[1])
-    tidy()
-    return {1, take(ARGV[1], ARGV[2], ARGV[3], redis.call('EXISTS', KEYS[3]) == 1 and '1' or '0'), 1, 0}
+    drop(k, ARGV[1])
+    tidy(k)
+    return {1, take(k, ARGV[1], ARGV[2], ARGV[3], redis.call('EXISTS', k.queue) == 1 and '1' or '0'), 1, 0}
   end
-  hand_off(t, KEYS[1] .. ':released', ARGV[3])
-  local handed = redis.call('GET', KEYS[1])
+  hand_off(k, t, ARGV[3])
+  local handed = redis.call('GET', k.lock)
   if handed then o = select(4, parse(handed)) end
 elseif ARGV[5] == 'f' then
-  mark_waited(KEYS[1], f, c, w, o)
+  mark_waited(k.lock, f, c, w, o)
 end
-local pttl = redis.call('PTTL', KEYS[1])
+local pttl = redis.call('PTTL', k.lock)
 local waited = waits_of(KEYS[5], o)
 if ARGV[5] ~= 'f' then return {0, pttl, 0, 0, waited} end
-redis.call('ZADD', KEYS[3], 'NX', redis.call('HINCRBY', KEYS[4], '#', 1), ARGV[1])
+redis.call('ZADD', k.queue, 'NX', redis.call('HINCRBY', k.waiters, '#', 1), ARGV[1])
 local qttl = tonumber(ARGV[4])
-redis.call('HSET', KEYS[4], ARGV[1], (now_ms(t) + qttl) .. ':' .. ARGV[2])
-redis.call('PEXPIRE', KEYS[3], qttl)
-redis.call('PEXPIRE', KEYS[4], qttl)
+redis.call('HSET', k.waiters, ARGV[1], (now_ms(t) + qttl) .. ':' .. ARGV[2])
+redis.call('PEXPIRE', k.queue, qttl)
+redis.call('PEXPIRE', k.waiters, qttl)
 return {0, pttl, 0, 0, waited}`,
 );
 
 /**
- * Release one hold (every release, fair or not). On the last one of a lock that was waited for,
+ * Release one hold: every lock's release, fair or not. On the last one of a lock that was waited for,
  * hand it to the first live waiter of the fair queue (publishing its grant), or, when nobody
  * queues, publish a plain release for pub/sub waiters; a lock nobody waited for is just deleted
  * (GET + DEL). KEYS: lock, fence, queue, waiter info. ARGV: owner, fence retention ms.
@@ -156,26 +153,33 @@ return {0, pttl, 0, 0, waited}`,
  * over, the grant it published (`g:<fence>:<sha1(owner)>`), so the releasing process can pass it to
  * a waiter of its own at once, without waiting for the message to come back over pub/sub.
  */
-export const RELEASE_FAIR = defineScript(
-  'releaseFair',
+export const RELEASE = defineScript(
+  'release',
   4,
-  LOCK_PARSE_LUA +
-    `local v = redis.call('GET', KEYS[1])
-if not v then return -1 end
-local f, c, w, o = parse(v)
-if o ~= ARGV[1] then return -1 end
-if c == 1 and w == '0' then
+  // The common cases run before any helper is defined (no closure is created): the uncontended
+  // holding as the bare SET wrote it is one string comparison, one hold nobody waited for one match.
+  `local v = redis.call('GET', KEYS[1])
+if v == '0 1 0 ' .. ARGV[1] then
   redis.call('DEL', KEYS[1])
   return 0
 end
+if not v then return -1 end
+local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+if o ~= ARGV[1] then return -1 end
+if c == '1' and w == '0' then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+c = tonumber(c)
 ` +
-    LOCK_VALUE_REST_LUA +
+    LOCK_VALUE_LUA +
     FAIR_LUA +
+    FAIR_KEYS_LUA +
     `if c > 1 then
   redis.call('SET', KEYS[1], encode(f, c - 1, w, o), 'KEEPTTL')
   return c - 1
 end
-return pass_on(ARGV[2])`,
+return pass_on(k, ARGV[2])`,
 );
 
 /**
@@ -189,11 +193,11 @@ export const LEAVE_FAIR_QUEUE = defineScript(
   COMMON +
     `local v = redis.call('GET', KEYS[1])
 if v and select(4, parse(v)) == ARGV[1] then
-  pass_on(ARGV[2])
+  pass_on(k, ARGV[2])
   return 1
 end
-drop(ARGV[1])
-tidy()
+drop(k, ARGV[1])
+tidy(k)
 return 0`,
 );
 
@@ -212,29 +216,4 @@ return n`,
 );
 
 /** The fair-queue scripts, loaded with the others at start-up. */
-export const FAIR_LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE_FAIR, RELEASE_FAIR, LEAVE_FAIR_QUEUE, COUNT_FAIR_WAITERS];
-
-/**
- * SHA-1 of an owner token: how a hand-off grant names the new owner on the release channel (see
- * {@link parseGrant}) without publishing the token itself.
- *
- * @example
- * parseGrant(message)?.digest === grantDigest(myToken); // this grant is mine
- */
-export function grantDigest(owner: string): string {
-  return createHash('sha1').update(owner).digest('hex');
-}
-
-/**
- * Parses a release-channel message: a hand-off grant `g:<fence>:<sha1(owner)>`, or `undefined`
- * for a plain release.
- *
- * @example
- * parseGrant('g:17:ab…'); // { fence: 17, digest: 'ab…' }
- */
-export function parseGrant(message: string | undefined): { fence: number; digest: string } | undefined {
-  if (!message || !message.startsWith('g:')) return undefined;
-  const cut = message.indexOf(':', 2);
-  if (cut < 0) return undefined;
-  return { fence: Number(message.slice(2, cut)), digest: message.slice(cut + 1) };
-}
+export const FAIR_LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE_FAIR, RELEASE, LEAVE_FAIR_QUEUE, COUNT_FAIR_WAITERS];

@@ -26,7 +26,8 @@ export const defineScript = (name: string, keys: number, body: string): LuaScrip
  * and `mint` here, the rest in {@link LOCK_VALUE_REST_LUA}, both together in {@link LOCK_VALUE_LUA}.
  *
  * A held lock is one string key, `"<fence> <holds> <waited> <owner>"`, with the lock's TTL:
- * - `fence`: the fencing token of this holding (decimal);
+ * - `fence`: the fencing token of this holding (decimal), `0` while it is not minted (tokens are
+ *   minted lazily: on `getFence()`, with `fence: true`, or at a fair hand-off);
  * - `holds`: reentrant hold count;
  * - `waited`: `1` once a caller found the lock busy and may be waiting for it (set by the busy
  *   branch of the acquire scripts), else `0`. Only a release of a lock marked `1` looks at the
@@ -82,12 +83,16 @@ end
 export const LOCK_VALUE_LUA = LOCK_PARSE_LUA + LOCK_VALUE_REST_LUA;
 
 /**
- * Acquire (pub/sub mode). A reentrant hold only ever extends the TTL, never shortens the outer hold's.
- * KEYS: lock, fence counter, wait record. ARGV: owner, ttl ms, reentrant ('1'/'0'), fence retention ms.
- * The uncontended path is INCR (fence) + `SET NX PX GET` (Redis ≥ 7.0); a busy answer costs the
- * counter one unused number, which keeps tokens increasing.
- * Returns {1, fence, holds} or {0, holder pttl, held by this owner (1/0), what the holder waits for}.
- * The last element is the holder's live wait record (written by SET_WAITS_FOR in
+ * Acquire (pub/sub mode; the scripted path: the store first tries a native `SET NX PX`, see
+ * {@link unfencedLockValue}, and runs this only when that found the lock busy, or with `fence: true`).
+ * A reentrant hold only ever extends the TTL, never shortens the outer hold's.
+ * KEYS: lock, fence counter, wait record. ARGV: owner, ttl ms, reentrant ('1'/'0'), fence retention ms,
+ * mint ('1': mint the fencing token now, also for a reentrant hold of a lock whose token was not minted;
+ * '0': write fence 0, "not minted", and leave minting to {@link MINT_FENCE}).
+ * The free-lock path is (INCR when minting) + `SET NX PX GET` (Redis ≥ 7.0); a busy answer with
+ * minting costs the counter one unused number, which keeps tokens increasing.
+ * Returns {1, fence ('0' when not minted), holds} or {0, holder pttl, held by this owner (1/0), what
+ * the holder waits for}. The last element is the holder's live wait record (written by SET_WAITS_FOR in
  * deadlock-scripts.ts) or nil: deadlock detection learns the holder's wait with no extra round trip.
  * A busy answer marks the lock as waited for, so its release publishes.
  */
@@ -95,13 +100,14 @@ export const ACQUIRE = defineScript(
   'acquire',
   3,
   LOCK_PARSE_LUA +
-    `local fence = mint(KEYS[2], ARGV[4])
+    `local fence = ARGV[5] == '1' and mint(KEYS[2], ARGV[4]) or '0'
 local v = redis.call('SET', KEYS[1], fence .. ' 1 0 ' .. ARGV[1], 'NX', 'PX', ARGV[2], 'GET')
 if not v then return {1, fence, 1} end
 ` +
     LOCK_VALUE_REST_LUA +
     `local f, c, w, o = parse(v)
 if o == ARGV[1] and ARGV[3] == '1' then
+  if f == '0' and ARGV[5] == '1' then f = mint(KEYS[2], ARGV[4]) end
   if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
     redis.call('SET', KEYS[1], encode(f, c + 1, w, o), 'PX', ARGV[2])
   else
@@ -111,6 +117,39 @@ if o == ARGV[1] and ARGV[3] == '1' then
 end
 mark_waited(KEYS[1], f, c, w, o)
 return {0, redis.call('PTTL', KEYS[1]), o == ARGV[1] and 1 or 0, waits_of(KEYS[3], o)}`,
+);
+
+/**
+ * The value a native `SET key value NX PX ttl` writes for an uncontended acquire: fence `0` (not
+ * minted yet), one hold, not waited for. Same format as the scripts write, so every script reads it.
+ *
+ * @example
+ * unfencedLockValue('api-1:9f86…'); // '0 1 0 api-1:9f86…'
+ */
+export const unfencedLockValue = (owner: string): string => `0 1 0 ${owner}`;
+
+/**
+ * Mints the fencing token of a lock whose holder asks for it (`LockHandle.getFence()`), once: owner-checked,
+ * so a holder that lost the lock never obtains a token. A lock acquired by a bare `SET` (or unminted
+ * script path) carries fence `0`; this takes the next number from the lock's counter (strictly above every
+ * earlier token of the name, see `mint`) and writes it into the value, keeping the TTL. A token already
+ * minted (by `fence: true`, a fair hand-off, or an earlier call) is returned unchanged.
+ * KEYS: lock, fence counter. ARGV: owner, fence retention ms.
+ * Returns the token (string), or nil when `owner` does not hold the lock.
+ */
+export const MINT_FENCE = defineScript(
+  'mintFence',
+  2,
+  LOCK_VALUE_LUA +
+    `local v = redis.call('GET', KEYS[1])
+if not v then return false end
+local f, c, w, o = parse(v)
+if o ~= ARGV[1] then return false end
+if f == '0' then
+  f = mint(KEYS[2], ARGV[2])
+  redis.call('SET', KEYS[1], encode(f, c, w, o), 'KEEPTTL')
+end
+return f`,
 );
 
 /** Owner-checked renewal. KEYS: lock. ARGV: owner, ttl ms. Returns 1 or 0. */
@@ -169,4 +208,4 @@ return n`,
 );
 
 /** The single-lock scripts, for loading at start-up and for health checks (the fair ones are in fair-lock-scripts.ts). */
-export const LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE, RENEW, RENEW_MANY, INSPECT, FORCE_RELEASE];
+export const LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE, MINT_FENCE, RENEW, RENEW_MANY, INSPECT, FORCE_RELEASE];

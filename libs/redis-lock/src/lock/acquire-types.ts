@@ -29,7 +29,8 @@ export interface AcquireRequest {
  * Never one whose validity had already ended when the reply came (see `grantInTime`).
  */
 export interface Granted {
-  fence: number;
+  /** The fencing token when the acquire minted one (`fence: true`, a fair hand-off), else `undefined`. */
+  fence: number | undefined;
   holdCount: number;
   sentAt: number;
   attempts: number;

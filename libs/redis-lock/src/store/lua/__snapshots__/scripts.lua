@@ -1,0 +1,555 @@
+-- acquire: 3 KEYS, sha1 d3187a08e0bf584fb468b9a6150a354534874e4f
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local fence = ARGV[5] == '1' and mint(KEYS[2], ARGV[4]) or '0'
+local v = redis.call('SET', KEYS[1], fence .. ' 1 0 ' .. ARGV[1], 'NX', 'PX', ARGV[2], 'GET')
+if not v then return {1, fence, 1} end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+local f, c, w, o = parse(v)
+if o == ARGV[1] and ARGV[3] == '1' then
+  if f == '0' and ARGV[5] == '1' then f = mint(KEYS[2], ARGV[4]) end
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+    redis.call('SET', KEYS[1], encode(f, c + 1, w, o), 'PX', ARGV[2])
+  else
+    redis.call('SET', KEYS[1], encode(f, c + 1, w, o), 'KEEPTTL')
+  end
+  return {1, f, c + 1}
+end
+mark_waited(KEYS[1], f, c, w, o)
+return {0, redis.call('PTTL', KEYS[1]), o == ARGV[1] and 1 or 0, waits_of(KEYS[3], o)}
+
+-- mintFence: 2 KEYS, sha1 7af2399d93fa4f5d0e0c98bd67c6799f03997458
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+local v = redis.call('GET', KEYS[1])
+if not v then return false end
+local f, c, w, o = parse(v)
+if o ~= ARGV[1] then return false end
+if f == '0' then
+  f = mint(KEYS[2], ARGV[2])
+  redis.call('SET', KEYS[1], encode(f, c, w, o), 'KEEPTTL')
+end
+return f
+
+-- renew: 1 KEYS, sha1 e223265c90aa44c216b4ff5d98223cad6193151d
+local v = redis.call('GET', KEYS[1])
+if v and string.match(v, '^%d+ %d+ %d (.*)$') == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+
+-- renewMany: per-call KEYS, sha1 fb53325aa31c7ece8c9d9f35a991d3f0ee9d520c
+local out = {}
+for i = 1, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  if v and string.match(v, '^%d+ %d+ %d (.*)$') == ARGV[2 * i - 1] then
+    out[i] = redis.call('PEXPIRE', KEYS[i], ARGV[2 * i])
+  else
+    out[i] = 0
+  end
+end
+return out
+
+-- inspect: 1 KEYS, sha1 ef6d8cb58d44a8c865e9192a32cf37fe832517eb
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+local v = redis.call('GET', KEYS[1])
+if not v then return {false, false, false, -2} end
+local f, c, w, o = parse(v)
+return {o or false, c, f, redis.call('PTTL', KEYS[1])}
+
+-- forceRelease: 1 KEYS, sha1 972c19536313b4a3e586e059ccd698edecb8e28a
+local n = redis.call('DEL', KEYS[1])
+if n > 0 then redis.call('PUBLISH', KEYS[1] .. ':released', '1') end
+return n
+
+-- acquireFair: 5 KEYS, sha1 24d970a0ed32950785ac67457dd3f5f1117e7e8e
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local v
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  local fence = ARGV[6] == '1' and mint(KEYS[2], math.max(tonumber(ARGV[3]), tonumber(ARGV[2]))) or '0'
+  v = redis.call('SET', KEYS[1], fence .. ' 1 0 ' .. ARGV[1], 'NX', 'PX', ARGV[2], 'GET')
+  if not v then return {1, fence, 1, 0} end
+else
+  v = redis.call('GET', KEYS[1])
+end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+local function take(k, owner, ttl, retention, w)
+  local fence = mint(k.fence, math.max(tonumber(retention), tonumber(ttl)))
+  redis.call('SET', k.lock, fence .. ' 1 ' .. w .. ' ' .. owner, 'PX', ttl)
+  return fence
+end
+local function now_ms(t)
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function live_info(k, member, nowms)
+  local info = redis.call('HGET', k.waiters, member)
+  if not info then return nil end
+  local sep = string.find(info, ':', 1, true)
+  if tonumber(string.sub(info, 1, sep - 1)) <= nowms then return nil end
+  return string.sub(info, sep + 1)
+end
+local function drop(k, member)
+  redis.call('ZREM', k.queue, member)
+  redis.call('HDEL', k.waiters, member)
+end
+local function tidy(k)
+  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
+end
+local function hand_off(k, t, retention)
+  local nowms = now_ms(t)
+  while true do
+    local head = redis.call('ZPOPMIN', k.queue)[1]
+    if not head then
+      redis.call('DEL', k.waiters)
+      return false
+    end
+    local ttl = live_info(k, head, nowms)
+    redis.call('HDEL', k.waiters, head)
+    if ttl then
+      local grant = 'g:' .. take(k, head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
+      tidy(k)
+      redis.call('PUBLISH', k.lock .. ':released', grant)
+      return grant
+    end
+  end
+end
+local function pass_on(k, retention)
+  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention)
+  if grant then return grant end
+  redis.call('DEL', k.lock)
+  redis.call('PUBLISH', k.lock .. ':released', '1')
+  return 0
+end
+local k = {lock = KEYS[1], fence = KEYS[2], queue = KEYS[3], waiters = KEYS[4]}
+local f, c, w, o
+if v then
+  f, c, w, o = parse(v)
+  if o == ARGV[1] then return {1, f, c, 1} end
+end
+local t = redis.call('TIME')
+if not v then
+  local nowms = now_ms(t)
+  local mine = false
+  while true do
+    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
+    if not head then break end
+    if head == ARGV[1] then
+      mine = true
+      break
+    end
+    if live_info(k, head, nowms) then break end
+    drop(k, head)
+  end
+  local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
+  if not head or mine then
+    drop(k, ARGV[1])
+    tidy(k)
+    return {1, take(k, ARGV[1], ARGV[2], ARGV[3], redis.call('EXISTS', k.queue) == 1 and '1' or '0'), 1, 0}
+  end
+  hand_off(k, t, ARGV[3])
+  local handed = redis.call('GET', k.lock)
+  if handed then o = select(4, parse(handed)) end
+elseif ARGV[5] == 'f' then
+  mark_waited(k.lock, f, c, w, o)
+end
+local pttl = redis.call('PTTL', k.lock)
+local waited = waits_of(KEYS[5], o)
+if ARGV[5] ~= 'f' then return {0, pttl, 0, 0, waited} end
+redis.call('ZADD', k.queue, 'NX', redis.call('HINCRBY', k.waiters, '#', 1), ARGV[1])
+local qttl = tonumber(ARGV[4])
+redis.call('HSET', k.waiters, ARGV[1], (now_ms(t) + qttl) .. ':' .. ARGV[2])
+redis.call('PEXPIRE', k.queue, qttl)
+redis.call('PEXPIRE', k.waiters, qttl)
+return {0, pttl, 0, 0, waited}
+
+-- release: 4 KEYS, sha1 779e9eee8be1b5c84d05c653b0bca1a263a8f124
+local v = redis.call('GET', KEYS[1])
+if v == '0 1 0 ' .. ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+if not v then return -1 end
+local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+if o ~= ARGV[1] then return -1 end
+if c == '1' and w == '0' then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+c = tonumber(c)
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+local function take(k, owner, ttl, retention, w)
+  local fence = mint(k.fence, math.max(tonumber(retention), tonumber(ttl)))
+  redis.call('SET', k.lock, fence .. ' 1 ' .. w .. ' ' .. owner, 'PX', ttl)
+  return fence
+end
+local function now_ms(t)
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function live_info(k, member, nowms)
+  local info = redis.call('HGET', k.waiters, member)
+  if not info then return nil end
+  local sep = string.find(info, ':', 1, true)
+  if tonumber(string.sub(info, 1, sep - 1)) <= nowms then return nil end
+  return string.sub(info, sep + 1)
+end
+local function drop(k, member)
+  redis.call('ZREM', k.queue, member)
+  redis.call('HDEL', k.waiters, member)
+end
+local function tidy(k)
+  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
+end
+local function hand_off(k, t, retention)
+  local nowms = now_ms(t)
+  while true do
+    local head = redis.call('ZPOPMIN', k.queue)[1]
+    if not head then
+      redis.call('DEL', k.waiters)
+      return false
+    end
+    local ttl = live_info(k, head, nowms)
+    redis.call('HDEL', k.waiters, head)
+    if ttl then
+      local grant = 'g:' .. take(k, head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
+      tidy(k)
+      redis.call('PUBLISH', k.lock .. ':released', grant)
+      return grant
+    end
+  end
+end
+local function pass_on(k, retention)
+  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention)
+  if grant then return grant end
+  redis.call('DEL', k.lock)
+  redis.call('PUBLISH', k.lock .. ':released', '1')
+  return 0
+end
+local k = {lock = KEYS[1], fence = KEYS[2], queue = KEYS[3], waiters = KEYS[4]}
+if c > 1 then
+  redis.call('SET', KEYS[1], encode(f, c - 1, w, o), 'KEEPTTL')
+  return c - 1
+end
+return pass_on(k, ARGV[2])
+
+-- leaveFairQueue: 4 KEYS, sha1 7bbcc280f38053a7f9a247dff0b7481e5fa2041f
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+local function take(k, owner, ttl, retention, w)
+  local fence = mint(k.fence, math.max(tonumber(retention), tonumber(ttl)))
+  redis.call('SET', k.lock, fence .. ' 1 ' .. w .. ' ' .. owner, 'PX', ttl)
+  return fence
+end
+local function now_ms(t)
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function live_info(k, member, nowms)
+  local info = redis.call('HGET', k.waiters, member)
+  if not info then return nil end
+  local sep = string.find(info, ':', 1, true)
+  if tonumber(string.sub(info, 1, sep - 1)) <= nowms then return nil end
+  return string.sub(info, sep + 1)
+end
+local function drop(k, member)
+  redis.call('ZREM', k.queue, member)
+  redis.call('HDEL', k.waiters, member)
+end
+local function tidy(k)
+  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
+end
+local function hand_off(k, t, retention)
+  local nowms = now_ms(t)
+  while true do
+    local head = redis.call('ZPOPMIN', k.queue)[1]
+    if not head then
+      redis.call('DEL', k.waiters)
+      return false
+    end
+    local ttl = live_info(k, head, nowms)
+    redis.call('HDEL', k.waiters, head)
+    if ttl then
+      local grant = 'g:' .. take(k, head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
+      tidy(k)
+      redis.call('PUBLISH', k.lock .. ':released', grant)
+      return grant
+    end
+  end
+end
+local function pass_on(k, retention)
+  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention)
+  if grant then return grant end
+  redis.call('DEL', k.lock)
+  redis.call('PUBLISH', k.lock .. ':released', '1')
+  return 0
+end
+local k = {lock = KEYS[1], fence = KEYS[2], queue = KEYS[3], waiters = KEYS[4]}
+local v = redis.call('GET', KEYS[1])
+if v and select(4, parse(v)) == ARGV[1] then
+  pass_on(k, ARGV[2])
+  return 1
+end
+drop(k, ARGV[1])
+tidy(k)
+return 0
+
+-- countFairWaiters: 2 KEYS, sha1 0f2413e275f613a37e427dd8184fe1bd5c20ccaf
+local n = 0
+local t = redis.call('TIME')
+local nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local info = redis.call('HGET', KEYS[2], member)
+  if info and tonumber(string.sub(info, 1, string.find(info, ':', 1, true) - 1)) > nowms then n = n + 1 end
+end
+return n
+
+-- acquireMany: per-call KEYS, sha1 8fa62e0edb1a78157b6bf2d212ad9813c09789ad
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+local n = #KEYS / 2
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[2 * i - 1]) == 1 then
+    return {0, i, redis.call('PTTL', KEYS[2 * i - 1])}
+  end
+end
+local reply = {1}
+for i = 1, n do
+  local fence = mint(KEYS[2 * i], ARGV[3])
+  redis.call('SET', KEYS[2 * i - 1], fence .. ' 1 0 ' .. ARGV[1], 'PX', ARGV[2])
+  reply[i + 1] = fence
+end
+return reply
+
+-- setWaitsFor: 2 KEYS, sha1 bbc0e6db94e345ccb1c87e29998a24809c06503c
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+local v = redis.call('GET', KEYS[1])
+if not v or select(4, parse(v)) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[2])
+  return 1
+end
+redis.call('SET', KEYS[2], ARGV[2] .. '\n' .. ARGV[1], 'PX', ARGV[3])
+return 1
+
+-- waitsFor: 2 KEYS, sha1 d763ea20abc732f8b322bb4d397ddaaadee19006
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+local v = redis.call('GET', KEYS[1])
+if not v then return false end
+return waits_of(KEYS[2], select(4, parse(v)))

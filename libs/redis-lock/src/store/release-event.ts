@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * What a lock's release channel reports, decoded by the store (the lock layer never sees the wire
+ * format): the lock is free (`released`: a release nobody was handed, a force release), or a
+ * release handed it straight to the fair queue's head (`handedOff`, with the new holding's token).
+ * `isFor(owner)` says whether the hand-off made `owner` the holder.
+ *
+ * @example
+ * store.onRelease('job', (event) => {
+ *   if (event.kind === 'handedOff' && event.isFor(myOwner)) useLock(event.fence);
+ * });
+ */
+export type ReleaseEvent =
+  | { readonly kind: 'released' }
+  | { readonly kind: 'handedOff'; readonly fence: number; isFor(owner: string): boolean };
+
+/**
+ * A listener of {@link ReleaseEvent}s (see `LockStore.onRelease`).
+ *
+ * @example
+ * const listener: ReleaseListener = (event) => console.log(event.kind);
+ */
+export type ReleaseListener = (event: ReleaseEvent) => void;
+
+/** The `released` event (one shared instance). */
+export const RELEASED: ReleaseEvent = Object.freeze({ kind: 'released' });
+
+/**
+ * SHA-1 of an owner token: how a hand-off grant names the new owner on the release channel without
+ * publishing the token itself (the release script computes the same with `redis.sha1hex`).
+ *
+ * @example
+ * grantDigest('api-1:9f86…'); // 40 hex digits
+ */
+export function grantDigest(owner: string): string {
+  return createHash('sha1').update(owner).digest('hex');
+}
+
+// Every waiter of a lock in this process checks every grant of it: hash each owner token once.
+const digests = new Map<string, string>();
+function digestOf(owner: string): string {
+  let digest = digests.get(owner);
+  if (digest === undefined) {
+    if (digests.size >= 1024) digests.clear();
+    digest = grantDigest(owner);
+    digests.set(owner, digest);
+  }
+  return digest;
+}
+
+/**
+ * Decodes a release-channel message: a hand-off grant `g:<fence>:<sha1(owner)>` (see RELEASE in
+ * fair-lock-scripts.ts), anything else a plain release.
+ *
+ * @example
+ * decodeReleaseMessage('1'); // { kind: 'released' }
+ * decodeReleaseMessage('g:17:ab…'); // { kind: 'handedOff', fence: 17, isFor(owner) }
+ */
+export function decodeReleaseMessage(message: string | undefined): ReleaseEvent {
+  if (!message || !message.startsWith('g:')) return RELEASED;
+  const cut = message.indexOf(':', 2);
+  if (cut < 0) return RELEASED;
+  const digest = message.slice(cut + 1);
+  return { kind: 'handedOff', fence: Number(message.slice(2, cut)), isFor: (owner) => digestOf(owner) === digest };
+}
+
+/** Wraps a {@link ReleaseListener} as a listener of raw channel messages. */
+export const decodingListener =
+  (listener: ReleaseListener) =>
+  (message?: string): void =>
+    listener(decodeReleaseMessage(message));
