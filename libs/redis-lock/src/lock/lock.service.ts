@@ -38,6 +38,8 @@ import { runWithLocks, type MultiLockCallback, type MultiLockHost, type TryRunRe
 import { StatisticsCollector, type LockStatistics } from './lock-statistics.js';
 import { RenewalScheduler } from './renewal-scheduler.js';
 import { resolveCallOptions, type CallOptions } from './resolve-call-options.js';
+import { LockTracer } from '../tracing/lock-tracer.js';
+import { supportsFairQueue } from './fair-acquire.js';
 
 /** The callback of `withLock` and friends: receives the held lock, returns the result. */
 export type LockCallback<T> = (lock: LockHandle) => Promise<T> | T;
@@ -85,6 +87,7 @@ export class LockService
   private readonly logger: LockLogger;
   private readonly scheduler: RenewalScheduler;
   private readonly statistics: StatisticsCollector;
+  private readonly tracer: LockTracer;
   private readonly running = new Set<Promise<unknown>>();
   private readonly lifecycle = { shuttingDown: false, isShuttingDown: () => this.lifecycle.shuttingDown, waiters: new Set<() => void>() };
   private healthTimer?: NodeJS.Timeout;
@@ -110,6 +113,8 @@ export class LockService
       config.renewal.intervalMs,
     );
     this.statistics = new StatisticsCollector(this.events, () => this.scheduler.size);
+    // tracing: spans fed by this.events (tracing/lock-tracer.ts)
+    this.tracer = new LockTracer(this.events, { fair: config.fair, fairQueue: supportsFairQueue(store) });
     if (this.logger.debugEnabled) {
       this.events.on('renewed', (e) => this.logger.debug(`renewed "${e.key}" for ${e.ttlMs} ms (held ${e.heldMs.toFixed(1)} ms so far)`));
     }
@@ -439,7 +444,8 @@ export class LockService
   private runHeld<T>(handles: LockHandle[], fn: () => Promise<T> | T): Promise<T> {
     const work = (async () => {
       try {
-        return await lockContext.run(this, handles, fn);
+        // tracing: fn runs inside the hold span
+        return await lockContext.run(this, handles, this.tracer.inHold(handles, fn));
       } finally {
         for (const handle of [...handles].reverse()) {
           await handle.release().catch((error: Error) => this.logger.warn(`Release of "${handle.getKey()}" failed; it expires by its TTL: ${error.message}`));
@@ -455,7 +461,23 @@ export class LockService
     return work;
   }
 
-  private async take(key: string, options: LockOptions | undefined, defaults: { reentrant: boolean; renew: boolean }, once: boolean): Promise<LockHandle | null> {
+  private take(
+    key: string,
+    options: LockOptions | undefined,
+    defaults: { reentrant: boolean; renew: boolean },
+    once: boolean,
+  ): Promise<LockHandle | null> {
+    // tracing: one check when off; else the acquire span, in the caller's context, wraps takeLock
+    if (!this.tracer.enabled()) return this.takeLock(key, options, defaults, once);
+    return this.tracer.traceAcquire(key, options, once, () => this.takeLock(key, options, defaults, once));
+  }
+
+  private async takeLock(
+    key: string,
+    options: LockOptions | undefined,
+    defaults: { reentrant: boolean; renew: boolean },
+    once: boolean,
+  ): Promise<LockHandle | null> {
     const started = performance.now();
     let label = typeof options?.name === 'string' ? options.name : typeof key === 'string' ? key : '(invalid)';
     try {
