@@ -34,7 +34,7 @@ const noopProviders = new WeakMap<OtelApi, TracerProvider>();
  *   status error), with an event per `renewalFailed`; `withLock` callbacks run inside it.
  * - `skipped` (`@WithLock({ onLocked: 'skip' })`): an event on the caller's active span.
  *
- * Off (one check per acquisition, no listener) until `@opentelemetry/api` is installed and a
+ * Off (one check per acquisition, no listener but a `skipped` one) until `@opentelemetry/api` is installed and a
  * tracer provider is registered. Internal: `LockService` owns one.
  *
  * @example
@@ -52,7 +52,13 @@ export class LockTracer {
     private readonly events: LockEvents,
     /** `fair`: default of `LockOptions.fair`; `fairQueue`: the store has a fair queue (else fair calls race). */
     private readonly modes: { readonly fair: boolean; readonly fairQueue: boolean },
-  ) {}
+  ) {
+    // A skip need not follow a traced acquisition (a multi-key try takes no span), and is rare: listen now.
+    events.on('skipped', (e) => {
+      if (!this.enabled()) return;
+      otelApi()!.trace.getActiveSpan()?.addEvent(N.skipped, { [A.name]: e.name, [A.outcome]: 'skip' });
+    });
+  }
 
   /** Whether spans are recorded now: `@opentelemetry/api` is loaded and a tracer provider is registered. */
   enabled(): boolean {
@@ -199,6 +205,5 @@ export class LockTracer {
       const hold = candidates.find((c) => e.fence > 0 && c.handle.fence === e.fence) ?? candidates[0];
       if (hold) this.end(hold);
     });
-    on('skipped', (e) => api.trace.getActiveSpan()?.addEvent(N.skipped, { [A.name]: e.name, [A.outcome]: 'skip' }));
   }
 }
