@@ -3,7 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** The part of Express' request the middleware reads (`path`: the URL without its query). */
 type Request = IncomingMessage & { path?: string };
 
-/** What {@link startDemoTracing} set up: the request-span middleware and a flush for shutdown. */
+/**
+ * What {@link startDemoTracing} set up: the request-span middleware and a flush for shutdown.
+ *
+ * @example
+ * process.once('SIGTERM', () => void tracing?.shutdown());
+ */
 export interface DemoTracing {
   /** Where spans go (`console` or the OTLP endpoint), for the start-up log. */
   readonly target: string;
@@ -38,7 +43,8 @@ export async function startDemoTracing(env: NodeJS.ProcessEnv = process.env): Pr
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
     // The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT / _TRACES_ENDPOINT itself.
     processor = new sdk.BatchSpanProcessor(new OTLPTraceExporter());
-    target = `OTLP ${env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318'}`;
+    const configured = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    target = `OTLP ${configured ?? 'http://localhost:4318'}`;
   } else {
     processor = new sdk.SimpleSpanProcessor(new sdk.ConsoleSpanExporter());
   }

@@ -21,7 +21,12 @@ export const LOCK_SPAN_ATTRIBUTES = {
   errorMessage: 'redis_lock.error.message',
 } as const;
 
-/** Span and span-event names (see {@link LOCK_SPAN_ATTRIBUTES}). */
+/**
+ * Span and span-event names (see {@link LOCK_SPAN_ATTRIBUTES}).
+ *
+ * @example
+ * exporter.getFinishedSpans().filter((s) => s.name === LOCK_SPAN_NAMES.hold);
+ */
 export const LOCK_SPAN_NAMES = {
   acquire: 'redis_lock.acquire',
   hold: 'redis_lock.hold',
@@ -31,10 +36,20 @@ export const LOCK_SPAN_NAMES = {
   skipped: 'redis_lock.skipped',
 } as const;
 
-/** The instrumentation scope spans are recorded under. */
+/**
+ * The instrumentation scope spans are recorded under.
+ *
+ * @example
+ * span.instrumentationScope.name === LOCK_TRACER_NAME; // '@lynx-nest/redis-lock'
+ */
 export const LOCK_TRACER_NAME = '@lynx-nest/redis-lock';
 
-/** `redis_lock.outcome` of a failed acquisition, from the `failed` event's reason (a `LockErrorCode` or `aborted`). */
+/**
+ * `redis_lock.outcome` of a failed acquisition, from the `failed` event's reason (a `LockErrorCode` or `aborted`).
+ *
+ * @example
+ * failureOutcome('backend'); // 'backend_error'
+ */
 export function failureOutcome(reason: string): string {
   return reason === 'backend' ? 'backend_error' : reason;
 }

@@ -1,6 +1,11 @@
 import type * as OtelApiModule from '@opentelemetry/api';
 
-/** The `@opentelemetry/api` module (an optional peer dependency). */
+/**
+ * The `@opentelemetry/api` module (an optional peer dependency).
+ *
+ * @example
+ * const api: OtelApi | undefined = otelApi();
+ */
 export type OtelApi = typeof OtelApiModule;
 
 let loaded: OtelApi | undefined;
@@ -23,7 +28,12 @@ export const otelApiReady: Promise<OtelApi | undefined> = import('@opentelemetry
   () => undefined,
 );
 
-/** The API once {@link otelApiReady} has resolved with it, else `undefined` (never waits). */
+/**
+ * The API once {@link otelApiReady} has resolved with it, else `undefined` (never waits).
+ *
+ * @example
+ * otelApi()?.trace.getActiveSpan()?.addEvent('something');
+ */
 export function otelApi(): OtelApi | undefined {
   return loaded;
 }
