@@ -210,6 +210,35 @@ describe('OpenTelemetry spans (in-memory exporter, real redis-server)', () => {
     expect(hold.status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  it('a tracing SDK that throws loses spans, never a lock: calls resolve and locks are released', async () => {
+    const broken = new BasicTracerProvider({
+      spanProcessors: [
+        {
+          onStart: () => {
+            throw new Error('broken processor');
+          },
+          onEnd: () => {
+            throw new Error('broken processor');
+          },
+          forceFlush: async () => undefined,
+          shutdown: async () => undefined,
+        },
+      ],
+    });
+    trace.disable();
+    trace.setGlobalTracerProvider(broken);
+    try {
+      await expect(app.locks.withLock('trace:broken', async () => 'ok', { name: 'broken' })).resolves.toBe('ok');
+      const handle = await app.locks.tryLock('trace:broken', '1s');
+      expect(handle).not.toBeNull();
+      await expect(handle!.release()).resolves.toBe(true);
+      expect((await app.locks.inspect('trace:broken')).held).toBe(false);
+    } finally {
+      trace.disable();
+      trace.setGlobalTracerProvider(provider);
+    }
+  });
+
   it("@WithLock({ onLocked: 'skip' }) adds a skipped event to the caller's span", async () => {
     const jobs = app.module.get(NightlyJobs);
     const holder = await other.locks.acquire('job:nightly', '5s');

@@ -23,6 +23,15 @@ interface HoldRecord {
   readonly handle: LockHandle;
 }
 
+/** Runs span bookkeeping; an exception from a tracing SDK must never reach the locking path. */
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // a broken exporter or SDK loses a span, never a lock
+  }
+}
+
 /** The no-op provider a `ProxyTracerProvider` delegates to while no SDK is registered, per API copy. */
 const noopProviders = new WeakMap<OtelApi, TracerProvider>();
 
@@ -54,10 +63,12 @@ export class LockTracer {
     private readonly modes: { readonly fair: boolean; readonly fairQueue: boolean },
   ) {
     // A skip need not follow a traced acquisition (a multi-key try takes no span), and is rare: listen now.
-    events.on('skipped', (e) => {
-      if (!this.enabled()) return;
-      otelApi()!.trace.getActiveSpan()?.addEvent(N.skipped, { [A.name]: e.name, [A.outcome]: 'skip' });
-    });
+    events.on('skipped', (e) =>
+      quietly(() => {
+        const span = this.enabled() ? otelApi()!.trace.getActiveSpan() : undefined;
+        span?.addEvent(N.skipped, { [A.name]: e.name, [A.outcome]: 'skip' });
+      }),
+    );
   }
 
   /** Whether spans are recorded now: `@opentelemetry/api` is loaded and a tracer provider is registered. */
@@ -83,26 +94,36 @@ export class LockTracer {
     take: () => Promise<LockHandle | null>,
   ): Promise<LockHandle | null> {
     const api = otelApi()!;
-    this.listen(api);
-    const parent = api.context.active();
-    const name = typeof options?.name === 'string' ? options.name : typeof key === 'string' ? key : '(invalid)';
-    const mode = once ? 'try' : this.modes.fairQueue && (options?.fair ?? this.modes.fair) === true ? 'fair' : 'racing';
-    const attributes = { [A.name]: name, [A.mode]: mode };
-    const span = this.tracer(api).startSpan(N.acquire, { kind: api.SpanKind.INTERNAL, attributes }, parent);
-    const record: AcquireRecord = { span };
-    const inside = api.context.with(api.trace.setSpan(parent, span).setValue(this.acquireKey!, record), take);
-    return inside.then(
+    let parent: Context, name: string, span: Span, record: AcquireRecord, inside: Context;
+    try {
+      this.listen(api);
+      parent = api.context.active();
+      name = typeof options?.name === 'string' ? options.name : typeof key === 'string' ? key : '(invalid)';
+      const fair = this.modes.fairQueue && (options?.fair ?? this.modes.fair) === true;
+      const mode = once ? 'try' : fair ? 'fair' : 'racing';
+      const attributes = { [A.name]: name, [A.mode]: mode };
+      span = this.tracer(api).startSpan(N.acquire, { kind: api.SpanKind.INTERNAL, attributes }, parent);
+      record = { span };
+      inside = api.trace.setSpan(parent, span).setValue(this.acquireKey!, record);
+    } catch {
+      return take(); // the SDK failed: lock without a span
+    }
+    return api.context.with(inside, take).then(
       (handle) => {
-        span.setAttribute(A.outcome, handle ? 'acquired' : 'busy');
-        span.end();
-        if (handle && !handle.parent) this.startHold(api, handle, name, parent);
+        quietly(() => {
+          span.setAttribute(A.outcome, handle ? 'acquired' : 'busy');
+          span.end();
+          if (handle && !handle.parent) this.startHold(api, handle, name, parent);
+        });
         return handle;
       },
       (error: unknown) => {
-        const outcome = record.outcome ?? 'aborted';
-        span.setAttribute(A.outcome, outcome);
-        span.setStatus({ code: api.SpanStatusCode.ERROR, message: outcome });
-        span.end();
+        quietly(() => {
+          const outcome = record.outcome ?? 'aborted';
+          span.setAttribute(A.outcome, outcome);
+          span.setStatus({ code: api.SpanStatusCode.ERROR, message: outcome });
+          span.end();
+        });
         throw error;
       },
     );
@@ -135,7 +156,7 @@ export class LockTracer {
     const list = (this.holdsByKey.get(key) ?? []).filter((other) => !this.endedUnconfirmed(other));
     list.push(hold);
     this.holdsByKey.set(key, list);
-    const onLost = () => this.lost(api, hold);
+    const onLost = () => quietly(() => this.lost(api, hold));
     if (handle.signal.aborted) onLost();
     else handle.signal.addEventListener('abort', onLost, { once: true });
   }
@@ -176,7 +197,7 @@ export class LockTracer {
     this.listening = true;
     this.acquireKey = api.createContextKey(`${LOCK_TRACER_NAME} acquire`);
     const on = <K extends keyof LockEventMap>(event: K, listener: (...args: LockEventMap[K]) => void) =>
-      this.events.on(event, listener as never);
+      this.events.on(event, ((...args: LockEventMap[K]) => quietly(() => listener(...args))) as never);
     on('retry', (e) => this.acquiring(api)?.span.addEvent(N.retry, { [A.attempt]: e.attempt, [A.delayMs]: e.delayMs }));
     on('acquired', (e) => {
       const span = this.acquiring(api)?.span;
