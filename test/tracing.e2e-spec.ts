@@ -239,6 +239,25 @@ describe('OpenTelemetry spans (in-memory exporter, real redis-server)', () => {
     }
   });
 
+  it('withLocks (keys taken in one script): acquire and hold spans per key, the callback inside a hold', async () => {
+    await inSpan('transfer', () =>
+      app.locks.withLocks(['trace:m1', 'trace:m2'], async () => test().startActiveSpan('ledger', (s) => s.end()), {
+        name: 'transfer',
+      }),
+    );
+    const [transfer] = spans('transfer');
+    const acquires = spans('redis_lock.acquire', 'transfer');
+    const holds = spans('redis_lock.hold', 'transfer');
+    expect(acquires).toHaveLength(2);
+    expect(holds).toHaveLength(2);
+    for (const span of [...acquires, ...holds]) expect(parentOf(span)).toBe(transfer.spanContext().spanId);
+    for (const acquire of acquires) {
+      expect(acquire.attributes).toMatchObject({ 'redis_lock.mode': 'multi', 'redis_lock.outcome': 'acquired' });
+    }
+    const [ledger] = spans('ledger');
+    expect(holds.map((h) => h.spanContext().spanId)).toContain(parentOf(ledger));
+  });
+
   it("@WithLock({ onLocked: 'skip' }) adds a skipped event to the caller's span", async () => {
     const jobs = app.module.get(NightlyJobs);
     const holder = await other.locks.acquire('job:nightly', '5s');

@@ -1,4 +1,4 @@
-import type { Context, Span, Tracer, TracerProvider } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import type { LockEventMap, LockEvents } from '../lock/lock-events.js';
 import type { LockHandle } from '../lock/lock-handle.js';
@@ -131,16 +131,38 @@ export class LockTracer {
 
   /**
    * `fn`, to run with the first traced hold of `handles` as the active span (so the callback's own
-   * spans are its children); `fn` itself when none is traced.
+   * spans are its children); `fn` itself when none is traced. Keys that `withLocks` took together
+   * in one script (not through {@link traceAcquire}) get their acquire and hold spans here.
    */
   inHold<T>(handles: readonly LockHandle[], fn: () => T): () => T {
-    if (!this.listening) return fn;
+    // One key came through traceAcquire (or tracing is off); only several can have skipped it.
+    if (!this.listening && (handles.length < 2 || !this.enabled())) return fn;
     const api = otelApi()!;
-    for (const handle of handles) {
-      const hold = this.holds.get(handle);
-      if (hold) return () => api.context.with(api.trace.setSpan(api.context.active(), hold.span), fn);
-    }
-    return fn;
+    let hold: HoldRecord | undefined;
+    quietly(() => {
+      this.listen(api);
+      for (const handle of handles) {
+        if (!handle.parent && !this.holds.has(handle) && handle.isHeld()) this.traceTakenTogether(api, handle);
+        hold ??= this.holds.get(handle);
+      }
+    });
+    const span = hold?.span;
+    return span ? () => api.context.with(api.trace.setSpan(api.context.active(), span), fn) : fn;
+  }
+
+  /** Spans for a key taken by the atomic multi-key script: one attempt, from its send time to now. */
+  private traceTakenTogether(api: OtelApi, handle: LockHandle): void {
+    const parent = api.context.active();
+    const name = handle.state.label;
+    const waitMs = performance.now() - handle.state.acquiredAt;
+    const attributes: Attributes = { [A.name]: name, [A.mode]: 'multi', [A.outcome]: 'acquired', [A.attempts]: 1 };
+    attributes[A.waitMs] = waitMs;
+    const startTime = performance.timeOrigin + handle.state.acquiredAt;
+    const options = { kind: api.SpanKind.INTERNAL, attributes, startTime };
+    const acquire = this.tracer(api).startSpan(N.acquire, options, parent);
+    if (handle.fence > 0) acquire.setAttribute(A.fence, handle.fence);
+    acquire.end();
+    this.startHold(api, handle, name, parent);
   }
 
   private tracer(api: OtelApi): Tracer {
