@@ -128,7 +128,7 @@ describe('RedisLockDashboardModule in a test app, behind a guard', () => {
     await page.waitForSelector('#instance:not(:empty)');
     expect(await page.textContent('#instance')).toBe('dash-app');
 
-    const lock = await holder.locks.acquire('dash:browser', '30s');
+    const lock = await holder.locks.acquire('dash:browser', '30s', { fence: true }); // a minted fence is shown
     const hostile = await holder.locks.acquire(HOSTILE, '30s');
     const row = page.locator('tr[data-key="dash:browser"]');
     await row.waitFor({ state: 'visible', timeout: 5_000 });

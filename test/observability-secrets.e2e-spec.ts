@@ -134,6 +134,9 @@ describe('logs, health payloads and metrics of a run against a password-protecte
     expect(warnings).toContainEqual(expect.stringMatching(/Lock backend is UP again/));
     // the reason names the cause (WRONGPASS), not only the client state
     expect(JSON.parse(refused.text).error['redis-lock'].reason).toMatch(/^not connected to Redis \(client \w+; last error: WRONGPASS/);
+    // Nest's logger is process-wide: close the apps of this run, or their probes (the wrong-password
+    // app's every 100 ms) would log into the next test's logger.
+    for (const app of apps.splice(0)) await app.close();
   });
 
   it('logs nothing for ordinary acquire/release at the default level (WARN)', async () => {

@@ -59,6 +59,18 @@ describe('optional peers stay behind subpath exports', () => {
     expect([...root].filter((file) => file.includes('/dashboard/'))).toEqual([]);
   });
 
+  it('@opentelemetry/api is an optional peer the package root only imports on demand (no import.meta)', () => {
+    const { packages, files } = packagesReachedFrom(`${src}index.ts`);
+    expect([...files].some((file) => file.endsWith('/tracing/lock-tracer.ts'))).toBe(true);
+    expect(packages.has('@opentelemetry/api')).toBe(false);
+    const loader = readFileSync(`${src}tracing/otel-api.loader.ts`, 'utf8');
+    expect(loader).toContain("import('@opentelemetry/api')");
+    expect(loader).not.toContain('import.meta');
+    const pkg = JSON.parse(readFileSync(`${src}../package.json`, 'utf8'));
+    expect(pkg.peerDependencies['@opentelemetry/api']).toBeDefined();
+    expect(pkg.peerDependenciesMeta['@opentelemetry/api']).toEqual({ optional: true });
+  });
+
   it('what monitoring.enableMetrics loads on demand needs prom-client only', () => {
     const { packages } = packagesReachedFrom(`${src}metrics/lock-metrics.registration.ts`);
     expect(packages.has('prom-client')).toBe(true);

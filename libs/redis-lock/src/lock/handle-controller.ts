@@ -27,6 +27,8 @@ import { grantInTime, MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM, validUntil } from './l
 import type { MultiLockHost } from './multi-lock.js';
 import { resolveCallOptions, type CallOptions } from './resolve-call-options.js';
 import type { ShutdownCoordinator } from './shutdown.js';
+import { LockTracer } from '../tracing/lock-tracer.js';
+import { supportsFairQueue } from './fair-acquire.js';
 
 /** Ownership ids for events (see `LockEventMap.acquired`). */
 let ownerships = 0;
@@ -44,6 +46,8 @@ let ownerships = 0;
 export class LockHandleController implements HandleController {
   /** The renewal watchdog of every held lock. */
   readonly scheduler: RenewalScheduler;
+  /** OpenTelemetry spans, fed by `events` (off, at one check per acquisition, without a provider). */
+  private readonly tracer: LockTracer;
 
   constructor(
     private readonly store: LockStore,
@@ -65,6 +69,8 @@ export class LockHandleController implements HandleController {
       },
       config.renewal.intervalMs,
     );
+    // tracing: spans fed by this.events (tracing/lock-tracer.ts)
+    this.tracer = new LockTracer(this.events, { fair: config.fair, fairQueue: supportsFairQueue(store) });
   }
 
   private multiHost?: MultiLockHost;
@@ -96,7 +102,8 @@ export class LockHandleController implements HandleController {
   runHeld<T>(handles: LockHandle[], fn: () => Promise<T> | T): Promise<T> {
     const work = (async () => {
       try {
-        return await lockContext.run(this, handles, fn);
+        // tracing: fn runs inside the hold span
+        return await lockContext.run(this, handles, this.tracer.inHold(handles, fn));
       } finally {
         for (const handle of [...handles].reverse()) {
           await handle.release().catch((error: Error) => this.logger.warn(`Release of "${handle.getKey()}" failed; it expires by its TTL: ${error.message}`));
@@ -109,9 +116,26 @@ export class LockHandleController implements HandleController {
   /**
    * Takes `key` (validated, options resolved): a reentrant hold when the current context holds it,
    * else through the acquire loop; `null` only for a single attempt (`once`) that found it busy.
-   * Emits `failed` on any error.
+   * Emits `failed` on any error. Traced (an acquire span in the caller's context) when a tracer
+   * provider is registered.
    */
-  async take(key: string, options: LockOptions | undefined, defaults: { reentrant: boolean; renew: boolean }, once: boolean): Promise<LockHandle | null> {
+  take(
+    key: string,
+    options: LockOptions | undefined,
+    defaults: { reentrant: boolean; renew: boolean },
+    once: boolean,
+  ): Promise<LockHandle | null> {
+    // tracing: one check when off; else the acquire span, in the caller's context, wraps takeLock
+    if (!this.tracer.enabled()) return this.takeLock(key, options, defaults, once);
+    return this.tracer.traceAcquire(key, options, once, () => this.takeLock(key, options, defaults, once));
+  }
+
+  private async takeLock(
+    key: string,
+    options: LockOptions | undefined,
+    defaults: { reentrant: boolean; renew: boolean },
+    once: boolean,
+  ): Promise<LockHandle | null> {
     const started = performance.now();
     let label = typeof options?.name === 'string' ? options.name : typeof key === 'string' ? key : '(invalid)';
     try {

@@ -19,6 +19,7 @@ export class HealthProbe {
   private timer?: NodeJS.Timeout;
   private last?: 'up' | 'down';
   private probing = false;
+  private stopped = false;
 
   constructor(
     private readonly deps: () => Omit<LockHealthDeps, 'timeoutMs'>,
@@ -38,12 +39,15 @@ export class HealthProbe {
 
   /** Starts the periodic probe (no-op with an interval of 0). */
   start(): void {
+    this.stopped = false;
     if (this.intervalMs <= 0) return;
     this.timer = setInterval(() => void this.probe(), this.intervalMs);
     this.timer.unref();
   }
 
+  /** Stops the periodic probe; a check still in flight (failing as the clients close) logs nothing. */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
@@ -52,6 +56,7 @@ export class HealthProbe {
     this.probing = true;
     try {
       const report = await this.check();
+      if (this.stopped) return; // shut down meanwhile: a failure now is the shutdown's, not Redis'
       if (report.status !== this.last) {
         if (report.status === 'down') this.logger.warn(`Lock backend is DOWN: ${report.reason}`);
         // Logged at warn level: whoever saw the DOWN line (default level WARN) must see the recovery too.
