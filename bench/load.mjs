@@ -63,5 +63,16 @@ export async function runLoad(lib, { workers, durationMs, holdMs, keyOf, onStop 
   if (onStop) await onStop();
   // Let loops finish (peers cannot be cancelled while waiting: bounded grace, then move on).
   await Promise.race([Promise.allSettled(loops), sleep(3000)]);
-  return { elapsedMs: ended - started, waits, releases, intervals, unfinished, giveUps, perWorker, commands, clientCpuUs: cpu.user + cpu.system, heapUsed: process.memoryUsage().heapUsed };
+  return {
+    elapsedMs: ended - started,
+    waits,
+    releases,
+    intervals,
+    unfinished,
+    giveUps,
+    perWorker,
+    commands,
+    clientCpuUs: cpu.user + cpu.system,
+    heapUsed: process.memoryUsage().heapUsed,
+  };
 }

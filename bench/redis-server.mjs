@@ -39,9 +39,26 @@ export async function startRedis() {
   if (!bin) throw new Error('redis-server is not installed (apt-get install -y redis-server)');
   const dir = mkdtempSync(join(tmpdir(), 'lynx-bench-redis-'));
   const port = await freePort();
-  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const proc = spawn(
+    bin,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--loglevel',
+      'warning',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   process.once('exit', () => proc.kill('SIGKILL'));
   await waitForPing(port);
   return {

@@ -44,7 +44,11 @@ export async function runRenewalAtScale(port, { locks: count, ttlMs, watchMs }) 
   locks.events.on('lost', () => lost++);
   const handles = [];
   for (let i = 0; i < count; i += 500) {
-    const batch = await Promise.all([...Array(Math.min(500, count - i)).keys()].map((j) => locks.acquire(`bench:renew:${i + j}`, ttlMs, { renewalEnabled: true })));
+    const batch = await Promise.all(
+      [...Array(Math.min(500, count - i)).keys()].map((j) =>
+        locks.acquire(`bench:renew:${i + j}`, ttlMs, { renewalEnabled: true }),
+      ),
+    );
     handles.push(...batch);
   }
   gc();
@@ -105,5 +109,12 @@ export async function runHeapCycles(port, { cycles, workers }) {
   const opsPerSec = Math.round(done / ((performance.now() - t0) / 1000));
   const stats = locks.getStatistics();
   await close();
-  return { cycles: done, workers, opsPerSec, samples, activeLocksAtEnd: stats.activeLocks, gcExposed: typeof globalThis.gc === 'function' };
+  return {
+    cycles: done,
+    workers,
+    opsPerSec,
+    samples,
+    activeLocksAtEnd: stats.activeLocks,
+    gcExposed: typeof globalThis.gc === 'function',
+  };
 }

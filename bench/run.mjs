@@ -18,7 +18,9 @@ import { startRedis } from './redis-server.mjs';
 import { runHeapCycles, runRenewalAtScale } from './renewal.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = new Map(process.argv.slice(2).map((a) => [a.replace(/^--/, '').split('=')[0], a.includes('=') ? a.split('=')[1] : true]));
+const args = new Map(
+  process.argv.slice(2).map((a) => [a.replace(/^--/, '').split('=')[0], a.includes('=') ? a.split('=')[1] : true]),
+);
 const quick = args.has('quick');
 const mode = quick ? 'quick' : 'full';
 const repeats = Number(args.get('repeats') ?? (quick ? 2 : 3));
@@ -30,14 +32,38 @@ const RETRY_MS = 5;
 
 const SCENARIOS = [
   { id: 'serial', title: 'uncontended, serial', workers: 1, holdMs: 0, keyOf: (i) => `bench:serial:${i}` },
-  { id: 'parallel64', title: 'uncontended, 64 parallel workers', workers: 64, holdMs: 0, keyOf: (i) => `bench:par:${i}` },
-  { id: 'contended16', title: 'contended: 16 workers, one key, hold 1 ms', workers: 16, holdMs: 1, keyOf: () => 'bench:hot', contended: true },
-  { id: 'contended4x4', title: 'contended: 4 processes × 4 workers, one key, hold 1 ms', processes: 4, workers: 4, holdMs: 1, key: 'bench:hot4', contended: true },
+  {
+    id: 'parallel64',
+    title: 'uncontended, 64 parallel workers',
+    workers: 64,
+    holdMs: 0,
+    keyOf: (i) => `bench:par:${i}`,
+  },
+  {
+    id: 'contended16',
+    title: 'contended: 16 workers, one key, hold 1 ms',
+    workers: 16,
+    holdMs: 1,
+    keyOf: () => 'bench:hot',
+    contended: true,
+  },
+  {
+    id: 'contended4x4',
+    title: 'contended: 4 processes × 4 workers, one key, hold 1 ms',
+    processes: 4,
+    workers: 4,
+    holdMs: 1,
+    key: 'bench:hot4',
+    contended: true,
+  },
 ];
-const scenarios = args.has('scenarios') ? SCENARIOS.filter((s) => String(args.get('scenarios')).split(',').includes(s.id)) : SCENARIOS;
+const scenarios = args.has('scenarios')
+  ? SCENARIOS.filter((s) => String(args.get('scenarios')).split(',').includes(s.id))
+  : SCENARIOS;
 
 // ---- statistics ----------------------------------------------------------------------------------
-const pct = (sorted, p) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+const pct = (sorted, p) =>
+  sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const sortNum = (a) => [...a].sort((x, y) => x - y);
 const r3 = (v) => (v === null || v === undefined || !Number.isFinite(v) ? v : Math.round(v * 1000) / 1000);
 
@@ -120,7 +146,9 @@ function summarize(samples, server, scenario) {
     handOffP50Ms: scenario.contended ? r3(pct(g, 50)) : undefined,
     handOffP99Ms: scenario.contended ? r3(pct(g, 99)) : undefined,
     // How long the harness's `setTimeout(holdMs)` really held the lock: the same call for every library.
-    holdP50Ms: scenario.contended ? r3(pct(sortNum(samples.intervals.map(([, start, end]) => end - start)), 50)) : undefined,
+    holdP50Ms: scenario.contended
+      ? r3(pct(sortNum(samples.intervals.map(([, start, end]) => end - start)), 50))
+      : undefined,
   };
 }
 
@@ -149,7 +177,12 @@ function mergeSamples(parts) {
 async function runInProcess(adapterName, scenario, port, admin) {
   const mod = await loadAdapter(adapterName);
   const lib = await mod.create({ port, ttlMs: TTL_MS, retryMs: RETRY_MS });
-  await runLoad(lib, { workers: scenario.workers, durationMs: warmupMs, holdMs: scenario.holdMs, keyOf: scenario.keyOf });
+  await runLoad(lib, {
+    workers: scenario.workers,
+    durationMs: warmupMs,
+    holdMs: scenario.holdMs,
+    keyOf: scenario.keyOf,
+  });
   await new Promise((r) => setTimeout(r, 50));
   const before = await redisProbe(admin);
   let after;
@@ -166,10 +199,19 @@ async function runInProcess(adapterName, scenario, port, admin) {
 }
 
 async function runMultiProcess(adapterName, scenario, port, admin) {
-  const options = { workers: scenario.workers, durationMs, holdMs: scenario.holdMs, key: scenario.key, ttlMs: TTL_MS, retryMs: RETRY_MS };
+  const options = {
+    workers: scenario.workers,
+    durationMs,
+    holdMs: scenario.holdMs,
+    key: scenario.key,
+    ttlMs: TTL_MS,
+    retryMs: RETRY_MS,
+  };
   const children = [];
   for (let i = 0; i < scenario.processes; i++) {
-    const child = fork(join(here, 'worker.mjs'), [adapterName, String(port), JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(here, 'worker.mjs'), [adapterName, String(port), JSON.stringify(options)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     children.push({
       child,
       ready: new Promise((resolve, reject) => {
@@ -190,11 +232,18 @@ async function runMultiProcess(adapterName, scenario, port, admin) {
 
 function redisBenchmark(port) {
   const run = (clients, n) => {
-    const out = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-t', 'set', '-n', String(n), '-c', String(clients), '-q'], { encoding: 'utf8' });
+    const out = spawnSync(
+      'redis-benchmark',
+      ['-h', '127.0.0.1', '-p', String(port), '-t', 'set', '-n', String(n), '-c', String(clients), '-q'],
+      { encoding: 'utf8' },
+    );
     const m = (out.stdout ?? '').match(/SET: ([\d.]+) requests per second/);
     return m ? Number(m[1]) : null;
   };
-  return { setOpsPerSec50Clients: run(50, quick ? 50_000 : 200_000), setOpsPerSecSerial: run(1, quick ? 10_000 : 40_000) };
+  return {
+    setOpsPerSec50Clients: run(50, quick ? 50_000 : 200_000),
+    setOpsPerSecSerial: run(1, quick ? 10_000 : 40_000),
+  };
 }
 
 // ---- aggregate -------------------------------------------------------------------------------------
@@ -231,20 +280,50 @@ const fmt = (a, digits = 2) => {
 };
 function markdown(report) {
   const lines = [];
-  lines.push(`Mode: **${report.mode}** · ${report.repeats} repeats × ${report.durationMs} ms per scenario · Node ${report.node} · Redis ${report.redisVersion} · ${report.cpus} CPUs · load average at start ${report.loadAverage.join(' / ')}`);
+  lines.push(
+    `Mode: **${report.mode}** · ${report.repeats} repeats × ${report.durationMs} ms per scenario · Node ${report.node} · Redis ${report.redisVersion} · ${report.cpus} CPUs · load average at start ${report.loadAverage.join(' / ')}`,
+  );
   lines.push('');
-  lines.push(`redis-benchmark SET ceiling: ${report.ceiling.setOpsPerSec50Clients?.toLocaleString('en-US')} ops/s with 50 clients, ${report.ceiling.setOpsPerSecSerial?.toLocaleString('en-US')} ops/s serial.`);
+  lines.push(
+    `redis-benchmark SET ceiling: ${report.ceiling.setOpsPerSec50Clients?.toLocaleString('en-US')} ops/s with 50 clients, ${report.ceiling.setOpsPerSecSerial?.toLocaleString('en-US')} ops/s serial.`,
+  );
   for (const [id, libs] of Object.entries(report.results)) {
     const sc = SCENARIOS.find((s) => s.id === id);
     lines.push('', `### ${sc.title}`, '');
     const cols = sc.contended
-      ? ['opsPerSec', 'waitP50Ms', 'waitP99Ms', 'waitMaxMs', 'handOffP50Ms', 'holdP50Ms', 'starvedWorkers', 'giveUps', 'roundTripsPerAcquisition', 'serverCommandsPerAcquisition', 'redisCpuUsPerAcquisition', 'clientCpuUsPerAcquisition', 'overlaps']
-      : ['opsPerSec', 'acquireP50Ms', 'acquireP99Ms', 'releaseP50Ms', 'releaseP99Ms', 'roundTripsPerAcquisition', 'serverCommandsPerAcquisition', 'redisCpuUsPerAcquisition', 'clientCpuUsPerAcquisition', 'overlaps'];
+      ? [
+          'opsPerSec',
+          'waitP50Ms',
+          'waitP99Ms',
+          'waitMaxMs',
+          'handOffP50Ms',
+          'holdP50Ms',
+          'starvedWorkers',
+          'giveUps',
+          'roundTripsPerAcquisition',
+          'serverCommandsPerAcquisition',
+          'redisCpuUsPerAcquisition',
+          'clientCpuUsPerAcquisition',
+          'overlaps',
+        ]
+      : [
+          'opsPerSec',
+          'acquireP50Ms',
+          'acquireP99Ms',
+          'releaseP50Ms',
+          'releaseP99Ms',
+          'roundTripsPerAcquisition',
+          'serverCommandsPerAcquisition',
+          'redisCpuUsPerAcquisition',
+          'clientCpuUsPerAcquisition',
+          'overlaps',
+        ];
     lines.push(`| library | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);
     for (const [name, lib] of Object.entries(libs)) {
       const cells = cols.map((c) => {
         const ratio = lib.ratioToRaw?.[c];
-        const showRatio = name !== 'raw-ioredis' && ratio !== undefined && !['overlaps', 'starvedWorkers', 'giveUps'].includes(c);
+        const showRatio =
+          name !== 'raw-ioredis' && ratio !== undefined && !['overlaps', 'starvedWorkers', 'giveUps'].includes(c);
         return fmt(lib.aggregate[c]) + (showRatio ? ` · ${ratio}×` : '');
       });
       lines.push(`| ${name} | ${cells.join(' | ')} |`);
@@ -252,15 +331,22 @@ function markdown(report) {
   }
   if (report.renewal) {
     lines.push('', '### renewal at scale (ours)', '');
-    lines.push('| locks held | TTL (renewed at half) | watched | process CPU, % of one core | with the forced GCs | CPU µs per renewal | renewals | pipelines (round trips) | lost | heap after GC, first → last (min–max) |', '|---|---|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '| locks held | TTL (renewed at half) | watched | process CPU, % of one core | with the forced GCs | CPU µs per renewal | renewals | pipelines (round trips) | lost | heap after GC, first → last (min–max) |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+    );
     for (const r of report.renewal) {
-      lines.push(`| ${r.locks.toLocaleString('en-US')} | ${r.ttlMs / 1000} s | ${r.watchMs / 1000} s | ${r.cpuPercentOfCore} | ${r.cpuPercentOfCoreWithForcedGc} | ${r.cpuUsPerRenewal} | ${r.renewals.toLocaleString('en-US')} | ${r.pipelines} | ${r.lost} | ${r.heapMb.first} → ${r.heapMb.last} MB (${r.heapMb.min}–${r.heapMb.max}) |`);
+      lines.push(
+        `| ${r.locks.toLocaleString('en-US')} | ${r.ttlMs / 1000} s | ${r.watchMs / 1000} s | ${r.cpuPercentOfCore} | ${r.cpuPercentOfCoreWithForcedGc} | ${r.cpuUsPerRenewal} | ${r.renewals.toLocaleString('en-US')} | ${r.pipelines} | ${r.lost} | ${r.heapMb.first} → ${r.heapMb.last} MB (${r.heapMb.min}–${r.heapMb.max}) |`,
+      );
     }
   }
   if (report.heapCycles) {
     const h = report.heapCycles;
     lines.push('', `### heap over ${h.cycles.toLocaleString('en-US')} acquire/release cycles (ours, 64 workers)`, '');
-    lines.push(`heap after GC at ${h.samples.map((s) => `${(s.cycles / 1000).toFixed(0)}k: ${s.heapMb} MB`).join(', ')}; ${h.opsPerSec.toLocaleString('en-US')} ops/s.`);
+    lines.push(
+      `heap after GC at ${h.samples.map((s) => `${(s.cycles / 1000).toFixed(0)}k: ${s.heapMb} MB`).join(', ')}; ${h.opsPerSec.toLocaleString('en-US')} ops/s.`,
+    );
   }
   return lines.join('\n');
 }
@@ -289,14 +375,18 @@ const report = {
   ceiling: redisBenchmark(redis.port),
   results: {},
 };
-console.error(`bench (${mode}): redis-server pid ${redis.pid} port ${redis.port}; SET ceiling ${JSON.stringify(report.ceiling)}`);
+console.error(
+  `bench (${mode}): redis-server pid ${redis.pid} port ${redis.port}; SET ceiling ${JSON.stringify(report.ceiling)}`,
+);
 const raw = {};
 try {
   for (let rep = 0; rep < repeats; rep++) {
     for (const scenario of scenarios) {
       for (const name of adapters) {
         await admin.flushall();
-        const result = scenario.processes ? await runMultiProcess(name, scenario, redis.port, admin) : await runInProcess(name, scenario, redis.port, admin);
+        const result = scenario.processes
+          ? await runMultiProcess(name, scenario, redis.port, admin)
+          : await runInProcess(name, scenario, redis.port, admin);
         ((raw[scenario.id] ??= {})[name] ??= []).push(result);
         console.error(
           `[${rep + 1}/${repeats}] ${scenario.id.padEnd(12)} ${name.padEnd(16)} ${String(result.opsPerSec).padStart(9)} ops/s  wait p99 ${result.waitP99Ms} ms max ${result.waitMaxMs} ms  starved ${result.starvedWorkers}  give-ups ${result.giveUps}  rt/acq ${result.roundTripsPerAcquisition}  overlaps ${result.overlaps}`,
@@ -314,8 +404,14 @@ try {
     report.renewal = [];
     for (const ttlMs of quick ? [2000] : [30_000, 10_000, 2000]) {
       await admin.flushall();
-      const r = await runRenewalAtScale(redis.port, { locks: quick ? 1000 : 10_000, ttlMs, watchMs: quick ? 5000 : ttlMs === 30_000 ? 32_000 : 20_000 });
-      r.scaledDown = quick ? 'quick mode: 1,000 locks for 5 s (full run: 10,000 locks, TTL 30 s / 10 s / 2 s)' : undefined;
+      const r = await runRenewalAtScale(redis.port, {
+        locks: quick ? 1000 : 10_000,
+        ttlMs,
+        watchMs: quick ? 5000 : ttlMs === 30_000 ? 32_000 : 20_000,
+      });
+      r.scaledDown = quick
+        ? 'quick mode: 1,000 locks for 5 s (full run: 10,000 locks, TTL 30 s / 10 s / 2 s)'
+        : undefined;
       report.renewal.push(r);
       console.error(`renewal: ${JSON.stringify(r)}`);
     }
@@ -329,7 +425,9 @@ try {
   await redis.stop();
 }
 report.totalSeconds = Math.round((Date.now() - t0) / 1000);
-const overlaps = Object.values(report.results).flatMap((libs) => Object.values(libs).flatMap((l) => l.runs.map((r) => r.overlaps))).reduce((a, b) => a + b, 0);
+const overlaps = Object.values(report.results)
+  .flatMap((libs) => Object.values(libs).flatMap((l) => l.runs.map((r) => r.overlaps)))
+  .reduce((a, b) => a + b, 0);
 report.overlapsTotal = overlaps;
 const md = markdown(report);
 const dir = join(here, 'results');

@@ -19,12 +19,16 @@ const redisCpu = async () => {
   return seconds;
 };
 const load = (body) => client.script('LOAD', body);
-const compareAndDelete = await load("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end");
+const compareAndDelete = await load(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
+);
 const luaSet = await load("return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])");
 const fencedSet = await load(
   "local f = redis.call('INCR', KEYS[2]) local v = redis.call('SET', KEYS[1], f .. ' 1 0 ' .. ARGV[1], 'NX', 'PX', ARGV[2], 'GET') if not v then return {1, f, 1, 0} end return 0",
 );
-const suffixDelete = await load("local v = redis.call('GET', KEYS[1]) if v and string.sub(v, -#ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0");
+const suffixDelete = await load(
+  "local v = redis.call('GET', KEYS[1]) if v and string.sub(v, -#ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+);
 const acquireFair = await load(ACQUIRE_FAIR.body);
 const release = await load(RELEASE.body);
 
@@ -73,11 +77,15 @@ for (let round = 0; round < rounds; round++) {
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const [baseName] = Object.keys(VARIANTS);
 const base = median(samples[baseName].map((s) => s.opsPerSec));
-console.log(`| serial cycle, plain ioredis (${rounds} interleaved rounds × ${windowMs} ms, medians) | ops/s | ratio to raw | Redis CPU µs per cycle |`);
+console.log(
+  `| serial cycle, plain ioredis (${rounds} interleaved rounds × ${windowMs} ms, medians) | ops/s | ratio to raw | Redis CPU µs per cycle |`,
+);
 console.log('|---|---|---|---|');
 for (const [name, s] of Object.entries(samples)) {
   const ops = median(s.map((x) => x.opsPerSec));
-  console.log(`| ${name} | ${Math.round(ops).toLocaleString('en-US')} | ${(ops / base).toFixed(2)}× | ${median(s.map((x) => x.redisUs)).toFixed(1)} |`);
+  console.log(
+    `| ${name} | ${Math.round(ops).toLocaleString('en-US')} | ${(ops / base).toFixed(2)}× | ${median(s.map((x) => x.redisUs)).toFixed(1)} |`,
+  );
 }
 await client.quit();
 await admin.quit();

@@ -10,7 +10,12 @@ const mod = await loadAdapter(adapterName);
 const lib = await mod.create({ port: Number(port), ttlMs: options.ttlMs, retryMs: options.retryMs });
 process.send({ ready: true });
 process.once('message', async () => {
-  const result = await runLoad(lib, { workers: options.workers, durationMs: options.durationMs, holdMs: options.holdMs, keyOf: () => options.key });
+  const result = await runLoad(lib, {
+    workers: options.workers,
+    durationMs: options.durationMs,
+    holdMs: options.holdMs,
+    keyOf: () => options.key,
+  });
   await Promise.race([lib.close(), new Promise((r) => setTimeout(r, 1000))]).catch(() => undefined);
   process.send({ result }, () => process.exit(0));
 });

@@ -30,9 +30,14 @@ const onUnhandled = (reason: unknown) => unhandled.push(reason);
 class UserError extends Error {}
 
 /** Settles `promise` or fails the property after `ms` (a hang). */
-async function settle<T>(promise: Promise<T>, ms = 2000): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+async function settle<T>(
+  promise: Promise<T>,
+  ms = 2000,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`HANG: no outcome within ${ms} ms`)), ms)));
+  const hang = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`HANG: no outcome within ${ms} ms`)), ms)),
+  );
   try {
     return { ok: true, value: await Promise.race([promise, hang]) };
   } catch (error) {
@@ -47,7 +52,9 @@ async function settle<T>(promise: Promise<T>, ms = 2000): Promise<{ ok: true; va
 function expectTyped(error: unknown, allowed: unknown[] = []): void {
   if (allowed.includes(error)) return;
   if (!(error instanceof LockError)) {
-    throw new Error(`untyped error ${Object.prototype.toString.call(error)}: ${(error as Error)?.stack ?? String(error)}`);
+    throw new Error(
+      `untyped error ${Object.prototype.toString.call(error)}: ${(error as Error)?.stack ?? String(error)}`,
+    );
   }
   expect(typeof error.code).toBe('string');
   expect(error.message.length).toBeGreaterThan(0);
@@ -58,11 +65,37 @@ function expectTyped(error: unknown, allowed: unknown[] = []): void {
 const nastyString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.constantFrom('', ' ', '{', '}', 'a{b}c', '{tag}', 'x\u0000y', 'line\nbreak', 'tab\tkey', '\u007f', '\u200b', '\u0085', '\u2028', 'a\u202eb', '\u2066x\u2069', '\ufeff', 'é', '🔒', '*', '?', '[a]', 'lynx:lock:{x}', '..', '\\'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '{',
+    '}',
+    'a{b}c',
+    '{tag}',
+    'x\u0000y',
+    'line\nbreak',
+    'tab\tkey',
+    '\u007f',
+    '\u200b',
+    '\u0085',
+    '\u2028',
+    'a\u202eb',
+    '\u2066x\u2069',
+    '\ufeff',
+    'é',
+    '🔒',
+    '*',
+    '?',
+    '[a]',
+    'lynx:lock:{x}',
+    '..',
+    '\\',
+  ),
   fc.string({ minLength: 500, maxLength: 700 }),
 );
 /** Mostly `good`, sometimes `bad`: so that whole inputs are often valid and both outcomes are exercised. */
-const mostly = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>) => fc.oneof({ weight: 9, arbitrary: good }, { weight: 1, arbitrary: bad });
+const mostly = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>) =>
+  fc.oneof({ weight: 9, arbitrary: good }, { weight: 1, arbitrary: bad });
 const key = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9:_.\-/ ]{1,40}$/) },
   { weight: 4, arbitrary: nastyString },
@@ -71,7 +104,27 @@ const key = fc.oneof(
 const duration = fc.oneof(
   fc.integer({ min: -10, max: 5000 }),
   fc.double({ noDefaultInfinity: false }),
-  fc.constantFrom('1ms', '10ms', '250ms', '1s', '2.5s', '1m', '30s', '0', '-1s', '1h', '1000d', '1e309', 'NaN', 'Infinity', '10 ms', 'abc', '', '5', '0x10'),
+  fc.constantFrom(
+    '1ms',
+    '10ms',
+    '250ms',
+    '1s',
+    '2.5s',
+    '1m',
+    '30s',
+    '0',
+    '-1s',
+    '1h',
+    '1000d',
+    '1e309',
+    'NaN',
+    'Infinity',
+    '10 ms',
+    'abc',
+    '',
+    '5',
+    '0x10',
+  ),
   fc.constantFrom(null, undefined, true, {}, [], Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, -0),
   fc.string({ maxLength: 8 }),
 );
@@ -111,7 +164,10 @@ const callOptions = fc.oneof(
         ttl: mostly(goodDuration, duration),
         retryStrategy: mostly(fc.constantFrom('fixed', 'linear', 'exponential_backoff'), retryStrategy),
         renewalEnabled: mostly(fc.boolean(), fc.anything()),
-        renewalThreshold: mostly(fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.oneof(fc.double(), fc.constantFrom(0, 1, -1))),
+        renewalThreshold: mostly(
+          fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+          fc.oneof(fc.double(), fc.constantFrom(0, 1, -1)),
+        ),
         maxRetries: mostly(fc.integer({ min: -1, max: 5 }), fc.oneof(fc.double(), fc.anything())),
         retryInterval: mostly(goodDuration, duration),
         maxElapsedTime: mostly(goodDuration, duration),
@@ -119,7 +175,10 @@ const callOptions = fc.oneof(
         maxHoldTime: mostly(goodDuration, duration),
         fair: mostly(fc.boolean(), fc.anything()),
         name: mostly(fc.stringMatching(/^[a-z_]{1,12}$/), fc.oneof(nastyString, fc.anything())),
-        onLockLost: mostly(fc.constant(() => undefined), fc.anything()),
+        onLockLost: mostly(
+          fc.constant(() => undefined),
+          fc.anything(),
+        ),
         unknownOption: fc.anything(),
       },
       { requiredKeys: [] },
@@ -132,10 +191,33 @@ const moduleOptions = fc.oneof(
     weight: 8,
     arbitrary: fc.record(
       {
-        addrs: mostly(fc.constantFrom(['127.0.0.1:6379'], ['redis://u:p@h:1/2'], ['rediss://h'], ['[::1]:6379'], ['a:1', 'b:2', 'c:3']), fc.oneof(fc.array(nastyString, { maxLength: 3 }), fc.constantFrom(['h:99999'], [':'], ['redis://'], ['valkey://:fuzz-pw@h:1'], ['u:fuzz-pw@h:1'], ['redis://:fuzz-pw@h:99999']), fc.anything())),
+        addrs: mostly(
+          fc.constantFrom(
+            ['127.0.0.1:6379'],
+            ['redis://u:p@h:1/2'],
+            ['rediss://h'],
+            ['[::1]:6379'],
+            ['a:1', 'b:2', 'c:3'],
+          ),
+          fc.oneof(
+            fc.array(nastyString, { maxLength: 3 }),
+            fc.constantFrom(
+              ['h:99999'],
+              [':'],
+              ['redis://'],
+              ['valkey://:fuzz-pw@h:1'],
+              ['u:fuzz-pw@h:1'],
+              ['redis://:fuzz-pw@h:99999'],
+            ),
+            fc.anything(),
+          ),
+        ),
         password: mostly(fc.string({ maxLength: 20 }), fc.anything()),
         db: mostly(fc.integer({ min: 0, max: 15 }), fc.oneof(fc.integer({ min: -2, max: 20 }), fc.anything())),
-        mode: mostly(fc.constantFrom('single', 'cluster'), fc.oneof(fc.constantFrom('sentinel', 'redlock', 'ring'), fc.anything())),
+        mode: mostly(
+          fc.constantFrom('single', 'cluster'),
+          fc.oneof(fc.constantFrom('sentinel', 'redlock', 'ring'), fc.anything()),
+        ),
         sentinels: mostly(fc.constant(undefined), fc.oneof(fc.array(nastyString, { maxLength: 3 }), fc.anything())),
         keyPrefix: mostly(fc.stringMatching(/^[a-z:]{0,12}$/), fc.oneof(nastyString, fc.anything())),
         instanceId: mostly(fc.stringMatching(/^[a-z0-9-]{1,12}$/), fc.oneof(nastyString, fc.anything())),
@@ -150,14 +232,37 @@ const moduleOptions = fc.oneof(
               defaultRetryInterval: mostly(goodDuration, duration),
               maxRetries: mostly(fc.integer({ min: -1, max: 10 }), fc.anything()),
               renewalEnabled: mostly(fc.boolean(), fc.anything()),
-              renewalThreshold: mostly(fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.oneof(fc.double(), fc.anything())),
+              renewalThreshold: mostly(
+                fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+                fc.oneof(fc.double(), fc.anything()),
+              ),
               renewalInterval: mostly(fc.constantFrom('10ms', '1s', '10s'), duration),
               commandTimeout: mostly(fc.constantFrom('5ms', '200ms', '1s'), duration),
               maxHoldTime: mostly(goodDuration, duration),
-              retryStrategy: mostly(fc.record({ type: fc.constantFrom('fixed', 'linear', 'exponential_backoff') }), retryStrategy),
+              retryStrategy: mostly(
+                fc.record({ type: fc.constantFrom('fixed', 'linear', 'exponential_backoff') }),
+                retryStrategy,
+              ),
               circuitBreaker: mostly(
-                fc.record({ enabled: fc.boolean(), failureThreshold: fc.integer({ min: 1, max: 10 }), resetTimeout: fc.constantFrom('10ms', '1s') }, { requiredKeys: [] }),
-                fc.oneof(fc.anything(), fc.record({ enabled: fc.anything(), failureThreshold: fc.oneof(fc.integer({ min: -1, max: 10 }), fc.anything()), resetTimeout: duration }, { requiredKeys: [] })),
+                fc.record(
+                  {
+                    enabled: fc.boolean(),
+                    failureThreshold: fc.integer({ min: 1, max: 10 }),
+                    resetTimeout: fc.constantFrom('10ms', '1s'),
+                  },
+                  { requiredKeys: [] },
+                ),
+                fc.oneof(
+                  fc.anything(),
+                  fc.record(
+                    {
+                      enabled: fc.anything(),
+                      failureThreshold: fc.oneof(fc.integer({ min: -1, max: 10 }), fc.anything()),
+                      resetTimeout: duration,
+                    },
+                    { requiredKeys: [] },
+                  ),
+                ),
               ),
             },
             { requiredKeys: [] },
@@ -165,7 +270,10 @@ const moduleOptions = fc.oneof(
           fc.anything(),
         ),
         monitoring: mostly(fc.constant(undefined), fc.anything()),
-        logging: mostly(fc.record({ level: fc.constantFrom('DEBUG', 'info', 'WARN', 'error') }), fc.oneof(fc.record({ level: fc.anything() }), fc.anything())),
+        logging: mostly(
+          fc.record({ level: fc.constantFrom('DEBUG', 'info', 'WARN', 'error') }),
+          fc.oneof(fc.record({ level: fc.anything() }), fc.anything()),
+        ),
         admin: mostly(fc.record({ enabled: fc.boolean() }), fc.anything()),
         shutdown: mostly(fc.constant(undefined), fc.anything()),
         pool: mostly(fc.constant(undefined), fc.anything()),
@@ -177,7 +285,12 @@ const moduleOptions = fc.oneof(
 /** Module options, sometimes with an unknown (misspelled) option added. */
 const moduleOptionsWithTypos = fc.oneof(
   { weight: 6, arbitrary: moduleOptions },
-  { weight: 1, arbitrary: fc.tuple(moduleOptions, fc.constantFrom('bogus', 'lock_timeout', 'Addrs', 'passwrd'), fc.anything()).map(([o, k, v]) => (o && typeof o === 'object' ? { ...o, [k]: v } : o)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(moduleOptions, fc.constantFrom('bogus', 'lock_timeout', 'Addrs', 'passwrd'), fc.anything())
+      .map(([o, k, v]) => (o && typeof o === 'object' ? { ...o, [k]: v } : o)),
+  },
 );
 
 // ---- properties ---------------------------------------------------------------------------------
@@ -186,9 +299,16 @@ const moduleOptionsWithTypos = fc.oneof(
 const tally = { granted: 0, refused: 0 };
 
 /** One acquisition attempt with generated input; checks the outcome and releases what it got. */
-async function exercise(locks: LockService, k: unknown, ttl: unknown, options: unknown, how: number): Promise<string | undefined> {
+async function exercise(
+  locks: LockService,
+  k: unknown,
+  ttl: unknown,
+  options: unknown,
+  how: number,
+): Promise<string | undefined> {
   const signal = AbortSignal.timeout(300); // bounds legitimate waiting; its reason is the caller's own
-  const opts = options && typeof options === 'object' && !Array.isArray(options) ? { ...(options as object), signal } : options;
+  const opts =
+    options && typeof options === 'object' && !Array.isArray(options) ? { ...(options as object), signal } : options;
   let outcome;
   if (how === 0) outcome = await settle(locks.tryLock(k as string, ttl as string, opts as never));
   else if (how === 1) outcome = await settle(locks.acquire(k as string, ttl as string, opts as never));
@@ -208,7 +328,8 @@ async function exercise(locks: LockService, k: unknown, ttl: unknown, options: u
     if (outcome.ok) expect(outcome.value).toBe('result');
     tally[outcome.ok || outcome.error instanceof UserError ? 'granted' : 'refused']++;
     // The callback's own error (and the caller's abort reason) come back unchanged; anything else is a LockError.
-    if (!outcome.ok) expectTyped(outcome.error, [signal.reason, outcome.error instanceof UserError ? outcome.error : undefined]);
+    if (!outcome.ok)
+      expectTyped(outcome.error, [signal.reason, outcome.error instanceof UserError ? outcome.error : undefined]);
     return typeof k === 'string' ? k : undefined;
   }
   tally[outcome.ok && outcome.value ? 'granted' : 'refused']++;
@@ -251,7 +372,11 @@ describe('randomized bad input', () => {
     process.on('unhandledRejection', onUnhandled);
     redis = await startRedisServer();
     memoryApp = await createLockApp({ store: new MemoryLockStore() }, [], [], { log() {}, error() {}, warn() {} });
-    redisApp = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], lock: { commandTimeout: '500ms' } }, [], [], { log() {}, error() {}, warn() {} });
+    redisApp = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], lock: { commandTimeout: '500ms' } }, [], [], {
+      log() {},
+      error() {},
+      warn() {},
+    });
   });
   afterAll(async () => {
     process.off('unhandledRejection', onUnhandled);
@@ -265,12 +390,18 @@ describe('randomized bad input', () => {
     const names = new Set<string>();
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(key, fc.oneof(fc.constant(undefined), goodDuration, duration), callOptions, fc.integer({ min: 0, max: 3 }), async (k, ttl, options, how) => {
-        // A fresh suffix keeps generated names from colliding with each other (valid names stay valid).
-        const name = typeof k === 'string' && k.length > 0 && k.length < 400 ? `${k}#${n++}` : k;
-        const tried = await exercise(memoryApp.locks, name, ttl, options, how);
-        if (tried !== undefined) names.add(tried);
-      }),
+      fc.asyncProperty(
+        key,
+        fc.oneof(fc.constant(undefined), goodDuration, duration),
+        callOptions,
+        fc.integer({ min: 0, max: 3 }),
+        async (k, ttl, options, how) => {
+          // A fresh suffix keeps generated names from colliding with each other (valid names stay valid).
+          const name = typeof k === 'string' && k.length > 0 && k.length < 400 ? `${k}#${n++}` : k;
+          const tried = await exercise(memoryApp.locks, name, ttl, options, how);
+          if (tried !== undefined) names.add(tried);
+        },
+      ),
       { numRuns: 3000, seed: SEED },
     );
     await expectNoLeaks(memoryApp.locks, names);
@@ -285,10 +416,18 @@ describe('randomized bad input', () => {
     await fc.assert(
       fc.asyncProperty(retryStrategy, fc.integer({ min: -1, max: 3 }), async (strategy, maxRetries) => {
         const signal = AbortSignal.timeout(120);
-        const outcome = await settle(memoryApp.locks.acquire('fuzz:busy', '1s', { retryStrategy: strategy as never, maxRetries, maxElapsedTime: '60ms', signal }));
+        const outcome = await settle(
+          memoryApp.locks.acquire('fuzz:busy', '1s', {
+            retryStrategy: strategy as never,
+            maxRetries,
+            maxElapsedTime: '60ms',
+            signal,
+          }),
+        );
         expect(outcome.ok).toBe(false);
         // A custom retry function that throws: its own error comes back unchanged, like withLock's callback's.
-        if (!outcome.ok) expectTyped(outcome.error, [signal.reason, outcome.error instanceof UserError ? outcome.error : undefined]);
+        if (!outcome.ok)
+          expectTyped(outcome.error, [signal.reason, outcome.error instanceof UserError ? outcome.error : undefined]);
       }),
       { numRuns: 150, seed: SEED },
     );
@@ -337,7 +476,10 @@ describe('randomized bad input', () => {
     const redisSection = fc.record(
       {
         addrs: fc.oneof(fc.array(nastyString, { maxLength: 3 }), fc.anything()),
-        password: fc.oneof(fc.constantFrom('${REDIS_PASSWORD}', '${MISSING_VAR}', '${X:-fallback}', '$$literal'), nastyString),
+        password: fc.oneof(
+          fc.constantFrom('${REDIS_PASSWORD}', '${MISSING_VAR}', '${X:-fallback}', '$$literal'),
+          nastyString,
+        ),
         db: fc.anything(),
         key_prefix: nastyString,
         lock: fc.oneof(snakeLock, fc.anything()),
@@ -350,11 +492,14 @@ describe('randomized bad input', () => {
       { weight: 4, arbitrary: redisSection.map((redisConfig) => stringify({ lynx: { redis: redisConfig } })) },
       { weight: 1, arbitrary: fc.anything().map((x) => stringify(x) ?? '') },
       { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
-      { weight: 1, arbitrary: fc.tuple(redisSection, fc.nat(), fc.string({ maxLength: 5 })).map(([r, at, junk]) => {
-        const text = stringify({ lynx: { redis: r } });
-        const i = at % (text.length + 1);
-        return text.slice(0, i) + junk + text.slice(i);
-      }) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(redisSection, fc.nat(), fc.string({ maxLength: 5 })).map(([r, at, junk]) => {
+          const text = stringify({ lynx: { redis: r } });
+          const i = at % (text.length + 1);
+          return text.slice(0, i) + junk + text.slice(i);
+        }),
+      },
     );
     let n = 0;
     fc.assert(
@@ -380,11 +525,17 @@ describe('randomized bad input', () => {
     const names = new Set<string>();
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(key, fc.oneof(fc.constant(undefined), goodDuration, duration), callOptions, fc.integer({ min: 0, max: 3 }), async (k, ttl, options, how) => {
-        const name = typeof k === 'string' && k.length > 0 && k.length < 400 ? `${k}#r${n++}` : k;
-        const tried = await exercise(redisApp.locks, name, ttl, options, how);
-        if (tried !== undefined) names.add(tried);
-      }),
+      fc.asyncProperty(
+        key,
+        fc.oneof(fc.constant(undefined), goodDuration, duration),
+        callOptions,
+        fc.integer({ min: 0, max: 3 }),
+        async (k, ttl, options, how) => {
+          const name = typeof k === 'string' && k.length > 0 && k.length < 400 ? `${k}#r${n++}` : k;
+          const tried = await exercise(redisApp.locks, name, ttl, options, how);
+          if (tried !== undefined) names.add(tried);
+        },
+      ),
       { numRuns: 300, seed: SEED },
     );
     await expectNoLeaks(redisApp.locks, names);

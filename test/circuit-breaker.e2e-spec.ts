@@ -1,7 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_STORE, LockBackendError, unwrapStore, type LockEventMap, type LockStore, type RedisLockStore } from '@lynx-nest/redis-lock';
+import {
+  LOCK_STORE,
+  LockBackendError,
+  unwrapStore,
+  type LockEventMap,
+  type LockStore,
+  type RedisLockStore,
+} from '@lynx-nest/redis-lock';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 
@@ -63,13 +70,17 @@ describe('circuit breaker against a real redis-server', () => {
       expect(app.locks.getStatistics().circuitBreaker).toBe('open');
       expect(await breakerGauge()).toBe(2);
       const started = performance.now();
-      const errors = await Promise.all(Array.from({ length: 1000 }, (_, i) => app.locks.tryLock(`fast:${i}`).catch((e) => e)));
+      const errors = await Promise.all(
+        Array.from({ length: 1000 }, (_, i) => app.locks.tryLock(`fast:${i}`).catch((e) => e)),
+      );
       const tookMs = performance.now() - started;
       expect(errors.every((e) => e instanceof LockBackendError && /circuit breaker open/.test(e.message))).toBe(true);
       // The messages prove no command was sent; the bound says none waited for a command timeout (the
       // whole batch runs concurrently, so one timeout would show as >= COMMAND_TIMEOUT_MS).
       expect(tookMs).toBeLessThan(COMMAND_TIMEOUT_MS);
-      console.log(`1000 acquisitions with the breaker open (Redis paused) failed in ${tookMs.toFixed(1)} ms; command timeout ${COMMAND_TIMEOUT_MS} ms`);
+      console.log(
+        `1000 acquisitions with the breaker open (Redis paused) failed in ${tookMs.toFixed(1)} ms; command timeout ${COMMAND_TIMEOUT_MS} ms`,
+      );
     } finally {
       await sleep(300); // under the held lock's 2 s TTL
       redis.resume();
@@ -94,12 +105,16 @@ describe('circuit breaker against a real redis-server', () => {
     expect(opensBefore).toBeGreaterThanOrEqual(2);
 
     const started = performance.now();
-    const errors = await Promise.all(Array.from({ length: 1000 }, (_, i) => app.locks.acquire(`fast:${i}`).catch((e) => e)));
+    const errors = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => app.locks.acquire(`fast:${i}`).catch((e) => e)),
+    );
     const tookMs = performance.now() - started;
     // Refused by the open breaker (no command sent), and none waited for a command timeout.
     expect(errors.every((e) => e instanceof LockBackendError && /circuit breaker open/.test(e.message))).toBe(true);
     expect(tookMs).toBeLessThan(COMMAND_TIMEOUT_MS);
-    console.log(`1000 acquisitions with the breaker open (Redis stopped) failed in ${tookMs.toFixed(1)} ms; command timeout ${COMMAND_TIMEOUT_MS} ms`);
+    console.log(
+      `1000 acquisitions with the breaker open (Redis stopped) failed in ${tookMs.toFixed(1)} ms; command timeout ${COMMAND_TIMEOUT_MS} ms`,
+    );
 
     const health = await app.locks.checkHealth();
     expect(health.status).toBe('down');
@@ -111,7 +126,9 @@ describe('circuit breaker against a real redis-server', () => {
     // ioredis reconnects on its own backoff (capped at 2 s); the breaker cannot see Redis before that.
     const reconnectMs = await until(() => client().status === 'ready', 10_000);
     const closeAfterReadyMs = await until(() => app.locks.getStatistics().circuitBreaker === 'closed', 10_000);
-    console.log(`Redis back: client ready after ${reconnectMs.toFixed(0)} ms, breaker closed ${closeAfterReadyMs.toFixed(0)} ms later (probe interval ${PROBE_MS} ms); total ${(performance.now() - restartedAt).toFixed(0)} ms`);
+    console.log(
+      `Redis back: client ready after ${reconnectMs.toFixed(0)} ms, breaker closed ${closeAfterReadyMs.toFixed(0)} ms later (probe interval ${PROBE_MS} ms); total ${(performance.now() - restartedAt).toFixed(0)} ms`,
+    );
     expect(closeAfterReadyMs).toBeLessThanOrEqual(PROBE_MS + 100);
     expect(changes.map((c) => c.state)).toEqual(expect.arrayContaining(['open', 'half_open', 'closed']));
     expect(changes.at(-1)?.state).toBe('closed');
@@ -125,7 +142,10 @@ describe('circuit breaker against a real redis-server', () => {
   });
 
   it('can be disabled', async () => {
-    const other = await createLockApp({ addrs: ['127.0.0.1:1'], lock: { commandTimeout: '200ms', circuitBreaker: { enabled: false } } });
+    const other = await createLockApp({
+      addrs: ['127.0.0.1:1'],
+      lock: { commandTimeout: '200ms', circuitBreaker: { enabled: false } },
+    });
     try {
       for (let i = 0; i < 8; i++) await expect(other.locks.tryLock('x')).rejects.toBeInstanceOf(LockBackendError);
       expect(other.locks.getStatistics().circuitBreaker).toBe('closed');

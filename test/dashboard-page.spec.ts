@@ -11,17 +11,46 @@ const HOSTILE = '<img src=x onerror="window.__xss = 1">';
 const SCRIPTED = '</td><script>window.__xss = 2</script>';
 
 const statistics = {
-  activeLocks: 1, totalAcquired: 3, totalReleased: 2, totalFailed: 1, failuresByReason: { timeout: 1 }, totalRetries: 4,
-  totalRenewals: 0, totalRenewalErrors: 0, totalLost: 0, totalExpirations: 0, totalSkipped: 0, circuitBreaker: 'closed',
-  totalCircuitBreakerOpens: 0, windowMs: 60_000, wait: { count: 0, avgMs: 0, p99Ms: 0, maxMs: 0 },
-  hold: { count: 0, avgMs: 0, p99Ms: 0, maxMs: 0 }, recentErrorRate: 0,
+  activeLocks: 1,
+  totalAcquired: 3,
+  totalReleased: 2,
+  totalFailed: 1,
+  failuresByReason: { timeout: 1 },
+  totalRetries: 4,
+  totalRenewals: 0,
+  totalRenewalErrors: 0,
+  totalLost: 0,
+  totalExpirations: 0,
+  totalSkipped: 0,
+  circuitBreaker: 'closed',
+  totalCircuitBreakerOpens: 0,
+  windowMs: 60_000,
+  wait: { count: 0, avgMs: 0, p99Ms: 0, maxMs: 0 },
+  hold: { count: 0, avgMs: 0, p99Ms: 0, maxMs: 0 },
+  recentErrorRate: 0,
 };
-const lock = (key: string, extra: object = {}) =>
-  ({ key, held: true, owner: 'host:1', heldByThisInstance: true, holdCount: 1, ttlMs: 25_000, fence: 7, waiters: 0,
-    ...extra });
-const state = (locks: object[]) =>
-  ({ instance: 'host:1', service: 'default', store: 'redis', topology: 'single', time: Date.now(), refreshMs: 200,
-    limit: 200, locks, statistics });
+const lock = (key: string, extra: object = {}) => ({
+  key,
+  held: true,
+  owner: 'host:1',
+  heldByThisInstance: true,
+  holdCount: 1,
+  ttlMs: 25_000,
+  fence: 7,
+  waiters: 0,
+  ...extra,
+});
+const state = (locks: object[]) => ({
+  instance: 'host:1',
+  service: 'default',
+  store: 'redis',
+  topology: 'single',
+  time: Date.now(),
+  refreshMs: 200,
+  limit: 200,
+  locks,
+  statistics,
+});
 
 describe('the dashboard page', () => {
   let browser: Browser;
@@ -59,7 +88,8 @@ describe('the dashboard page', () => {
       trs.map((tr) => ({
         key: tr.getAttribute('data-key'),
         cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
-      })));
+      })),
+    );
     expect(rows).toEqual([
       { key: SCRIPTED, cells: [SCRIPTED, HOSTILE, expect.stringMatching(/^2\d s$/), '1', '', '0'] },
       { key: HOSTILE, cells: [HOSTILE, 'host:1', expect.stringMatching(/^2\d s$/), '1', '7', '0'] },
@@ -82,7 +112,15 @@ describe('the dashboard page', () => {
     expect(await page.locator('#stats .stat').count()).toBeGreaterThan(10);
     expect(await page.locator('#stats').textContent()).toContain('timeout 1');
     // the style applied: the stats grid is a grid, so the hashed <style> was not blocked
-    expect(await page.locator('#stats').evaluate((n) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(n).display)).toBe('grid');
+    expect(
+      await page
+        .locator('#stats')
+        .evaluate(
+          (n) =>
+            (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(n)
+              .display,
+        ),
+    ).toBe('grid');
     // the third poll lists nothing: the row leaves without a reload
     await page.locator('tr[data-key="job:report"]').waitFor({ state: 'detached', timeout: 3_000 });
     expect(await page.textContent('#locks tbody')).toBe('no locks held right now');
@@ -95,7 +133,8 @@ describe('the dashboard page', () => {
     await page.route(`${ORIGIN}/**`, (route) =>
       route.request().url().endsWith('/state')
         ? route.fulfill({ status: 403, contentType: 'application/json', body: '{"message":"Forbidden resource"}' })
-        : route.fulfill({ status: 200, contentType: 'text/html', body: DASHBOARD_PAGE_HTML }));
+        : route.fulfill({ status: 200, contentType: 'text/html', body: DASHBOARD_PAGE_HTML }),
+    );
     await page.goto(`${ORIGIN}/ops/locks/`);
     await page.waitForSelector('#error:not(:empty)');
     expect(await page.textContent('#error')).toBe('HTTP 403: Forbidden resource');

@@ -1,6 +1,12 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { Injectable, type CanActivate, type ExecutionContext, type INestApplication, type ModuleMetadata } from '@nestjs/common';
+import {
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+  type INestApplication,
+  type ModuleMetadata,
+} from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,12 +100,25 @@ describe('RedisLockDashboardModule in a test app, behind a guard', () => {
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       const body = (await res.json()) as { locks: { ttlMs: number }[] } & Record<string, unknown>;
       expect(body).toMatchObject({
-        instance: 'dash-app', service: 'default', store: 'redis', topology: 'single', refreshMs: 250, limit: 200,
+        instance: 'dash-app',
+        service: 'default',
+        store: 'redis',
+        topology: 'single',
+        refreshMs: 250,
+        limit: 200,
       });
-      expect(body.locks).toEqual([{
-        key: 'dash:json', held: true, owner: 'dash-holder', heldByThisInstance: false, holdCount: 1,
-        ttlMs: expect.any(Number), fence: lock.fence, waiters: 0,
-      }]);
+      expect(body.locks).toEqual([
+        {
+          key: 'dash:json',
+          held: true,
+          owner: 'dash-holder',
+          heldByThisInstance: false,
+          holdCount: 1,
+          ttlMs: expect.any(Number),
+          fence: lock.fence,
+          waiters: 0,
+        },
+      ]);
       expect(body.locks[0].ttlMs).toBeGreaterThan(15_000);
       expect(body.statistics).toMatchObject({ activeLocks: 0, totalAcquired: 0, windowMs: 60_000 });
       // owner tokens (read from Redis itself) never leave the server
@@ -138,7 +157,9 @@ describe('RedisLockDashboardModule in a test app, behind a guard', () => {
     expect(cells[2]).toMatch(/^(2\d|30) s$/);
     expect(cells[3]).toBe('1');
     expect(cells[4]).toBe(String(lock.fence));
-    const width = await row.locator('.bar > span').evaluate((n) => parseFloat((n as unknown as { style: { width: string } }).style.width));
+    const width = await row
+      .locator('.bar > span')
+      .evaluate((n) => parseFloat((n as unknown as { style: { width: string } }).style.width));
     expect(width).toBeGreaterThan(60);
     const keys = await page.locator('#locks td.key').allTextContents();
     expect(keys).toContain(HOSTILE);
@@ -211,7 +232,10 @@ describe('RedisLockDashboardModule wiring', () => {
     const error = await module
       .compile()
       .then((m) => m.init())
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(InvalidLockOptionsError);
     expect((error as InvalidLockOptionsError).problems.map((p) => p.path)).toEqual(['service']);
   });

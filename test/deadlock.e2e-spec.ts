@@ -20,7 +20,11 @@ async function nested(locks: LockService, first: string, second: string, barrier
     });
     return { outcome: value, ms: performance.now() - started.at };
   } catch (error) {
-    return { outcome: error instanceof DeadlockError ? 'deadlock' : String(error), keys: (error as DeadlockError).keys, ms: performance.now() - started.at };
+    return {
+      outcome: error instanceof DeadlockError ? 'deadlock' : String(error),
+      keys: (error as DeadlockError).keys,
+      ms: performance.now() - started.at,
+    };
   }
 }
 
@@ -43,7 +47,9 @@ describe('deadlock detection', () => {
       runTsWorker<Outcome>('test/support/with-lock.worker.ts', { ...base, first: 'a', second: 'b', id: 'p1' }),
       runTsWorker<Outcome>('test/support/with-lock.worker.ts', { ...base, first: 'b', second: 'a', id: 'p2' }),
     ]);
-    console.log(`p1 ${p1.outcome} after ${p1.waitedMs.toFixed(0)} ms; p2 ${p2.outcome} after ${p2.waitedMs.toFixed(0)} ms`);
+    console.log(
+      `p1 ${p1.outcome} after ${p1.waitedMs.toFixed(0)} ms; p2 ${p2.outcome} after ${p2.waitedMs.toFixed(0)} ms`,
+    );
     const outcomes = [p1.outcome, p2.outcome].sort();
     expect(outcomes).toEqual(['both', 'deadlock']); // no timeout: detected long before maxElapsedTime (20 s)
     const victim = p1.outcome === 'deadlock' ? p1 : p2;
@@ -89,7 +95,9 @@ describe('deadlock detection', () => {
   it('records the wait in the locks the waiter holds, and withdraws it afterwards', async () => {
     const client = redis.client();
     const holder = await app.locks.acquire('rec:b', '5s');
-    const waiter = app.locks.withLock('rec:a', () => app.locks.withLock('rec:b', async () => waitedIn(await client.get('dl:{rec:a}:w')), WAIT));
+    const waiter = app.locks.withLock('rec:a', () =>
+      app.locks.withLock('rec:b', async () => waitedIn(await client.get('dl:{rec:a}:w')), WAIT),
+    );
     await sleep(150);
     expect(waitedIn(await client.get('dl:{rec:a}:w'))).toBe('rec:b');
     await holder.release();

@@ -21,7 +21,10 @@ describe('decorator metadata under Vitest', () => {
   it('emits design:paramtypes, so Nest injects LockService by type', async () => {
     expect(Reflect.getMetadata('design:paramtypes', Billing)).toEqual([LockService]);
     expect(Reflect.getMetadata('design:paramtypes', Billing.prototype, 'issue')).toEqual([String]);
-    const module = await Test.createTestingModule({ imports: [LockTestingModule.forRoot()], providers: [Billing] }).compile();
+    const module = await Test.createTestingModule({
+      imports: [LockTestingModule.forRoot()],
+      providers: [Billing],
+    }).compile();
     await module.init();
     try {
       const billing = module.get(Billing);

@@ -74,12 +74,23 @@ describe('the demo: three instances on one private redis-server', () => {
   }, 30_000);
 
   it('600 concurrent reservations for 10 items over 3 instances: stock = initial − successes, never negative', async () => {
-    const reset = await json(`${cluster.urls[0]}/inventory/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stock: INITIAL }) });
+    const reset = await json(`${cluster.urls[0]}/inventory/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ stock: INITIAL }),
+    });
     expect(reset.status).toBe(200);
 
-    const requests = Array.from({ length: 600 }, (_, n) => ({ item: `item-${(n % ITEMS) + 1}`, qty: 1 + (n % 3), url: cluster.urls[n % 3] }));
+    const requests = Array.from({ length: 600 }, (_, n) => ({
+      item: `item-${(n % ITEMS) + 1}`,
+      qty: 1 + (n % 3),
+      url: cluster.urls[n % 3],
+    }));
     const answers = await Promise.all(
-      requests.map(async (r) => ({ ...r, ...(await json(`${r.url}/inventory/${r.item}/reserve?qty=${r.qty}`, { method: 'POST' })) })),
+      requests.map(async (r) => ({
+        ...r,
+        ...(await json(`${r.url}/inventory/${r.item}/reserve?qty=${r.qty}`, { method: 'POST' })),
+      })),
     );
 
     // 200 = served under the lock (ok, or refused for lack of stock); 409 = lock busy past the wait limit.
@@ -95,7 +106,9 @@ describe('the demo: three instances on one private redis-server', () => {
     // every instance served some
     expect(new Set(successes.map((a) => a.body.instance)).size).toBe(3);
 
-    const after = await json<{ stock: Record<string, number>; units: Record<string, number>; reservations: number }>(`${cluster.urls[1]}/inventory`);
+    const after = await json<{ stock: Record<string, number>; units: Record<string, number>; reservations: number }>(
+      `${cluster.urls[1]}/inventory`,
+    );
     for (let i = 1; i <= ITEMS; i++) {
       const item = `item-${i}`;
       const units = successes.filter((a) => a.item === item).reduce((sum, a) => sum + a.qty, 0);
@@ -115,9 +128,19 @@ describe('the demo: three instances on one private redis-server', () => {
     const before = await json<{ stock: Record<string, number> }>(`${cluster.urls[0]}/inventory`);
     const total = (s: Record<string, number>) => Object.values(s).reduce((a, b) => a + b, 0);
     // opposite directions at once, on all instances: a per-key ordering bug would deadlock here
-    const moves = Array.from({ length: 30 }, (_, n) => ({ from: n % 2 ? 'item-1' : 'item-2', to: n % 2 ? 'item-2' : 'item-1', qty: 1 }));
+    const moves = Array.from({ length: 30 }, (_, n) => ({
+      from: n % 2 ? 'item-1' : 'item-2',
+      to: n % 2 ? 'item-2' : 'item-1',
+      qty: 1,
+    }));
     const answers = await Promise.all(
-      moves.map((m, n) => json(`${cluster.urls[n % 3]}/inventory/transfer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(m) })),
+      moves.map((m, n) =>
+        json(`${cluster.urls[n % 3]}/inventory/transfer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(m),
+        }),
+      ),
     );
     expect(answers.map((a) => a.status).filter((s) => s !== 200)).toEqual([]);
     const after = await json<{ stock: Record<string, number> }>(`${cluster.urls[0]}/inventory`);
@@ -145,7 +168,9 @@ describe('the demo: three instances on one private redis-server', () => {
     expect(window.length).toBeGreaterThanOrEqual(3);
     expect(window.map((tick) => runs.get(tick) ?? 0)).toEqual(window.map(() => 1));
     // the other two instances skipped each of those ticks (counted by statistics)
-    const skipped = await Promise.all(cluster.urls.map(async (url) => (await json(`${url}/locks`)).body.statistics.totalSkipped as number));
+    const skipped = await Promise.all(
+      cluster.urls.map(async (url) => (await json(`${url}/locks`)).body.statistics.totalSkipped as number),
+    );
     expect(skipped.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2 * window.length);
   }, 20_000);
 
@@ -164,9 +189,13 @@ describe('the demo: three instances on one private redis-server', () => {
     ]) {
       expect(texts[0], name).toContain(`# TYPE ${name} `);
     }
-    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const value = (text: string, series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
     // every served reservation took the lock once (the label is the decorator's Class.method)
-    const acquired = texts.reduce((sum, t) => sum + value(t, 'lynx_redis_lock_acquisitions_total{name="InventoryService.reserve"}'), 0);
+    const acquired = texts.reduce(
+      (sum, t) => sum + value(t, 'lynx_redis_lock_acquisitions_total{name="InventoryService.reserve"}'),
+      0,
+    );
     expect(acquired).toBe(reservationsAnswered);
     const skips = texts.reduce((sum, t) => sum + value(t, 'lynx_redis_lock_skips_total{name="ReportJob.report"}'), 0);
     expect(skips).toBeGreaterThan(0);
@@ -184,7 +213,14 @@ describe('the demo: three instances on one private redis-server', () => {
     expect(renewed.status).toBe(200);
     expect(renewed.body.ttlMs).toBeGreaterThan(15_000);
     const listed = await json(`${cluster.urls[2]}/locks`);
-    expect(listed.body.locks).toContainEqual(expect.objectContaining({ key: 'e2e:manual', owner: cluster.instances[0].id, fence: taken.body.fence, holdCount: 1 }));
+    expect(listed.body.locks).toContainEqual(
+      expect.objectContaining({
+        key: 'e2e:manual',
+        owner: cluster.instances[0].id,
+        fence: taken.body.fence,
+        holdCount: 1,
+      }),
+    );
     const released = await json(`${a}/locks/e2e:manual?fence=${taken.body.fence}`, { method: 'DELETE' });
     expect(released.status).toBe(200);
     expect(released.body.released).toBe(true);
@@ -211,10 +247,15 @@ describe('the demo: three instances on one private redis-server', () => {
     expect(ttl).toBeGreaterThan(20_000);
     expect(ttl).toBeLessThanOrEqual(30_000);
     // the TTL bar is drawn, and shrinks as the next polls arrive
-    const width = async () => Number((await row.locator('.bar > span').getAttribute('style'))?.match(/width:\s*([\d.]+)%/)?.[1]);
+    const width = async () =>
+      Number((await row.locator('.bar > span').getAttribute('style'))?.match(/width:\s*([\d.]+)%/)?.[1]);
     const first = await width();
     expect(first).toBeGreaterThan(60);
-    await until('the TTL shown to drop on a later poll', async () => Number(await row.getAttribute('data-ttl')) < ttl, 5_000);
+    await until(
+      'the TTL shown to drop on a later poll',
+      async () => Number(await row.getAttribute('data-ttl')) < ttl,
+      5_000,
+    );
     const later = await width();
     expect(later).toBeLessThan(first);
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
@@ -222,7 +263,9 @@ describe('the demo: three instances on one private redis-server', () => {
 
     await lock.release();
     await row.waitFor({ state: 'detached', timeout: 5_000 });
-    expect(await page.locator('tr[data-key]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')))).not.toContain('e2e:browser');
+    expect(
+      await page.locator('tr[data-key]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key'))),
+    ).not.toContain('e2e:browser');
   }, 30_000);
 
   it('GET /health is 200 while Redis is up and 503 once the redis-server is stopped', async () => {
@@ -257,7 +300,9 @@ describe('demo start-up without a configured Redis', () => {
   });
 
   /** Starts the demo with `env`, resolves once it listens (or fails with its output). */
-  async function startDemo(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string; exit: Promise<number | null> }> {
+  async function startDemo(
+    env: Record<string, string>,
+  ): Promise<{ child: ChildProcess; url: string; output: () => string; exit: Promise<number | null> }> {
     const port = await freePort();
     const child = spawn(process.execPath, [demoMain], {
       env: { ...process.env, FORCE_COLOR: '0', PORT: String(port), REDIS_URL: '', REDIS_ADDR: '127.0.0.1:1', ...env },
@@ -269,7 +314,11 @@ describe('demo start-up without a configured Redis', () => {
     child.stderr!.on('data', (d) => (out += d));
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const url = `http://127.0.0.1:${port}`;
-    await until(`the demo on port ${port} (output so far: ${out})`, async () => child.exitCode === null && (await fetch(`${url}/locks`)).ok, 20_000);
+    await until(
+      `the demo on port ${port} (output so far: ${out})`,
+      async () => child.exitCode === null && (await fetch(`${url}/locks`)).ok,
+      20_000,
+    );
     return { child, url, output: () => out, exit };
   }
 
@@ -283,14 +332,18 @@ describe('demo start-up without a configured Redis', () => {
     expect(reserve.body).toMatchObject({ ok: true, stock: 98 });
     demo.child.kill('SIGTERM');
     expect(await demo.exit).toBe(0);
-    await until('the private redis-server to exit', async () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 5_000);
+    await until(
+      'the private redis-server to exit',
+      async () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      5_000,
+    );
   }, 30_000);
 
   it('falls back to the memory store with a warning when there is no redis-server binary', async () => {

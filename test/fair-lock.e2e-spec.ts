@@ -196,7 +196,11 @@ describe('fair locking', () => {
     const name = key('giveup');
     const holder = await app.locks.acquire(name, '10s');
     const controller = new AbortController();
-    const quitter = app.locks.acquire(name, '10s', { maxRetries: -1, maxElapsedTime: '20s', signal: controller.signal });
+    const quitter = app.locks.acquire(name, '10s', {
+      maxRetries: -1,
+      maxElapsedTime: '20s',
+      signal: controller.signal,
+    });
     await until(async () => (await raw.zcard(`lynx:lock:{${name}}:q`)) === 1);
     controller.abort();
     await expect(quitter).rejects.toBeDefined();
@@ -232,6 +236,8 @@ describe('fair locking', () => {
   });
 
   it('rejects a non-boolean fair option', async () => {
-    await expect(app.locks.tryLock(key('bad'), '1s', { fair: 'yes' as never })).rejects.toMatchObject({ code: expect.any(String) });
+    await expect(app.locks.tryLock(key('bad'), '1s', { fair: 'yes' as never })).rejects.toMatchObject({
+      code: expect.any(String),
+    });
   });
 });

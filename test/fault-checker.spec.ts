@@ -23,12 +23,26 @@ describe('fault suite checker', () => {
     const events = [...ready(1, 2), ...section(1, 10, 10, 20), ...section(2, 11, 21, 30), ...section(1, 12, 31, 40)];
     const r = checkRun(events, { k: ['10:0:1:1', '11:1:2:2', '12:2:3:1'] }, { expectNoOverlap: true });
     expect(r.violations).toEqual([]);
-    expect(r.metrics).toMatchObject({ workers: 2, acquisitions: 3, overlaps: 0, lostUpdates: 0, tokenRegressions: 0, duplicateTokens: 0, writesAccepted: 3 });
+    expect(r.metrics).toMatchObject({
+      workers: 2,
+      acquisitions: 3,
+      overlaps: 0,
+      lostUpdates: 0,
+      tokenRegressions: 0,
+      duplicateTokens: 0,
+      writesAccepted: 3,
+    });
   });
 
   it('finds overlapping critical sections and tells signaled from unsignaled ones', () => {
     const paused = section(1, 10, 10, 100, [{ t: 95, pid: 1, ev: 'lost', key: 'k', token: 10 }]);
-    const events = [...ready(1, 2, 3), ...paused, ...section(2, 11, 50, 60), ...section(3, 12, 200, 300), ...section(2, 13, 250, 260)];
+    const events = [
+      ...ready(1, 2, 3),
+      ...paused,
+      ...section(2, 11, 50, 60),
+      ...section(3, 12, 200, 300),
+      ...section(2, 13, 250, 260),
+    ];
     const r = checkRun(events, { k: [] }, { expectNoOverlap: true, requireLostSignal: true });
     expect(r.metrics.overlaps).toBe(2);
     expect(r.metrics.overlapsUnsignaled).toBe(1); // pid 3 never learned it lost token 12

@@ -12,14 +12,18 @@ function queries(): { where: string; expr: string }[] {
   const out: { where: string; expr: string }[] = [];
   const visit = (panels: Panel[] | undefined) => {
     for (const panel of panels ?? []) {
-      for (const target of panel.targets ?? []) out.push({ where: `panel "${panel.title}" ${target.refId}`, expr: target.expr });
+      for (const target of panel.targets ?? [])
+        out.push({ where: `panel "${panel.title}" ${target.refId}`, expr: target.expr });
       visit(panel.panels);
     }
   };
   visit(dashboard.panels);
   for (const variable of dashboard.templating?.list ?? []) {
     if (variable.type !== 'query') continue;
-    out.push({ where: `variable $${variable.name}`, expr: typeof variable.query === 'string' ? variable.query : variable.query.query });
+    out.push({
+      where: `variable $${variable.name}`,
+      expr: typeof variable.query === 'string' ? variable.query : variable.query.query,
+    });
   }
   return out;
 }
@@ -58,17 +62,25 @@ describe('docs/grafana/redis-lock.json', () => {
         const metric = exported.get(base);
         expect(metric, `${where} uses "${name}", which the code does not export`).toBeDefined();
         if (base !== name) expect(metric!.type, `${where}: ${name} needs a histogram`).toBe('histogram');
-        if (metric!.type === 'histogram') expect(base === name, `${where}: a histogram is queried through _bucket/_sum/_count, not "${name}"`).toBe(false);
+        if (metric!.type === 'histogram')
+          expect(base === name, `${where}: a histogram is queried through _bucket/_sum/_count, not "${name}"`).toBe(
+            false,
+          );
       }
     }
   });
 
   it('groups and filters only by labels those metrics have', () => {
     for (const { where, expr } of queries()) {
-      const labels = new Set(metricNames(expr).flatMap((n) => exported.get(n.replace(/_(bucket|sum|count)$/, ''))?.labels ?? exported.get(n)?.labels ?? []));
+      const labels = new Set(
+        metricNames(expr).flatMap(
+          (n) => exported.get(n.replace(/_(bucket|sum|count)$/, ''))?.labels ?? exported.get(n)?.labels ?? [],
+        ),
+      );
       labels.add('le');
       for (const m of expr.matchAll(/\bby \(([^)]*)\)/g)) {
-        for (const label of m[1].split(',').map((s) => s.trim())) expect(labels.has(label), `${where}: by (${label})`).toBe(true);
+        for (const label of m[1].split(',').map((s) => s.trim()))
+          expect(labels.has(label), `${where}: by (${label})`).toBe(true);
       }
       for (const m of expr.matchAll(/\{([^}]*)\}/g)) {
         for (const matcher of m[1].split(',').filter(Boolean)) {
@@ -80,7 +92,11 @@ describe('docs/grafana/redis-lock.json', () => {
   });
 
   it('shows every metric the code exports', () => {
-    const used = new Set(queries().flatMap((q) => metricNames(q.expr).map((n) => (exported.has(n) ? n : n.replace(/_(bucket|sum|count)$/, '')))));
+    const used = new Set(
+      queries().flatMap((q) =>
+        metricNames(q.expr).map((n) => (exported.has(n) ? n : n.replace(/_(bucket|sum|count)$/, ''))),
+      ),
+    );
     for (const name of exported.keys()) expect(used.has(name), `${name} has no panel`).toBe(true);
   });
 });

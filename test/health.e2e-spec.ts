@@ -12,7 +12,11 @@ import { eventually, LockHealthController } from './support/terminus-health.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Terminus' JSON reply, with the indicator fields this test reads. */
-type HealthBody = { status: string; info: Record<string, Record<string, unknown>>; error: Record<string, Record<string, unknown>> };
+type HealthBody = {
+  status: string;
+  info: Record<string, Record<string, unknown>>;
+  error: Record<string, Record<string, unknown>>;
+};
 
 describe('Terminus health of a Nest app (real Redis)', () => {
   let redis: RedisServer;
@@ -54,7 +58,13 @@ describe('Terminus health of a Nest app (real Redis)', () => {
     const up = await health();
     expect(up.status).toBe(200);
     expect(up.body.status).toBe('ok');
-    expect(up.body.info['redis-lock']).toMatchObject({ status: 'up', store: 'redis', probe: 'ok', scriptsLoaded: true, warnings: [] });
+    expect(up.body.info['redis-lock']).toMatchObject({
+      status: 'up',
+      store: 'redis',
+      probe: 'ok',
+      scriptsLoaded: true,
+      warnings: [],
+    });
     expect(typeof up.body.info['redis-lock'].latencyMs).toBe('number');
 
     await redis.kill();
@@ -66,7 +76,9 @@ describe('Terminus health of a Nest app (real Redis)', () => {
     expect(down.body.error['redis-lock'].reason).toEqual(expect.any(String));
     expect(Date.now() - started).toBeLessThan(5000); // bounded by the command timeout, never a hang
     // the periodic probe (every 100 ms) notices too
-    expect(await eventually(async () => messages().some((m) => m.startsWith('warn:Lock backend is DOWN')), 3000)).toBe(true);
+    expect(await eventually(async () => messages().some((m) => m.startsWith('warn:Lock backend is DOWN')), 3000)).toBe(
+      true,
+    );
 
     await redis.restart(); // a fresh server: the Lua scripts are gone too
     expect(await eventually(async () => (await health()).status === 200, 8000)).toBe(true);
@@ -76,7 +88,9 @@ describe('Terminus health of a Nest app (real Redis)', () => {
   });
 
   it('logs the periodic probe’s state changes once each', async () => {
-    expect(await eventually(async () => messages().some((m) => m.startsWith('warn:Lock backend is UP again')), 3000)).toBe(true);
+    expect(
+      await eventually(async () => messages().some((m) => m.startsWith('warn:Lock backend is UP again')), 3000),
+    ).toBe(true);
     const downs = messages().filter((m) => m.startsWith('warn:Lock backend is DOWN'));
     const ups = messages().filter((m) => m.startsWith('warn:Lock backend is UP again'));
     expect(downs.length).toBe(1);
@@ -113,7 +127,10 @@ describe('RedisLockHealthIndicator', () => {
   it('is up with the memory store and names the store', async () => {
     const { Test } = await import('@nestjs/testing');
     const module = await Test.createTestingModule({
-      imports: [RedisLockModule.forRoot({ store: new MemoryLockStore(), monitoring: { healthCheckInterval: 0 } }), RedisLockHealthModule],
+      imports: [
+        RedisLockModule.forRoot({ store: new MemoryLockStore(), monitoring: { healthCheckInterval: 0 } }),
+        RedisLockHealthModule,
+      ],
     }).compile();
     await module.init();
     try {

@@ -2,17 +2,34 @@ import 'reflect-metadata';
 import { Module, type INestApplicationContext, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidLockOptionsError, LockLostError, LockService, RedisLockModule, type LockHandle, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
+import {
+  InvalidLockOptionsError,
+  LockLostError,
+  LockService,
+  RedisLockModule,
+  type LockHandle,
+  type RedisLockModuleOptions,
+} from '@lynx-nest/redis-lock';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 import { lockValue } from './support/lock-value.js';
 
 class CollectingLogger implements LoggerService {
   readonly lines: string[] = [];
-  log(m: unknown) { this.lines.push(`log:${m}`); }
-  error(m: unknown) { this.lines.push(`error:${m}`); }
-  warn(m: unknown) { this.lines.push(`warn:${m}`); }
-  debug(m: unknown) { this.lines.push(`debug:${m}`); }
-  verbose(m: unknown) { this.lines.push(`verbose:${m}`); }
+  log(m: unknown) {
+    this.lines.push(`log:${m}`);
+  }
+  error(m: unknown) {
+    this.lines.push(`error:${m}`);
+  }
+  warn(m: unknown) {
+    this.lines.push(`warn:${m}`);
+  }
+  debug(m: unknown) {
+    this.lines.push(`debug:${m}`);
+  }
+  verbose(m: unknown) {
+    this.lines.push(`verbose:${m}`);
+  }
 }
 
 const PREFIX = 'inspect-e2e:';
@@ -27,7 +44,15 @@ describe('inspect, list and forceRelease (real Redis)', () => {
   const handles: LockHandle[] = [];
 
   const start = async (options: RedisLockModuleOptions): Promise<LockService> => {
-    @Module({ imports: [RedisLockModule.forRoot({ addrs: [`127.0.0.1:${redis.port}`], monitoring: { healthCheckInterval: 0 }, ...options })] })
+    @Module({
+      imports: [
+        RedisLockModule.forRoot({
+          addrs: [`127.0.0.1:${redis.port}`],
+          monitoring: { healthCheckInterval: 0 },
+          ...options,
+        }),
+      ],
+    })
     class AppModule {}
     const context = await NestFactory.createApplicationContext(AppModule, { logger });
     contexts.push(context);
@@ -53,7 +78,14 @@ describe('inspect, list and forceRelease (real Redis)', () => {
     expect((await a.inspect('job:1')).fence).toBeUndefined(); // not minted yet
     const fence = await outer.getFence();
     const info = await a.inspect('job:1');
-    expect(info).toMatchObject({ key: 'job:1', held: true, owner: 'api-a', heldByThisInstance: true, holdCount: 1, fence });
+    expect(info).toMatchObject({
+      key: 'job:1',
+      held: true,
+      owner: 'api-a',
+      heldByThisInstance: true,
+      holdCount: 1,
+      fence,
+    });
     expect(info.ttlMs).toBeGreaterThan(8000);
     expect(info.ttlMs).toBeLessThanOrEqual(10_000);
     expect(typeof info.waiters).toBe('number');
@@ -71,7 +103,13 @@ describe('inspect, list and forceRelease (real Redis)', () => {
       });
       expect(await a.inspect('job:2')).toMatchObject({ held: true, holdCount: 1 });
     });
-    expect(await a.inspect('job:2')).toMatchObject({ key: 'job:2', held: false, holdCount: 0, ttlMs: -2, heldByThisInstance: false });
+    expect(await a.inspect('job:2')).toMatchObject({
+      key: 'job:2',
+      held: false,
+      holdCount: 0,
+      ttlMs: -2,
+      heldByThisInstance: false,
+    });
     await expect(a.inspect('bad{key}')).rejects.toMatchObject({ code: 'invalid_key' });
   });
 

@@ -44,7 +44,11 @@ describe('LockService against a real redis-server', () => {
       return 42;
     });
     expect(value).toBe(42);
-    await expect(app.locks.lockWithOptions('seed:opts', { expiration: '5s', maxRetries: 1, retryInterval: 10 }, async (l) => l.isHeld())).resolves.toBe(true);
+    await expect(
+      app.locks.lockWithOptions('seed:opts', { expiration: '5s', maxRetries: 1, retryInterval: 10 }, async (l) =>
+        l.isHeld(),
+      ),
+    ).resolves.toBe(true);
     const err = new Error('boom');
     await expect(app.locks.lock('seed:err', 1000, () => Promise.reject(err))).rejects.toBe(err);
     expect((await app.locks.inspect('seed:err')).held).toBe(false);
@@ -86,7 +90,9 @@ describe('LockService against a real redis-server', () => {
 
   it('a non-reentrant lock on a key the context holds fails fast with DeadlockError', async () => {
     const started = performance.now();
-    await expect(app.locks.lock('dl:self', '5s', () => app.locks.lock('dl:self', '5s', () => 1))).rejects.toBeInstanceOf(DeadlockError);
+    await expect(
+      app.locks.lock('dl:self', '5s', () => app.locks.lock('dl:self', '5s', () => 1)),
+    ).rejects.toBeInstanceOf(DeadlockError);
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
@@ -107,7 +113,9 @@ describe('LockService against a real redis-server', () => {
 
   it('acquire gives up with LockAcquireTimeoutError after maxRetries', async () => {
     const held = await other.locks.acquire('busy:1', '10s');
-    const error = await app.locks.acquire('busy:1', '10s', { maxRetries: 2, retryStrategy: 'fixed', retryInterval: 20 }).catch((e) => e);
+    const error = await app.locks
+      .acquire('busy:1', '10s', { maxRetries: 2, retryStrategy: 'fixed', retryInterval: 20 })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(LockAcquireTimeoutError);
     expect(error.attempts).toBeGreaterThanOrEqual(3);
     await held.release();
@@ -197,11 +205,14 @@ describe('LockService against a real redis-server', () => {
       await h.release();
     }
     await redis.restart();
-    await vi.waitFor(async () => {
-      const h = await app.locks.acquire('fence:1', '5s');
-      fences.push(await h.getFence());
-      await h.release();
-    }, { timeout: 10_000, interval: 200 });
+    await vi.waitFor(
+      async () => {
+        const h = await app.locks.acquire('fence:1', '5s');
+        fences.push(await h.getFence());
+        await h.release();
+      },
+      { timeout: 10_000, interval: 200 },
+    );
     for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1]);
   });
 
@@ -219,7 +230,9 @@ describe('LockService against a real redis-server', () => {
     await expect(eager.getFence()).resolves.toBe(eager.fence);
     await eager.release();
     const nested = await app.locks.withLock('fence:2', (outer) =>
-      app.locks.withLock('fence:2', async (hold) => [outer.fence, await hold.getFence(), outer.fence], { fence: false }),
+      app.locks.withLock('fence:2', async (hold) => [outer.fence, await hold.getFence(), outer.fence], {
+        fence: false,
+      }),
     );
     expect(nested[0]).toBeUndefined();
     expect(nested[1]).toBeGreaterThan(eager.fence!);
@@ -281,10 +294,13 @@ describe('LockService against a real redis-server', () => {
       expect((await app.locks.checkHealth()).status).toBe('down');
       await sleep(300);
       await redis.restart();
-      await vi.waitFor(async () => {
-        const h = await app.locks.acquire('down:3', '5s');
-        await h.release();
-      }, { timeout: 10_000, interval: 200 });
+      await vi.waitFor(
+        async () => {
+          const h = await app.locks.acquire('down:3', '5s');
+          await h.release();
+        },
+        { timeout: 10_000, interval: 200 },
+      );
       expect((await app.locks.checkHealth()).status).toBe('up');
       await held.release().catch(() => undefined);
       await sleep(50);
@@ -305,7 +321,10 @@ describe('LockService against a real redis-server', () => {
     } finally {
       redis.resume();
     }
-    await vi.waitFor(async () => (await app.locks.acquire('paused:2', '5s')).release(), { timeout: 10_000, interval: 200 });
+    await vi.waitFor(async () => (await app.locks.acquire('paused:2', '5s')).release(), {
+      timeout: 10_000,
+      interval: 200,
+    });
   });
 
   it('invalid keys and options give typed errors naming the field', async () => {
@@ -315,32 +334,55 @@ describe('LockService against a real redis-server', () => {
     const err = await app.locks.acquire('ok', -5).catch((e) => e);
     expect(err).toBeInstanceOf(InvalidLockOptionsError);
     expect(err.problems[0].path).toBe('options.expiration');
-    const many = await app.locks.withLock('ok', () => 1, { ttl: 'soon', renewalThreshold: 7, maxRetries: 1.5, bogus: 1 } as never).catch((e) => e);
+    const many = await app.locks
+      .withLock('ok', () => 1, { ttl: 'soon', renewalThreshold: 7, maxRetries: 1.5, bogus: 1 } as never)
+      .catch((e) => e);
     expect(many).toBeInstanceOf(InvalidLockOptionsError);
-    expect(many.problems.map((p: { path: string }) => p.path).sort()).toEqual(['options.bogus', 'options.maxRetries', 'options.renewalThreshold', 'options.ttl']);
+    expect(many.problems.map((p: { path: string }) => p.path).sort()).toEqual([
+      'options.bogus',
+      'options.maxRetries',
+      'options.renewalThreshold',
+      'options.ttl',
+    ]);
     expect(app.locks.getStatistics().failuresByReason.invalid_key).toBeGreaterThanOrEqual(6);
   });
 
   it('a bad configuration fails start-up listing every bad field', async () => {
     const error = await createLockApp({
       addrs: ['127.0.0.1:1'],
-      lock: { defaultTimeout: 'forever', renewalThreshold: 3, maxRetries: -7, retryStrategy: { type: 'random' as never } },
+      lock: {
+        defaultTimeout: 'forever',
+        renewalThreshold: 3,
+        maxRetries: -7,
+        retryStrategy: { type: 'random' as never },
+      },
       keyPrefix: 'a{b}',
       unknownField: true,
     } as never).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidLockOptionsError);
     const paths = (error as InvalidLockOptionsError).problems.map((p) => p.path).sort();
-    expect(paths).toEqual(['keyPrefix', 'lock.defaultTimeout', 'lock.maxRetries', 'lock.renewalThreshold', 'lock.retryStrategy.type', 'unknownField']);
+    expect(paths).toEqual([
+      'keyPrefix',
+      'lock.defaultTimeout',
+      'lock.maxRetries',
+      'lock.renewalThreshold',
+      'lock.retryStrategy.type',
+      'unknownField',
+    ]);
   });
 
   it('app.close() with a lock held releases it in Redis and refuses new locks', async () => {
     const local = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], shutdown: { gracePeriod: 200 } });
     const held: LockHandle = await local.locks.acquire('close:1', '30s');
     let sectionSignal: AbortSignal | undefined;
-    const section = local.locks.withLock('close:2', async (lock) => {
-      sectionSignal = lock.signal;
-      await sleep(2000);
-    }, { ttl: '30s' });
+    const section = local.locks.withLock(
+      'close:2',
+      async (lock) => {
+        sectionSignal = lock.signal;
+        await sleep(2000);
+      },
+      { ttl: '30s' },
+    );
     await sleep(50);
     expect((await other.locks.inspect('close:1')).held).toBe(true);
     await local.close();

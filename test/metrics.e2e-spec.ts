@@ -64,9 +64,14 @@ describe('Prometheus metrics of a Nest app (real Redis)', () => {
     let retryEvents = 0;
     locks.events.on('retry', (e) => void (e.name === 'contended' && retryEvents++));
     const holder = await locks.acquire('contended', '5s');
-    await expect(locks.acquire('contended', '5s', { maxRetries: 2, retryStrategy: { type: 'fixed', initialInterval: 150 } })).rejects.toMatchObject({ code: 'timeout' });
+    await expect(
+      locks.acquire('contended', '5s', { maxRetries: 2, retryStrategy: { type: 'fixed', initialInterval: 150 } }),
+    ).rejects.toMatchObject({ code: 'timeout' });
     const retried = new Promise((resolve) => locks.events.once('retry', resolve));
-    const waiter = locks.acquire('contended', '5s', { maxRetries: 100, retryStrategy: { type: 'fixed', initialInterval: 20 } });
+    const waiter = locks.acquire('contended', '5s', {
+      maxRetries: 100,
+      retryStrategy: { type: 'fixed', initialInterval: 20 },
+    });
     await retried; // the second waiter is retrying: now the holder lets go
     await holder.release();
     await (await waiter).release();
@@ -115,7 +120,8 @@ describe('Prometheus metrics of a Nest app (real Redis)', () => {
       expect(page.types.get(d.name), d.name).toBe(d.type);
       const series = d.type === 'histogram' ? `${d.name}_count` : d.name;
       expect(page.labelSets(series).length, d.name).toBeGreaterThan(0);
-      for (const labels of page.labelSets(series)) expect(Object.keys(labels).sort(), d.name).toEqual([...d.labelNames].sort());
+      for (const labels of page.labelSets(series))
+        expect(Object.keys(labels).sort(), d.name).toEqual([...d.labelNames].sort());
     }
     // histograms expose buckets with the name label plus le
     expect(page.labelSets(`${N.duration}_bucket`).every((l) => 'le' in l && 'name' in l)).toBe(true);
@@ -146,12 +152,16 @@ describe('Prometheus metrics of a Nest app (real Redis)', () => {
     expect(page.get(N.errors, { name: 'stolen', reason: 'lost' })).toBe(1);
     expect(page.get(N.skips, { name: 'nightly' })).toBe(1);
     expect(page.get(N.renewalErrors, { name: 'renew-down' })).toBeGreaterThanOrEqual(1);
-    expect(page.get(N.errors, { name: 'renew-down', reason: 'backend' })).toBe(page.get(N.renewalErrors, { name: 'renew-down' }));
+    expect(page.get(N.errors, { name: 'renew-down', reason: 'backend' })).toBe(
+      page.get(N.renewalErrors, { name: 'renew-down' }),
+    );
     expect(page.get(N.lost, { name: 'renew-down', reason: 'expired' })).toBe(1);
     expect(page.get(N.errors, { name: 'when-down', reason: 'backend' })).toBe(1);
     for (const labels of page.labelSets(N.active)) expect(page.get(N.active, labels), labels.name).toBe(0);
     // the `name` label is the lock's name option, never a Redis key
-    expect(page.samples.some((s) => s.name.startsWith('lynx_redis_lock_') && (s.labels.name ?? '').includes(PREFIX))).toBe(false);
+    expect(
+      page.samples.some((s) => s.name.startsWith('lynx_redis_lock_') && (s.labels.name ?? '').includes(PREFIX)),
+    ).toBe(false);
 
     // getStatistics() tells the same story
     const stats = locks.getStatistics();

@@ -78,7 +78,10 @@ describe('withLocks on Redis', () => {
     const attempt = await one.locks.tryWithLocks(['n:a', 'n:b', 'n:c'], () => 'ran');
     expect(attempt).toEqual({ acquired: false, busyKey: 'n:b' });
     expect((await one.locks.inspect('n:a')).held).toBe(false);
-    const waiting = one.locks.withLocks(['n:c', 'n:b', 'n:a'], async (held) => held.keys, { maxRetries: -1, maxElapsedTime: '5s' });
+    const waiting = one.locks.withLocks(['n:c', 'n:b', 'n:a'], async (held) => held.keys, {
+      maxRetries: -1,
+      maxElapsedTime: '5s',
+    });
     await sleep(100);
     expect((await one.locks.inspect('n:a')).held).toBe(false); // waiting holds nothing
     expect((await one.locks.inspect('n:c')).held).toBe(false);
@@ -102,7 +105,9 @@ describe('withLocks on Redis', () => {
     } finally {
       for (const store of stores) delete (store as { acquireMany?: unknown }).acquireMany;
     }
-    console.log(`atomic: ${result.counts.join(' + ')} rounds, ${atomic} atomic attempts, ${result.errors.length} errors`);
+    console.log(
+      `atomic: ${result.counts.join(' + ')} rounds, ${atomic} atomic attempts, ${result.errors.length} errors`,
+    );
     expect(atomic).toBeGreaterThanOrEqual(result.counts[0] + result.counts[1]);
     expect(result.errors).toEqual([]);
     expect(result.overlaps).toBe(0);

@@ -17,7 +17,10 @@ describe('a client registered with @liaoliaots/nestjs-redis, by namespace', () =
     const module = await Test.createTestingModule({
       imports: [
         RedisLockModule.forRoot({ namespace: 'locks', monitoring: { healthCheckInterval: 0 } }),
-        RedisModule.forRoot({ closeClient: false, config: { namespace: 'locks', host: '127.0.0.1', port: redis.port } }),
+        RedisModule.forRoot({
+          closeClient: false,
+          config: { namespace: 'locks', host: '127.0.0.1', port: redis.port },
+        }),
       ],
     }).compile();
     await module.init();

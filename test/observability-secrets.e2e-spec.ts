@@ -25,7 +25,10 @@ describe('logs, health payloads and metrics of a run against a password-protecte
   /** Full owner tokens of every lock taken (bearer secrets). */
   const tokens: string[] = [];
 
-  const start = async (options: RedisLockModuleOptions, appLogger: LoggerService = logger): Promise<{ app: INestApplication; base: string; locks: LockService }> => {
+  const start = async (
+    options: RedisLockModuleOptions,
+    appLogger: LoggerService = logger,
+  ): Promise<{ app: INestApplication; base: string; locks: LockService }> => {
     @Module({
       imports: [
         TerminusModule,
@@ -80,13 +83,19 @@ describe('logs, health payloads and metrics of a run against a password-protecte
     });
 
     // acquire / watchdog renew / release, contention, a lost lock
-    await locks.withLock('report', async (lock) => {
-      tokens.push(lock.getValue());
-      await sleep(260);
-    }, { ttl: '300ms' });
+    await locks.withLock(
+      'report',
+      async (lock) => {
+        tokens.push(lock.getValue());
+        await sleep(260);
+      },
+      { ttl: '300ms' },
+    );
     const holder = await viaUrl.locks.acquire('shared', '5s');
     tokens.push(holder.getValue());
-    await locks.acquire('shared', '5s', { maxRetries: 1, retryStrategy: { type: 'fixed', initialInterval: 10 } }).catch(remember);
+    await locks
+      .acquire('shared', '5s', { maxRetries: 1, retryStrategy: { type: 'fixed', initialInterval: 10 } })
+      .catch(remember);
     exposed.push(JSON.stringify(await locks.inspect('shared')), JSON.stringify(await locks.list()));
     await holder.release();
     const lost = await locks.acquire('short', '100ms');
@@ -100,18 +109,28 @@ describe('logs, health payloads and metrics of a run against a password-protecte
     await locks.withLock('while-down', () => undefined).catch(remember);
     expect((await get(`${base}/health`)).status).toBe(503);
     expect((await get(`${viaUrl.base}/health`)).status).toBe(503);
-    expect(await eventually(async () => logger.lines.some((l) => l.text.includes('Lock backend is DOWN')), 3000)).toBe(true);
+    expect(await eventually(async () => logger.lines.some((l) => l.text.includes('Lock backend is DOWN')), 3000)).toBe(
+      true,
+    );
     await redis.restart();
     expect(await eventually(async () => (await get(`${base}/health`)).status === 200, 8000)).toBe(true);
     expect(await eventually(async () => (await get(`${viaUrl.base}/health`)).status === 200, 8000)).toBe(true);
 
     // a third app with the wrong password: AUTH fails, the reason is reported, the password is not
-    const wrong = await start({ addrs: [`127.0.0.1:${redis.port}`], password: wrongPassword, monitoring: { healthCheckInterval: '100ms' } });
+    const wrong = await start({
+      addrs: [`127.0.0.1:${redis.port}`],
+      password: wrongPassword,
+      monitoring: { healthCheckInterval: '100ms' },
+    });
     const refused = await get(`${wrong.base}/health`);
     expect(refused.status).toBe(503);
     await wrong.locks.withLock('never', () => undefined).catch(remember);
 
-    exposed.push((await get(`${base}/metrics`)).text, JSON.stringify(locks.getStatistics()), JSON.stringify(await locks.checkHealth()));
+    exposed.push(
+      (await get(`${base}/metrics`)).text,
+      JSON.stringify(locks.getStatistics()),
+      JSON.stringify(await locks.checkHealth()),
+    );
 
     const everything = [...logger.lines.map((l) => l.text), ...exposed].join('\n');
     expect(everything.length).toBeGreaterThan(1000); // the run did produce output to search
@@ -125,7 +144,11 @@ describe('logs, health payloads and metrics of a run against a password-protecte
 
     // DEBUG: each acquire, renew and release is logged with timing and a redacted owner
     const debug = logger.lines.filter((l) => l.level === 'debug' && l.context === 'RedisLock').map((l) => l.text);
-    expect(debug).toContainEqual(expect.stringMatching(/^acquired "report" fence=(\d+|-) owner=api-1:[0-9a-f]{6}… after [\d.]+ ms, 1 attempt\(s\)/));
+    expect(debug).toContainEqual(
+      expect.stringMatching(
+        /^acquired "report" fence=(\d+|-) owner=api-1:[0-9a-f]{6}… after [\d.]+ ms, 1 attempt\(s\)/,
+      ),
+    );
     expect(debug).toContainEqual(expect.stringMatching(/^renewed "report" for 300 ms \(held [\d.]+ ms so far\)/));
     expect(debug).toContainEqual(expect.stringMatching(/^released "report" fence=(\d+|-) after [\d.]+ ms held/));
     // warnings say what happened without secrets
@@ -133,7 +156,9 @@ describe('logs, health payloads and metrics of a run against a password-protecte
     expect(warnings).toContainEqual(expect.stringMatching(/Lock "short" was lost/));
     expect(warnings).toContainEqual(expect.stringMatching(/Lock backend is UP again/));
     // the reason names the cause (WRONGPASS), not only the client state
-    expect(JSON.parse(refused.text).error['redis-lock'].reason).toMatch(/^not connected to Redis \(client \w+; last error: WRONGPASS/);
+    expect(JSON.parse(refused.text).error['redis-lock'].reason).toMatch(
+      /^not connected to Redis \(client \w+; last error: WRONGPASS/,
+    );
     // Nest's logger is process-wide: close the apps of this run, or their probes (the wrong-password
     // app's every 100 ms) would log into the next test's logger.
     for (const app of apps.splice(0)) await app.close();
@@ -141,7 +166,10 @@ describe('logs, health payloads and metrics of a run against a password-protecte
 
   it('logs nothing for ordinary acquire/release at the default level (WARN)', async () => {
     const own = new CapturingLogger();
-    const { locks } = await start({ addrs: [`127.0.0.1:${redis.port}`], password, monitoring: { healthCheckInterval: 0 } }, own);
+    const { locks } = await start(
+      { addrs: [`127.0.0.1:${redis.port}`], password, monitoring: { healthCheckInterval: 0 } },
+      own,
+    );
     await locks.withLock('quiet', () => undefined);
     await locks.withLock('quiet', () => undefined);
     expect(own.lines.length).toBeGreaterThan(0); // Nest's own start-up lines reach this logger

@@ -9,7 +9,8 @@ const src = fileURLToPath(new URL('../libs/redis-lock/src/', import.meta.url));
 function staticImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const out: string[] = [];
-  for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"`;]*?\bfrom\s+['"]([^'"]+)['"]/gm)) if (!m[2]) out.push(m[3]);
+  for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"`;]*?\bfrom\s+['"]([^'"]+)['"]/gm))
+    if (!m[2]) out.push(m[3]);
   for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) out.push(m[1]);
   return out;
 }
@@ -35,7 +36,8 @@ describe('optional peers stay behind subpath exports', () => {
     const { packages, files } = packagesReachedFrom(`${src}index.ts`);
     expect(files.size).toBeGreaterThan(20); // the walk followed the import graph
     expect(packages.has('@nestjs/common')).toBe(true);
-    for (const peer of ['@nestjs/terminus', 'prom-client', '@willsoto/nestjs-prometheus']) expect(packages.has(peer), peer).toBe(false);
+    for (const peer of ['@nestjs/terminus', 'prom-client', '@willsoto/nestjs-prometheus'])
+      expect(packages.has(peer), peer).toBe(false);
     for (const file of files) expect(file.includes('/metrics/') || file.includes('/health/'), file).toBe(false);
   });
 
@@ -75,6 +77,8 @@ describe('optional peers stay behind subpath exports', () => {
     const { packages } = packagesReachedFrom(`${src}metrics/lock-metrics.registration.ts`);
     expect(packages.has('prom-client')).toBe(true);
     expect(packages.has('@willsoto/nestjs-prometheus')).toBe(false);
-    expect(readFileSync(`${src}lock/lock-metrics.loader.ts`, 'utf8')).toContain("import('../metrics/lock-metrics.registration.js')");
+    expect(readFileSync(`${src}lock/lock-metrics.loader.ts`, 'utf8')).toContain(
+      "import('../metrics/lock-metrics.registration.js')",
+    );
   });
 });

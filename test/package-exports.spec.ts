@@ -10,7 +10,11 @@ const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: roo
 
 describe('the built package', () => {
   it('loads with import', () => {
-    const out = node(['--input-type=module', '-e', "const m = await import('@lynx-nest/redis-lock'); console.log(typeof m.RedisLockModule, typeof m.LockService, typeof m.LockBackendError)"]);
+    const out = node([
+      '--input-type=module',
+      '-e',
+      "const m = await import('@lynx-nest/redis-lock'); console.log(typeof m.RedisLockModule, typeof m.LockService, typeof m.LockBackendError)",
+    ]);
     expect(out).toBe('function function function');
   });
 
@@ -46,7 +50,10 @@ describe('the built package', () => {
       if (typeof target === 'string') continue;
       const t = target as Record<string, Record<string, string>>;
       const dir = subpath === '.' ? '' : `${subpath.slice(2)}/`;
-      for (const [condition, build] of [['import', 'esm'], ['require', 'cjs']]) {
+      for (const [condition, build] of [
+        ['import', 'esm'],
+        ['require', 'cjs'],
+      ]) {
         const want = { types: `./dist/${build}/${dir}index.d.ts`, default: `./dist/${build}/${dir}index.js` };
         expect(t[condition], `${subpath} ${condition}`).toEqual(want);
       }

@@ -15,7 +15,8 @@ const lockKey = (name: string) => `${PREFIX}{${name}}`;
 /** Server-side calls per command since the last `CONFIG RESETSTAT` (commands run by scripts included). */
 async function commandCalls(client: Redis): Promise<Record<string, number>> {
   const calls: Record<string, number> = {};
-  for (const match of (await client.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) calls[match[1]] = Number(match[2]);
+  for (const match of (await client.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm))
+    calls[match[1]] = Number(match[2]);
   return calls;
 }
 
@@ -161,7 +162,8 @@ describe('Redis data model', () => {
 
   it('renews hundreds of locks in chunked script calls, one answer per lock in order, owner-checked', async () => {
     const names = Array.from({ length: 450 }, (_, i) => `many:${i}`); // three chunks of at most 200
-    for (const [i, name] of names.entries()) expect((await store.acquire(name, i % 7 === 0 ? 'other:1' : 'me:1', 1000, false)).acquired).toBe(true);
+    for (const [i, name] of names.entries())
+      expect((await store.acquire(name, i % 7 === 0 ? 'other:1' : 'me:1', 1000, false)).acquired).toBe(true);
     await admin.del(lockKey('many:1')); // gone: refused
     await admin.config('RESETSTAT');
     const answers = await store.renewMany(names.map((name) => ({ name, owner: 'me:1', ttlMs: 60_000 })));

@@ -13,13 +13,35 @@ import { freePort, startRedisServer, type RedisServer } from './support/redis-se
 /** A self-signed certificate for 127.0.0.1 / localhost, made with the openssl CLI. */
 function makeCertificate(dir: string): { cert: string; key: string } {
   const openssl = spawnSync('sh', ['-c', 'command -v openssl'], { encoding: 'utf8' }).stdout.trim();
-  if (!openssl) throw new Error('openssl is not installed: the TLS test makes its own certificate with it (apt-get install -y openssl)');
+  if (!openssl)
+    throw new Error(
+      'openssl is not installed: the TLS test makes its own certificate with it (apt-get install -y openssl)',
+    );
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  const made = spawnSync(openssl, [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-keyout', key, '-out', cert, '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ], { encoding: 'utf8' });
+  const made = spawnSync(
+    openssl,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { encoding: 'utf8' },
+  );
   if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
   return { cert, key };
 }
@@ -52,7 +74,20 @@ describe('TLS (rediss://, self-signed certificate made by the test)', () => {
     const port = await freePort();
     redis = await startRedisServer({
       port,
-      args: ['--port', '0', '--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no'],
+      args: [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        cert,
+        '--tls-key-file',
+        key,
+        '--tls-ca-cert-file',
+        cert,
+        '--tls-auth-clients',
+        'no',
+      ],
       ready: tlsReady(ca),
     });
   }, 30_000);
@@ -63,7 +98,15 @@ describe('TLS (rediss://, self-signed certificate made by the test)', () => {
   });
 
   it('the server speaks TLS only (a plain-text client gets no answer)', async () => {
-    const plain = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true, connectTimeout: 500, commandTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const plain = new Redis({
+      host: '127.0.0.1',
+      port: redis.port,
+      lazyConnect: true,
+      connectTimeout: 500,
+      commandTimeout: 500,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     plain.on('error', () => undefined);
     await expect(plain.connect().then(() => plain.ping())).rejects.toThrow();
     plain.disconnect();
@@ -91,12 +134,49 @@ describe('TLS (rediss://, self-signed certificate made by the test)', () => {
 // Both forms documented in docs/topologies.md#acl: explicit commands, and categories.
 const ACL_RULES = {
   'explicit commands': [
-    '-@all', '+evalsha', '+eval', '+script|load', '+script|exists', '+ping', '+info', '+client|setname', '+scan', '+wait',
-    '+subscribe', '+unsubscribe', '+publish',
-    '+hget', '+hset', '+hdel', '+hincrby', '+del', '+exists', '+get', '+set', '+incr', '+pexpire', '+pttl', '+time',
-    '+zadd', '+zrem', '+zrange', '+zpopmin',
+    '-@all',
+    '+evalsha',
+    '+eval',
+    '+script|load',
+    '+script|exists',
+    '+ping',
+    '+info',
+    '+client|setname',
+    '+scan',
+    '+wait',
+    '+subscribe',
+    '+unsubscribe',
+    '+publish',
+    '+hget',
+    '+hset',
+    '+hdel',
+    '+hincrby',
+    '+del',
+    '+exists',
+    '+get',
+    '+set',
+    '+incr',
+    '+pexpire',
+    '+pttl',
+    '+time',
+    '+zadd',
+    '+zrem',
+    '+zrange',
+    '+zpopmin',
   ],
-  categories: ['-@all', '+@read', '+@write', '+@keyspace', '+@scripting', '+@pubsub', '+@connection', '+time', '-@dangerous', '+info', '+client|setname'],
+  categories: [
+    '-@all',
+    '+@read',
+    '+@write',
+    '+@keyspace',
+    '+@scripting',
+    '+@pubsub',
+    '+@connection',
+    '+time',
+    '-@dangerous',
+    '+info',
+    '+client|setname',
+  ],
 };
 
 describe.each(Object.entries(ACL_RULES))('ACL user limited to the lock prefix (%s)', (_form, rules) => {
@@ -108,7 +188,16 @@ describe.each(Object.entries(ACL_RULES))('ACL user limited to the lock prefix (%
     const admin = redis.client();
     // What the library needs, on its own keys and channels only (docs/topologies.md#acl).
     await admin.call(
-      'ACL', 'SETUSER', 'locker', 'on', `>${password}`, 'resetkeys', '~lynx:lock:*', 'resetchannels', '&lynx:lock:*', ...rules,
+      'ACL',
+      'SETUSER',
+      'locker',
+      'on',
+      `>${password}`,
+      'resetkeys',
+      '~lynx:lock:*',
+      'resetchannels',
+      '&lynx:lock:*',
+      ...rules,
     );
     app = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], username: 'locker', password });
   }, 30_000);
@@ -121,9 +210,15 @@ describe.each(Object.entries(ACL_RULES))('ACL user limited to the lock prefix (%
     const handle = await app.locks.acquire('acl-job', '5s');
     await handle.renew('5s');
     expect((await app.locks.inspect('acl-job')).held).toBe(true);
-    expect(await app.locks.list('acl-')).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'acl-job', held: true })]));
+    expect(await app.locks.list('acl-')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: 'acl-job', held: true })]),
+    );
     const holderFence = await handle.getFence();
-    const waiter = app.locks.withLock('acl-job', (lock) => lock.getFence(), { ttl: '5s', maxRetries: -1, maxElapsedTime: '5s' });
+    const waiter = app.locks.withLock('acl-job', (lock) => lock.getFence(), {
+      ttl: '5s',
+      maxRetries: -1,
+      maxElapsedTime: '5s',
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect(await handle.release()).toBe(true);
     expect(await waiter).toBeGreaterThan(holderFence);
@@ -135,13 +230,21 @@ describe.each(Object.entries(ACL_RULES))('ACL user limited to the lock prefix (%
     await expect(locker.get('lynx:lockother')).rejects.toThrow(/NOPERM/);
     await expect(locker.flushall()).rejects.toThrow(/NOPERM/);
     await expect(locker.eval("return redis.call('SET', KEYS[1], '1')", 1, 'other:key')).rejects.toThrow(/NOPERM/);
-    await expect(locker.eval("return redis.call('SET', 'other:key', '1')", 1, 'lynx:lock:{x}')).rejects.toThrow(/can't access|NOPERM/);
+    await expect(locker.eval("return redis.call('SET', 'other:key', '1')", 1, 'lynx:lock:{x}')).rejects.toThrow(
+      /can't access|NOPERM/,
+    );
     locker.disconnect();
   });
 
   it('a module configured with another key prefix is refused by the ACL (LockBackendError, no secret in it)', async () => {
     const other = await createLockStore(
-      resolveModuleOptions({ addrs: [`127.0.0.1:${redis.port}`], username: 'locker', password, keyPrefix: 'other:lock:', lock: { circuitBreaker: { enabled: false } } }),
+      resolveModuleOptions({
+        addrs: [`127.0.0.1:${redis.port}`],
+        username: 'locker',
+        password,
+        keyPrefix: 'other:lock:',
+        lock: { circuitBreaker: { enabled: false } },
+      }),
     );
     await other.init();
     const error = await other.acquire('x', 'owner:a', 1000, false).catch((e: unknown) => e);

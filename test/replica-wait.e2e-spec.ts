@@ -56,7 +56,10 @@ describe('wait: replicas must acknowledge an acquire (WAIT pipelined with it)', 
     } finally {
       replica.resume();
     }
-    await waitUntil('the replica to catch up', async () => (await command(replica.port, 'EXISTS', 'lynx:lock:{unreplicated}')) === 0);
+    await waitUntil(
+      'the replica to catch up',
+      async () => (await command(replica.port, 'EXISTS', 'lynx:lock:{unreplicated}')) === 0,
+    );
     // Healed: acquisitions succeed again.
     expect((await store.acquire('unreplicated', 'owner:a', 5000, false)).acquired).toBe(true);
     expect(await store.release('unreplicated', 'owner:a')).toBe(0);
@@ -85,8 +88,12 @@ describe('wait: replicas must acknowledge an acquire (WAIT pipelined with it)', 
   }, 20_000);
 
   it('rejects a WAIT timeout that is not below the command timeout, and WAIT with redlock', () => {
-    expect(() => resolveModuleOptions({ wait: { replicas: 1, timeout: '2s' }, lock: { commandTimeout: '1s' } })).toThrow(/wait\.timeout must be below lock\.commandTimeout/);
-    expect(() => resolveModuleOptions({ mode: 'redlock', addrs: ['a:1', 'b:1', 'c:1'], wait: { replicas: 1 } })).toThrow(InvalidLockOptionsError);
+    expect(() =>
+      resolveModuleOptions({ wait: { replicas: 1, timeout: '2s' }, lock: { commandTimeout: '1s' } }),
+    ).toThrow(/wait\.timeout must be below lock\.commandTimeout/);
+    expect(() =>
+      resolveModuleOptions({ mode: 'redlock', addrs: ['a:1', 'b:1', 'c:1'], wait: { replicas: 1 } }),
+    ).toThrow(InvalidLockOptionsError);
     expect(resolveModuleOptions({ wait: { replicas: 0 } }).connection.wait).toBeUndefined();
     expect(resolveModuleOptions({}).connection.wait).toBeUndefined();
   });

@@ -19,7 +19,12 @@ describe('credentials never leak', () => {
   });
 
   it('works with the right password and logs nothing secret at DEBUG level', async () => {
-    const app = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], password: PASSWORD, logging: { level: 'DEBUG' } }, [], [], logger);
+    const app = await createLockApp(
+      { addrs: [`127.0.0.1:${redis.port}`], password: PASSWORD, logging: { level: 'DEBUG' } },
+      [],
+      [],
+      logger,
+    );
     const lock = await app.locks.acquire('secret:1', '5s');
     expect(lock.isHeld()).toBe(true);
     await lock.release();
@@ -33,13 +38,24 @@ describe('credentials never leak', () => {
   });
 
   it('a failing AUTH gives LockBackendError and health DOWN without the password anywhere', async () => {
-    const app = await createLockApp({ addrs: [`redis://user:${WRONG}@127.0.0.1:${redis.port}`], password: WRONG, lock: { commandTimeout: '300ms' } }, [], [], logger);
+    const app = await createLockApp(
+      { addrs: [`redis://user:${WRONG}@127.0.0.1:${redis.port}`], password: WRONG, lock: { commandTimeout: '300ms' } },
+      [],
+      [],
+      logger,
+    );
     const error = await app.locks.acquire('secret:2').catch((e) => e);
     expect(error).toBeInstanceOf(LockBackendError);
     const health = await app.locks.checkHealth();
     expect(health.status).toBe('down');
     await app.close();
-    const everything = [error.message, inspect(error, { depth: 10 }), JSON.stringify(error), JSON.stringify(health), ...logger.texts()].join('\n');
+    const everything = [
+      error.message,
+      inspect(error, { depth: 10 }),
+      JSON.stringify(error),
+      JSON.stringify(health),
+      ...logger.texts(),
+    ].join('\n');
     expect(everything).not.toContain(WRONG);
     expect(everything).not.toContain(PASSWORD);
   });

@@ -39,13 +39,22 @@ class Capture implements LoggerService {
   fatal = this.log;
 
   add(values: unknown[]): void {
-    this.lines.push(values.map((v) => (typeof v === 'string' ? v : inspect(v, { depth: 10, showHidden: true }))).join(' '));
+    this.lines.push(
+      values.map((v) => (typeof v === 'string' ? v : inspect(v, { depth: 10, showHidden: true }))).join(' '),
+    );
   }
 
   /** Every error in every form a caller might print it. */
   error_(error: unknown): void {
     const e = error as Error & { cause?: unknown };
-    this.add([String(e), e?.message, e?.stack, inspect(e, { depth: 10, showHidden: true }), JSON.stringify(e), inspect(e?.cause, { depth: 10, showHidden: true })]);
+    this.add([
+      String(e),
+      e?.message,
+      e?.stack,
+      inspect(e, { depth: 10, showHidden: true }),
+      JSON.stringify(e),
+      inspect(e?.cause, { depth: 10, showHidden: true }),
+    ]);
   }
 
   /** Also capture process.stdout / stderr and console.* (ioredis or Nest printing directly). */
@@ -70,8 +79,20 @@ class Capture implements LoggerService {
 
   /** Every payload of every event the service emits. */
   listen(locks: LockService): void {
-    const names: (keyof LockEventMap)[] = ['acquired', 'released', 'failed', 'retry', 'renewed', 'renewalFailed', 'lost', 'expired', 'skipped', 'breaker'];
-    for (const name of names) locks.events.on(name, ((payload: unknown) => this.add([`event ${name}`, payload])) as never);
+    const names: (keyof LockEventMap)[] = [
+      'acquired',
+      'released',
+      'failed',
+      'retry',
+      'renewed',
+      'renewalFailed',
+      'lost',
+      'expired',
+      'skipped',
+      'breaker',
+    ];
+    for (const name of names)
+      locks.events.on(name, ((payload: unknown) => this.add([`event ${name}`, payload])) as never);
   }
 
   unhook(): void {
@@ -108,7 +129,13 @@ describe('secrets never reach any output', () => {
     const registry = new Registry();
     try {
       const app = await createLockApp(
-        { addrs: [`redis://:${PASSWORD}@127.0.0.1:${redis.port}`], password: PASSWORD, logging: { level: 'DEBUG' }, admin: { enabled: true }, lock: { commandTimeout: '300ms' } },
+        {
+          addrs: [`redis://:${PASSWORD}@127.0.0.1:${redis.port}`],
+          password: PASSWORD,
+          logging: { level: 'DEBUG' },
+          admin: { enabled: true },
+          lock: { commandTimeout: '300ms' },
+        },
         [],
         [],
         capture,
@@ -128,14 +155,21 @@ describe('secrets never reach any output', () => {
       });
       const holder = await locks.acquire('sec:b', '2s');
       await grab('sec:b');
-      await attempt(capture, () => locks.acquire('sec:b', '1s', { maxRetries: 2, retryInterval: '10ms', maxElapsedTime: '100ms' }));
+      await attempt(capture, () =>
+        locks.acquire('sec:b', '1s', { maxRetries: 2, retryInterval: '10ms', maxElapsedTime: '100ms' }),
+      );
       await holder.release();
       // A lock lost behind the holder's back (renewal refused), and a release that finds it gone.
       const lost = await locks.acquire('sec:c', '300ms', { renewalEnabled: true });
       await grab('sec:c');
       await admin.del('lynx:lock:{sec:c}');
       await sleep(400);
-      capture.add([String(lost.signal.reason), inspect(lost.signal.reason, { depth: 10 }), inspect(lost), JSON.stringify(lost)]);
+      capture.add([
+        String(lost.signal.reason),
+        inspect(lost.signal.reason, { depth: 10 }),
+        inspect(lost),
+        JSON.stringify(lost),
+      ]);
       await attempt(capture, () => lost.release());
       await attempt(capture, () => lost.renew());
       // Administrative calls and monitoring output.
@@ -169,7 +203,14 @@ describe('secrets never reach any output', () => {
     const registry = new Registry();
     try {
       const app = await createLockApp(
-        { addrs: [`redis://default:${WRONG}@127.0.0.1:${redis.port}`], password: WRONG, logging: { level: 'DEBUG' }, admin: { enabled: true }, monitoring: { healthCheckInterval: '50ms' }, lock: { commandTimeout: '200ms', circuitBreaker: { failureThreshold: 3, resetTimeout: '50ms' } } },
+        {
+          addrs: [`redis://default:${WRONG}@127.0.0.1:${redis.port}`],
+          password: WRONG,
+          logging: { level: 'DEBUG' },
+          admin: { enabled: true },
+          monitoring: { healthCheckInterval: '50ms' },
+          lock: { commandTimeout: '200ms', circuitBreaker: { failureThreshold: 3, resetTimeout: '50ms' } },
+        },
         [],
         [],
         capture,
@@ -185,7 +226,9 @@ describe('secrets never reach any output', () => {
         await attempt(capture, () => locks.inspect('auth:4')),
         await attempt(capture, () => locks.list('auth')),
         await attempt(capture, () => locks.forceRelease('auth:5')),
-        ...(await Promise.all(Array.from({ length: 5 }, (_, i) => attempt(capture, () => locks.tryLock(`auth:many:${i}`))))), // opens the breaker
+        ...(await Promise.all(
+          Array.from({ length: 5 }, (_, i) => attempt(capture, () => locks.tryLock(`auth:many:${i}`))),
+        )), // opens the breaker
       ];
       for (const error of errors) expect(error).toBeInstanceOf(LockBackendError);
       await sleep(200); // health probes and breaker probes run and log
@@ -212,10 +255,25 @@ describe('key validation blocks injection', () => {
   const HASH_TAG = ['{x}', 'a}b', 'a{b', 'user:{42}:x', '}{', 'x}{y', '{}', 'order}{evil'];
   const CONTROL = ['a\nb', 'a\r\nINFO', 'x\u0000y', '\u001b[31mred', 'tab\there', 'del\u007f', 'line\u000b'];
   // Invisible or text-reordering characters: C1, line/paragraph separators, bidi controls, zero-width.
-  const INVISIBLE = ['next\u0085line', 'a\u2028b', 'a\u2029b', 'evil\u202egnp.exe', 'a\u2066b\u2069', 'ad\u200bmin', 'a\u200db', 'a\u2060b', '\ufeffbom'];
+  const INVISIBLE = [
+    'next\u0085line',
+    'a\u2028b',
+    'a\u2029b',
+    'evil\u202egnp.exe',
+    'a\u2066b\u2069',
+    'ad\u200bmin',
+    'a\u200db',
+    'a\u2060b',
+    '\ufeffbom',
+  ];
 
   it('every entry point refuses names with braces, control, bidi or zero-width characters, and nothing reaches Redis', async () => {
-    const app = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], admin: { enabled: true } }, [], [], { log() {}, error() {}, warn() {}, debug() {} });
+    const app = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], admin: { enabled: true } }, [], [], {
+      log() {},
+      error() {},
+      warn() {},
+      debug() {},
+    });
     const { locks } = app;
     const client = redis.client();
     const calls: [string, (k: string) => Promise<unknown>][] = [
@@ -236,8 +294,10 @@ describe('key validation blocks injection', () => {
         );
         expect(error, `${label}(${JSON.stringify(name)})`).toBeInstanceOf(InvalidLockKeyError);
         // The message never carries a raw control character (no log injection through the error either).
-        // eslint-disable-next-line no-control-regex -- rejects control characters on purpose
-        expect((error as Error).message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]/);
+        expect((error as Error).message).not.toMatch(
+          // eslint-disable-next-line no-control-regex -- rejects control characters on purpose
+          /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]/,
+        );
       }
     }
     for (const prefix of ['{', 'a}', 'x\ny', 'x\u202ey', 'x\u200by', 'x\u0085y']) {
@@ -265,9 +325,19 @@ describe('forceRelease needs admin.enabled', () => {
 
   it('is refused by default (the lock stays held, the refusal is logged) and works with admin.enabled', async () => {
     const lines: string[] = [];
-    const logger = { log: (m: string) => lines.push(m), error: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), debug() {} };
+    const logger = {
+      log: (m: string) => lines.push(m),
+      error: (m: string) => lines.push(m),
+      warn: (m: string) => lines.push(m),
+      debug() {},
+    };
     const plain = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`] }, [], [], logger);
-    const adminApp = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], admin: { enabled: true } }, [], [], logger);
+    const adminApp = await createLockApp(
+      { addrs: [`127.0.0.1:${redis.port}`], admin: { enabled: true } },
+      [],
+      [],
+      logger,
+    );
     try {
       const lock = await plain.locks.acquire('admin:job', '5s');
       const refused = await plain.locks.forceRelease('admin:job').catch((e: unknown) => e);

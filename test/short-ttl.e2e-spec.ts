@@ -202,9 +202,10 @@ describe('a grant that arrives after its validity ended', () => {
     const key = 'late:handoff';
     const holder = await direct.locks.acquire(key, '10s', { fair: true });
     let handle: LockHandle | undefined;
-    const waiting = slow.locks
-      .acquire(key, TTL, { fair: true, maxRetries: 1, retryInterval: '1500ms' })
-      .then((h) => (handle = h), (e: unknown) => e);
+    const waiting = slow.locks.acquire(key, TTL, { fair: true, maxRetries: 1, retryInterval: '1500ms' }).then(
+      (h) => (handle = h),
+      (e: unknown) => e,
+    );
     await sleep(3 * DELAY); // the slow side is queued
     expect((await direct.locks.inspect(key)).waiters).toBe(1);
     await holder.release(); // hands the lock to the slow waiter, whose validity counts from its last busy attempt

@@ -18,7 +18,11 @@ describe('acquisitions that timed out during a Redis stall leave nothing behind'
     redis = await startRedisServer();
     const lock = { commandTimeout: '200ms', maxRetries: -1, retryStrategy: { maxElapsedTime: '5s' } };
     holder = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], instanceId: 'holder', lock });
-    waiter = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], instanceId: 'waiter', lock: { ...lock, circuitBreaker: { enabled: false } } });
+    waiter = await createLockApp({
+      addrs: [`127.0.0.1:${redis.port}`],
+      instanceId: 'waiter',
+      lock: { ...lock, circuitBreaker: { enabled: false } },
+    });
   });
   afterAll(async () => {
     redis?.resume();

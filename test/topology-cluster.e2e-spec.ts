@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_STORE, LockBackendError, resolveModuleOptions, unwrapStore, type LockHandle, type LockStore, type RedisLockStore } from '@lynx-nest/redis-lock';
+import {
+  LOCK_STORE,
+  LockBackendError,
+  resolveModuleOptions,
+  unwrapStore,
+  type LockHandle,
+  type LockStore,
+  type RedisLockStore,
+} from '@lynx-nest/redis-lock';
 import { Cluster } from 'ioredis';
 import { createLockStore } from '../libs/redis-lock/src/store/create-lock-store.js';
 import { createLockApp, type LockApp } from './support/lock-app.js';
@@ -30,7 +38,12 @@ describe('redis cluster failover (3 masters + 3 replicas)', () => {
   beforeAll(async () => {
     cluster = await startCluster({ masters: 3, replicasPerMaster: 1 });
     // WAIT on Cluster: the keyless WAIT rides in the acquire's pipeline to the key's master.
-    app = await createLockApp({ mode: 'cluster', addrs: cluster.addrs, wait: { replicas: 1, timeout: '1s' }, lock: { commandTimeout: '2s', renewalEnabled: false } });
+    app = await createLockApp({
+      mode: 'cluster',
+      addrs: cluster.addrs,
+      wait: { replicas: 1, timeout: '1s' },
+      lock: { commandTimeout: '2s', renewalEnabled: false },
+    });
   }, 60_000);
   afterAll(async () => {
     await app?.close();
@@ -59,15 +72,19 @@ describe('redis cluster failover (3 masters + 3 replicas)', () => {
 
     // The client learns the new slot owner from MOVED; a call during the switch may fail with
     // LockBackendError, which is what callers (and the watchdog) retry on.
-    await waitUntil('renewal after failover', async () => {
-      try {
-        await handle.renew('20s'); // rejects with LockLostError if the lock was gone
-        return true;
-      } catch (error) {
-        if (!(error instanceof LockBackendError)) throw error;
-        return false;
-      }
-    }, 10_000);
+    await waitUntil(
+      'renewal after failover',
+      async () => {
+        try {
+          await handle.renew('20s'); // rejects with LockLostError if the lock was gone
+          return true;
+        } catch (error) {
+          if (!(error instanceof LockBackendError)) throw error;
+          return false;
+        }
+      },
+      10_000,
+    );
     expect(handle.isHeld()).toBe(true);
     expect(handle.signal.aborted).toBe(false);
     const info = await app.locks.inspect(name);

@@ -50,7 +50,8 @@ describe('redlock quorum', () => {
     expect((store as RedlockStore).quorum).toBe(2);
     const r = await store.acquire('everywhere', 'owner:a', 5000, false);
     expect(r.acquired).toBe(true);
-    for (const s of servers) expect(ownerOf((await command(s.port, 'GET', 'lynx:lock:{everywhere}')) as string)).toBe('owner:a');
+    for (const s of servers)
+      expect(ownerOf((await command(s.port, 'GET', 'lynx:lock:{everywhere}')) as string)).toBe('owner:a');
     expect(await store.release('everywhere', 'owner:a')).toBe(0);
     for (const s of servers) expect(await command(s.port, 'EXISTS', 'lynx:lock:{everywhere}')).toBe(0);
   });
@@ -77,7 +78,8 @@ describe('redlock quorum', () => {
 
   it('a majority held by another owner is busy (an ordinary answer), and our partial grant is undone', async () => {
     // Another owner holds the lock on two of three masters; the third is free.
-    for (const s of servers.slice(0, 2)) await command(s.port, 'SET', 'lynx:lock:{contested}', lockValue('owner:other'), 'PX', 5000);
+    for (const s of servers.slice(0, 2))
+      await command(s.port, 'SET', 'lynx:lock:{contested}', lockValue('owner:other'), 'PX', 5000);
     const r = await store.acquire('contested', 'owner:a', 5000, false);
     expect(r.acquired).toBe(false);
     if (!r.acquired) {
@@ -129,7 +131,11 @@ describe('redlock through the module (5 masters, two of them stopped)', () => {
   let app: LockApp;
   beforeAll(async () => {
     servers = await startIndependentMasters(5);
-    app = await createLockApp({ mode: 'redlock', addrs: servers.map((s) => `127.0.0.1:${s.port}`), lock: { commandTimeout: '500ms' } });
+    app = await createLockApp({
+      mode: 'redlock',
+      addrs: servers.map((s) => `127.0.0.1:${s.port}`),
+      lock: { commandTimeout: '500ms' },
+    });
     await servers[3].kill();
     await servers[4].kill();
   }, 30_000);
@@ -141,9 +147,15 @@ describe('redlock through the module (5 masters, two of them stopped)', () => {
   it('withLock, reentrancy and a waiter woken by the release all work with 3 of 5 masters', async () => {
     const holder = await app.locks.acquire('module-job', '5s');
     const holderFence = await holder.getFence();
-    const waiter = app.locks.withLock('module-job', (lock) => lock.getFence(), { ttl: '5s', maxRetries: -1, maxElapsedTime: '5s' });
+    const waiter = app.locks.withLock('module-job', (lock) => lock.getFence(), {
+      ttl: '5s',
+      maxRetries: -1,
+      maxElapsedTime: '5s',
+    });
     await new Promise((r) => setTimeout(r, 100));
-    const nested = await app.locks.withLock('outer', () => app.locks.withLock('outer', async (inner) => inner.holdCount));
+    const nested = await app.locks.withLock('outer', () =>
+      app.locks.withLock('outer', async (inner) => inner.holdCount),
+    );
     expect(nested).toBe(2);
     expect(await holder.release()).toBe(true);
     expect(await waiter).toBeGreaterThan(holderFence);

@@ -8,7 +8,11 @@ import { command, startSentinel, waitUntil, type SentinelTopology } from './supp
 describeLockStoreContract('redis sentinel, 1 master + 1 replica + 3 sentinels', async () => {
   const sentinel = await startSentinel({ replicas: 1, sentinels: 3 });
   // `sentinels` given and no mode: inferred as Sentinel.
-  const config = resolveModuleOptions({ sentinels: sentinel.sentinelAddrs, masterName: sentinel.masterName, lock: { commandTimeout: '1s' } });
+  const config = resolveModuleOptions({
+    sentinels: sentinel.sentinelAddrs,
+    masterName: sentinel.masterName,
+    lock: { commandTimeout: '1s' },
+  });
   expect(config.connection.mode).toBe('sentinel');
   const store = await createLockStore(config);
   return {
@@ -70,6 +74,8 @@ describe('redis sentinel failover', () => {
     expect((await app.locks.inspect('sentinel-job')).held).toBe(true);
     expect(await before.release()).toBe(true);
     expect(fenceBefore).toBeGreaterThan(0);
-    console.log(`sentinel failover ${from} -> ${to}: new locks worked again ${recoveryMs} ms after the new master was announced`);
+    console.log(
+      `sentinel failover ${from} -> ${to}: new locks worked again ${recoveryMs} ms after the new master was announced`,
+    );
   }, 60_000);
 });

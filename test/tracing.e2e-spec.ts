@@ -136,7 +136,9 @@ describe('OpenTelemetry spans (in-memory exporter, real redis-server)', () => {
   it('a fair acquisition says mode fair; a minted fence is on both spans, none when not minted', async () => {
     let fence = -1;
     const options = { name: 'fenced', fair: true };
-    await inSpan('fenced', () => app.locks.withLock('trace:fence', async (lock) => (fence = await lock.getFence()), options));
+    await inSpan('fenced', () =>
+      app.locks.withLock('trace:fence', async (lock) => (fence = await lock.getFence()), options),
+    );
     const [acquire] = spans('redis_lock.acquire', 'fenced');
     const [hold] = spans('redis_lock.hold', 'fenced');
     expect(acquire.attributes['redis_lock.mode']).toBe('fair');
@@ -196,13 +198,17 @@ describe('OpenTelemetry spans (in-memory exporter, real redis-server)', () => {
     const addrs = [`127.0.0.1:${own.port}`];
     const stalled = await createLockApp({ addrs, instanceId: 'trace-c', name: 'stalled', lock });
     try {
-      await stalled.locks.withLock('trace:renew', async (lock) => {
-        own.pause();
-        await sleep(1300); // the renewal at half the TTL times out at least once
-        own.resume();
-        await sleep(600); // a later renewal succeeds
-        expect(lock.isHeld()).toBe(true);
-      }, { name: 'renewed', ttl: '2s' });
+      await stalled.locks.withLock(
+        'trace:renew',
+        async (lock) => {
+          own.pause();
+          await sleep(1300); // the renewal at half the TTL times out at least once
+          own.resume();
+          await sleep(600); // a later renewal succeeds
+          expect(lock.isHeld()).toBe(true);
+        },
+        { name: 'renewed', ttl: '2s' },
+      );
     } finally {
       own.resume();
       await stalled.close();
@@ -275,5 +281,4 @@ describe('OpenTelemetry spans (in-memory exporter, real redis-server)', () => {
     }
     expect(jobs.runs).toBe(0);
   });
-
 });

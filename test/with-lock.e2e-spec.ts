@@ -39,7 +39,11 @@ class Items {
   }
 
   @WithLock((a: { x: number }, b: number) => `fn:${a.x + b}`, { name: 'Items.fn', fence: true })
-  async byFunction(this: Items, _a: { x: number }, _b: number): Promise<{ self: boolean; key?: string; fence?: number }> {
+  async byFunction(
+    this: Items,
+    _a: { x: number },
+    _b: number,
+  ): Promise<{ self: boolean; key?: string; fence?: number }> {
     const lock = currentLock();
     return { self: this instanceof Items, key: lock?.getKey(), fence: lock?.fence };
   }
@@ -110,7 +114,9 @@ describe('@WithLock', () => {
     expect(error).toBeInstanceOf(InvalidLockKeyError);
     expect(error.message).toContain('order:{0.id}:{1.profile.id}');
     expect(error.message).toContain('argument 1.profile is undefined');
-    const tooFew = (await (items.keyed as (...a: unknown[]) => Promise<unknown>)({ id: 1 }).catch((e: Error) => e)) as Error;
+    const tooFew = (await (items.keyed as (...a: unknown[]) => Promise<unknown>)({ id: 1 }).catch(
+      (e: Error) => e,
+    )) as Error;
     expect(tooFew.message).toContain('called with 1 argument');
   });
 
@@ -208,8 +214,17 @@ describe('@WithLock without a module, and with named instances', () => {
       }
       const module = await Test.createTestingModule({
         imports: [
-          RedisLockModule.forRoot({ addrs: [`127.0.0.1:${redis.port}`], keyPrefix: 'one:', monitoring: { healthCheckInterval: 0 } }),
-          RedisLockModule.forRoot({ name: 'second', addrs: [`127.0.0.1:${redis.port}`], keyPrefix: 'two:', monitoring: { healthCheckInterval: 0 } }),
+          RedisLockModule.forRoot({
+            addrs: [`127.0.0.1:${redis.port}`],
+            keyPrefix: 'one:',
+            monitoring: { healthCheckInterval: 0 },
+          }),
+          RedisLockModule.forRoot({
+            name: 'second',
+            addrs: [`127.0.0.1:${redis.port}`],
+            keyPrefix: 'two:',
+            monitoring: { healthCheckInterval: 0 },
+          }),
         ],
         providers: [Jobs],
       }).compile();
@@ -272,7 +287,10 @@ describe('@WithLock stacked with other decorators', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     @Module({
-      imports: [RedisLockModule.forRoot({ addrs: [`127.0.0.1:${redis.port}`], monitoring: { healthCheckInterval: 0 } }), ScheduleModule.forRoot()],
+      imports: [
+        RedisLockModule.forRoot({ addrs: [`127.0.0.1:${redis.port}`], monitoring: { healthCheckInterval: 0 } }),
+        ScheduleModule.forRoot(),
+      ],
       providers: [Scheduled],
       controllers: [ItemsController],
     })
@@ -286,7 +304,10 @@ describe('@WithLock stacked with other decorators', () => {
   });
 
   it('keeps every metadata key of the original method', () => {
-    const keys = (target: object, name: string) => Reflect.getMetadataKeys((target as Record<string, object>)[name]).map(String).sort();
+    const keys = (target: object, name: string) =>
+      Reflect.getMetadataKeys((target as Record<string, object>)[name])
+        .map(String)
+        .sort();
     expect(keys(Scheduled.prototype, 'job')).toEqual(keys(Plain.prototype, 'job'));
     expect(keys(ItemsController.prototype, 'route')).toEqual(keys(Plain.prototype, 'route'));
     expect(keys(ItemsController.prototype, 'route').length).toBeGreaterThan(0);

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LockService, REDIS_LOCK_CONFIG, RedisLockModule, loadYamlConfig, type ResolvedLockConfig } from '@lynx-nest/redis-lock';
+import {
+  LockService,
+  REDIS_LOCK_CONFIG,
+  RedisLockModule,
+  loadYamlConfig,
+  type ResolvedLockConfig,
+} from '@lynx-nest/redis-lock';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 
 /** Stands in for @nestjs/config's ConfigService: an injectable that knows where the file is and the environment. */
@@ -84,6 +90,10 @@ lynx:
     const build = Test.createTestingModule({
       imports: [RedisLockModule.forRootAsync({ useFactory: () => loadYamlConfig(file, {}) })],
     }).compile();
-    await expect(build).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*lynx\\.redis\\.lock\\.renewal_threshold must not be greater than 0\\.95`));
+    await expect(build).rejects.toThrow(
+      new RegExp(
+        `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*lynx\\.redis\\.lock\\.renewal_threshold must not be greater than 0\\.95`,
+      ),
+    );
   });
 });

@@ -9,7 +9,12 @@ export async function create({ port, ttlMs, retryMs }) {
   await client.ping();
   return {
     async acquire(key) {
-      const mutex = new Mutex(client, key, { lockTimeout: ttlMs, acquireTimeout: 60_000, retryInterval: retryMs, refreshInterval: 0 });
+      const mutex = new Mutex(client, key, {
+        lockTimeout: ttlMs,
+        acquireTimeout: 60_000,
+        retryInterval: retryMs,
+        refreshInterval: 0,
+      });
       await mutex.acquire();
       return mutex;
     },

@@ -45,7 +45,8 @@ export function checkRun(events, wlogs, expect = {}) {
   const acqId = (e) => `${e.pid}\0${e.key}\0${e.token}`;
   const sections = new Map();
   for (const e of events) {
-    if (e.ev === 'cs_start') sections.set(acqId(e), { pid: e.pid, key: e.key, token: e.token, start: e.t, end: undefined });
+    if (e.ev === 'cs_start')
+      sections.set(acqId(e), { pid: e.pid, key: e.key, token: e.token, start: e.t, end: undefined });
     else if (e.ev === 'cs_end') {
       const s = sections.get(acqId(e));
       if (s) s.end = e.t;
@@ -63,7 +64,13 @@ export function checkRun(events, wlogs, expect = {}) {
         const earlier = list[j];
         const later = list[i];
         if (earlier.end > later.start && earlier.pid !== later.pid) {
-          overlaps.push({ key: later.key, earlier: { pid: earlier.pid, token: earlier.token }, later: { pid: later.pid, token: later.token }, ms: Math.min(earlier.end, later.end) - later.start, signaled: lostSignals.has(`${earlier.pid}\0${earlier.key}\0${earlier.token}`) });
+          overlaps.push({
+            key: later.key,
+            earlier: { pid: earlier.pid, token: earlier.token },
+            later: { pid: later.pid, token: later.token },
+            ms: Math.min(earlier.end, later.end) - later.start,
+            signaled: lostSignals.has(`${earlier.pid}\0${earlier.key}\0${earlier.token}`),
+          });
         }
       }
     }
@@ -91,7 +98,9 @@ export function checkRun(events, wlogs, expect = {}) {
   const otherErrors = acqErrors.filter((e) => e.code !== 'backend' && e.code !== 'timeout');
   const maxBackendFailMs = backendErrors.reduce((m, e) => Math.max(m, e.busyMs ?? e.ms), 0);
   const slowBackendErrors =
-    expect.commandTimeoutMs !== undefined ? backendErrors.filter((e) => (e.busyMs ?? e.ms) > expect.commandTimeoutMs + (expect.failFastSlackMs ?? 150)) : [];
+    expect.commandTimeoutMs !== undefined
+      ? backendErrors.filter((e) => (e.busyMs ?? e.ms) > expect.commandTimeoutMs + (expect.failFastSlackMs ?? 150))
+      : [];
 
   // ---- recovery
   let recoveryMs = null;
@@ -99,7 +108,9 @@ export function checkRun(events, wlogs, expect = {}) {
   const firstFault = faults[0];
   if (firstFault) {
     if (firstFault.kind === 'kill') {
-      const next = acquisitions.find((a) => a.t > firstFault.t && a.pid !== firstFault.target && (!firstFault.key || a.key === firstFault.key));
+      const next = acquisitions.find(
+        (a) => a.t > firstFault.t && a.pid !== firstFault.target && (!firstFault.key || a.key === firstFault.key),
+      );
       recoveryMs = next ? next.t - firstFault.t : null;
       pttlAtFault = firstFault.pttl ?? null;
     } else {
@@ -135,18 +146,33 @@ export function checkRun(events, wlogs, expect = {}) {
 
   // ---- what must hold
   const violations = [];
-  if (metrics.workers === 0 || acquisitions.length === 0) violations.push('no acquisitions at all (the run did not work)');
+  if (metrics.workers === 0 || acquisitions.length === 0)
+    violations.push('no acquisitions at all (the run did not work)');
   if (fenced && lostUpdates > 0) violations.push(`${lostUpdates} lost update(s) at the fenced resource`);
   if (fenced && tokenRegressions > 0) violations.push(`${tokenRegressions} token regression(s) at the fenced resource`);
   if (!expect.tokensMayRepeat && duplicateTokens > 0) violations.push(`${duplicateTokens} duplicate fencing token(s)`);
-  if (expect.expectNoOverlap && overlaps.length > 0) violations.push(`${overlaps.length} overlapping critical section(s) although Redis kept its data and no pause exceeded the TTL`);
-  if (expect.requireLostSignal && unsignaledOverlaps.length > 0) violations.push(`${unsignaledOverlaps.length} overlap(s) where the earlier holder's signal never aborted`);
-  if (slowBackendErrors.length > 0) violations.push(`${slowBackendErrors.length} LockBackendError(s) slower than the command timeout (${expect.commandTimeoutMs} ms); slowest ${round(maxBackendFailMs)} ms`);
-  if (otherErrors.length > 0) violations.push(`${otherErrors.length} acquire error(s) that are neither LockBackendError nor LockAcquireTimeoutError: ${[...new Set(otherErrors.map((e) => e.error))].join(', ')}`);
+  if (expect.expectNoOverlap && overlaps.length > 0)
+    violations.push(
+      `${overlaps.length} overlapping critical section(s) although Redis kept its data and no pause exceeded the TTL`,
+    );
+  if (expect.requireLostSignal && unsignaledOverlaps.length > 0)
+    violations.push(`${unsignaledOverlaps.length} overlap(s) where the earlier holder's signal never aborted`);
+  if (slowBackendErrors.length > 0)
+    violations.push(
+      `${slowBackendErrors.length} LockBackendError(s) slower than the command timeout (${expect.commandTimeoutMs} ms); slowest ${round(maxBackendFailMs)} ms`,
+    );
+  if (otherErrors.length > 0)
+    violations.push(
+      `${otherErrors.length} acquire error(s) that are neither LockBackendError nor LockAcquireTimeoutError: ${[...new Set(otherErrors.map((e) => e.error))].join(', ')}`,
+    );
   if (expect.recoveryBoundMs !== undefined && firstFault?.kind === 'kill') {
     if (recoveryMs === null) violations.push('no acquisition after the holder was killed');
-    else if (recoveryMs > (pttlAtFault ?? 0) + expect.recoveryBoundMs) violations.push(`recovery ${round(recoveryMs)} ms > remaining TTL ${round(pttlAtFault)} ms + ${expect.recoveryBoundMs} ms`);
+    else if (recoveryMs > (pttlAtFault ?? 0) + expect.recoveryBoundMs)
+      violations.push(
+        `recovery ${round(recoveryMs)} ms > remaining TTL ${round(pttlAtFault)} ms + ${expect.recoveryBoundMs} ms`,
+      );
   }
-  if (expect.requireRecovery && firstFault && recoveryMs === null) violations.push('no acquisition succeeded after the heal (did not recover by itself)');
+  if (expect.requireRecovery && firstFault && recoveryMs === null)
+    violations.push('no acquisition succeeded after the heal (did not recover by itself)');
   return { metrics, violations, overlaps: overlaps.slice(0, 20) };
 }

@@ -47,7 +47,10 @@ export class FaultProxy {
 
   forward(pair, dir, to, chunk) {
     // One FIFO per direction: a chunk never overtakes an earlier one, whatever the mode changes.
-    const fifo = (pair.fifo ??= [{ items: [], timer: undefined }, { items: [], timer: undefined }])[dir];
+    const fifo = (pair.fifo ??= [
+      { items: [], timer: undefined },
+      { items: [], timer: undefined },
+    ])[dir];
     fifo.to = to;
     fifo.items.push({ at: performance.now() + (this.mode === 'delay' ? this.delayMs : 0), chunk });
     this.drain(fifo);

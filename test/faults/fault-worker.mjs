@@ -43,7 +43,9 @@ Module({
   ],
 })(WorkerModule);
 
-const app = await NestFactory.createApplicationContext(WorkerModule, { logger: cfg.verbose ? ['error', 'warn'] : false });
+const app = await NestFactory.createApplicationContext(WorkerModule, {
+  logger: cfg.verbose ? ['error', 'warn'] : false,
+});
 const locks = app.get(LockService);
 const resourceClient = new Redis({ host: '127.0.0.1', port: cfg.resourcePort, maxRetriesPerRequest: 1 });
 resourceClient.on('error', () => undefined);
@@ -79,7 +81,14 @@ while (!stopping && now() < (cfg.endAt ?? Infinity)) {
   } catch (error) {
     const t = now();
     // Time spent in commands, without the sleeps between busy retries.
-    log('acq_error', { key, code: error?.code ?? 'other', error: error?.constructor?.name, ms: t - t0, busyMs: t - t0 - retrySleepMs, message: String(error?.message).slice(0, 160) });
+    log('acq_error', {
+      key,
+      code: error?.code ?? 'other',
+      error: error?.constructor?.name,
+      ms: t - t0,
+      busyMs: t - t0 - retrySleepMs,
+      message: String(error?.message).slice(0, 160),
+    });
     await sleep(cfg.errorBackoffMs ?? 25);
     continue;
   }
@@ -97,7 +106,11 @@ while (!stopping && now() < (cfg.endAt ?? Infinity)) {
   }
   const t1 = now();
   log('acquired', { key, token, t0, waitMs: t1 - t0, wall: Date.now() });
-  handle.signal.addEventListener('abort', () => log('lost', { key, token, reason: handle.signal.reason?.reason ?? String(handle.signal.reason) }), { once: true });
+  handle.signal.addEventListener(
+    'abort',
+    () => log('lost', { key, token, reason: handle.signal.reason?.reason ?? String(handle.signal.reason) }),
+    { once: true },
+  );
 
   log('cs_start', { key, token });
   let read;
@@ -106,14 +119,17 @@ while (!stopping && now() < (cfg.endAt ?? Infinity)) {
   } catch (error) {
     read = { ok: false, error: String(error?.message) };
   }
-  if (!read.ok) log(read.error ? 'resource_error' : 'stale_read_rejected', { key, token, max: read.max, error: read.error });
+  if (!read.ok)
+    log(read.error ? 'resource_error' : 'stale_read_rejected', { key, token, max: read.max, error: read.error });
   await sleep(cfg.csMs);
   if (!handle.isHeld()) log('lost_detected', { key, token, aborted: handle.signal.aborted });
   if (read.ok) {
     const value = read.value + 1;
     const entry = wlogEntry(token, read.value, value, pid);
     try {
-      const ok = fenced ? await resource.write(key, token, value, entry) : await resource.writeUnfenced(key, value, entry);
+      const ok = fenced
+        ? await resource.write(key, token, value, entry)
+        : await resource.writeUnfenced(key, value, entry);
       log(ok ? 'write_ok' : 'stale_write_rejected', { key, token, read: read.value });
     } catch (error) {
       log('resource_error', { key, token, error: String(error?.message) });

@@ -20,7 +20,11 @@ redis.call('RPUSH', KEYS[3], ARGV[3])
 return 0`;
 
 /** Resource keys of one lock name. */
-export const resourceKeys = (key) => ({ max: `res:{${key}}:max`, value: `res:{${key}}:val`, wlog: `res:{${key}}:wlog` });
+export const resourceKeys = (key) => ({
+  max: `res:{${key}}:max`,
+  value: `res:{${key}}:val`,
+  wlog: `res:{${key}}:wlog`,
+});
 
 /** Defines `fread` / `fwrite` (and the unfenced `uread` / `uwrite`) on an ioredis client. */
 export function defineResource(redis) {

@@ -209,7 +209,9 @@ const SCENARIOS: Scenario[] = [
       await ctx.holder();
       if (process.env.FAULT_DEBUG) {
         const mon = await ctx.lock().monitor();
-        mon.on('monitor', (time: string, args: string[], source: string) => ctx.event('note', { monitor: args.map((a) => a.slice(0, 60)).join(' '), source }));
+        mon.on('monitor', (time: string, args: string[], source: string) =>
+          ctx.event('note', { monitor: args.map((a) => a.slice(0, 60)).join(' '), source }),
+        );
         setTimeout(() => mon.disconnect(), 6000);
       }
       await ctx.lock().call('CLIENT', 'PAUSE', String(3 * P.ttlMs), 'ALL');
@@ -219,7 +221,11 @@ const SCENARIOS: Scenario[] = [
       // Long enough to see recovery: queued waiters whose calls already failed may be handed the lock first (docs/reliability.md).
       for (let i = 0; i < 30; i++) {
         await sleep(100);
-        if (process.env.FAULT_DEBUG) ctx.event('note', { owner: ownerOf(await ctx.lock().get(lockKey(P.keys[0]))), pttl: await ctx.lock().pttl(lockKey(P.keys[0])) });
+        if (process.env.FAULT_DEBUG)
+          ctx.event('note', {
+            owner: ownerOf(await ctx.lock().get(lockKey(P.keys[0]))),
+            pttl: await ctx.lock().pttl(lockKey(P.keys[0])),
+          });
       }
     },
   },
@@ -295,11 +301,31 @@ const SCENARIOS: Scenario[] = [
       const { master, replicaPort, vip, replicaClient, nftTable } = ctx.extra;
       // Cut right after a new holder took the lock, so it still has most of its critical section ahead.
       const first = (await ctx.holder()).owner;
-      await waitUntil('a new holder', async () => (ownerOf(await ctx.lock().get(lockKey(P.keys[0]))) ?? first) !== first, 10_000);
+      await waitUntil(
+        'a new holder',
+        async () => (ownerOf(await ctx.lock().get(lockKey(P.keys[0]))) ?? first) !== first,
+        10_000,
+      );
       // Cut only the master -> replica replication stream (RELIABILITY.md §3.6).
       execFileSync('nft', ['add', 'table', 'inet', nftTable]);
       execFileSync('nft', ['add', 'chain', 'inet', nftTable, 'out', '{ type filter hook output priority 0; }']);
-      execFileSync('nft', ['add', 'rule', 'inet', nftTable, 'out', 'ip', 'saddr', '127.0.0.1', 'tcp', 'sport', String(master.port), 'ip', 'daddr', '127.0.0.2', 'drop']);
+      execFileSync('nft', [
+        'add',
+        'rule',
+        'inet',
+        nftTable,
+        'out',
+        'ip',
+        'saddr',
+        '127.0.0.1',
+        'tcp',
+        'sport',
+        String(master.port),
+        'ip',
+        'daddr',
+        '127.0.0.2',
+        'drop',
+      ]);
       ctx.event('note', { kind: 'replication-cut' });
       // Wait until the master holds a lock the replica never saw, and the replica's last copy (of an earlier
       // holder, whose release was not replicated either) has expired: the promoted replica then has no lock at all.
@@ -335,7 +361,11 @@ const SCENARIOS: Scenario[] = [
       await ctx.holder();
       await master.kill();
       ctx.event('fault', { kind: 'kill-master', port: from });
-      await waitUntil('Sentinel to promote a replica', async () => (await sentinel.currentMasterPort()) !== from, 20_000);
+      await waitUntil(
+        'Sentinel to promote a replica',
+        async () => (await sentinel.currentMasterPort()) !== from,
+        20_000,
+      );
       ctx.event('heal', { kind: 'switch-master', to: await sentinel.currentMasterPort() });
       await sleep(1000);
     },
@@ -353,7 +383,11 @@ const SCENARIOS: Scenario[] = [
       await ctx.holder();
       await master.server.kill();
       ctx.event('fault', { kind: 'kill-master', port: master.server.port });
-      await waitUntil('the cluster to promote a replica', async () => (await cluster.masterOf(lockKey(P.keys[0]))).server.port !== master.server.port, 20_000);
+      await waitUntil(
+        'the cluster to promote a replica',
+        async () => (await cluster.masterOf(lockKey(P.keys[0]))).server.port !== master.server.port,
+        20_000,
+      );
       ctx.event('heal', { kind: 'promoted' });
       await sleep(1500);
     },
@@ -393,7 +427,11 @@ interface RunResult {
 }
 
 function faketimeLibrary(): string | undefined {
-  for (const p of ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1']) {
+  for (const p of [
+    '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+    '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
+    '/usr/lib/faketime/libfaketime.so.1',
+  ]) {
     if (existsSync(p)) return p;
   }
   return undefined;
@@ -405,7 +443,8 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
   mkdirSync(outDir, { recursive: true });
   const logPath = join(outDir, `${s.name}.jsonl`);
   rmSync(logPath, { force: true });
-  const event = (ev: string, fields: Record<string, unknown> = {}) => appendFileSync(logPath, JSON.stringify({ t: now(), pid: process.pid, ev, ...fields }) + '\n');
+  const event = (ev: string, fields: Record<string, unknown> = {}) =>
+    appendFileSync(logPath, JSON.stringify({ t: now(), pid: process.pid, ev, ...fields }) + '\n');
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   const notes: string[] = [];
   const clients: Redis[] = [];
@@ -424,7 +463,18 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
     cleanups.push(() => resource.stop());
     const resourceClient = newClient(resource.port);
 
-    const ctx: Ctx = { event, lock: () => { throw new Error('no lock client'); }, proxies: new Map(), workers, holder: async () => { throw new Error('no holder lookup'); }, extra: {} };
+    const ctx: Ctx = {
+      event,
+      lock: () => {
+        throw new Error('no lock client');
+      },
+      proxies: new Map(),
+      workers,
+      holder: async () => {
+        throw new Error('no holder lookup');
+      },
+      extra: {},
+    };
     let lockOptions: Record<string, unknown>;
     let workerProxy: (() => Promise<FaultProxy>) | undefined;
 
@@ -453,11 +503,37 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
       const replicaPort = await freePort();
       const dir = join(master.dir, 'replica');
       mkdirSync(dir, { recursive: true });
-      const replica = spawn('redis-server', ['--port', String(replicaPort), '--bind', '127.0.0.2', '--bind-source-addr', '127.0.0.2', '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--dir', dir, '--replicaof', '127.0.0.1', String(master.port), '--loglevel', 'warning'], { stdio: 'ignore' });
+      const replica = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(replicaPort),
+          '--bind',
+          '127.0.0.2',
+          '--bind-source-addr',
+          '127.0.0.2',
+          '--protected-mode',
+          'no',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
+          '--replicaof',
+          '127.0.0.1',
+          String(master.port),
+          '--loglevel',
+          'warning',
+        ],
+        { stdio: 'ignore' },
+      );
       cleanups.push(() => replica.kill('SIGKILL'));
       await waitForPing(replicaPort, 10_000, '127.0.0.2');
       const replicaClient = newClient(replicaPort, '127.0.0.2');
-      await waitUntil('replica in sync', async () => /master_link_status:up/.test(await replicaClient.info('replication')));
+      await waitUntil('replica in sync', async () =>
+        /master_link_status:up/.test(await replicaClient.info('replication')),
+      );
       const vip = new FaultProxy({ targetPort: master.port });
       await vip.listen();
       cleanups.push(() => vip.close());
@@ -485,19 +561,33 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
       const cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
       cleanups.push(() => cluster.stop());
       ctx.extra.cluster = cluster;
-      ctx.holder = async (key = P.keys[0]) => holderFrom(newClient((await cluster.masterOf(lockKey(key))).server.port), key);
+      ctx.holder = async (key = P.keys[0]) =>
+        holderFrom(newClient((await cluster.masterOf(lockKey(key))).server.port), key);
       ctx.lock = () => {
         throw new Error('use holder() in cluster mode');
       };
       lockOptions = { mode: 'cluster', addrs: cluster.addrs };
     }
-    if (s.topology === 'single' || s.topology === 'single+proxies') ctx.holder = (key = P.keys[0]) => holderFrom(ctx.lock(), key);
+    if (s.topology === 'single' || s.topology === 'single+proxies')
+      ctx.holder = (key = P.keys[0]) => holderFrom(ctx.lock(), key);
 
     // ---- workers
     let ftFile: string | undefined;
     const ftLib = s.faketime ? faketimeLibrary() : undefined;
     if (s.faketime) {
-      if (!ftLib) return { name: s.name, topology: s.topology, fault: s.fault, fenced: s.fenced !== false, metrics: {}, violations: [], notes: [], overlaps: [], seconds: 0, skipped: 'libfaketime is not installed (apt-get install -y faketime)' };
+      if (!ftLib)
+        return {
+          name: s.name,
+          topology: s.topology,
+          fault: s.fault,
+          fenced: s.fenced !== false,
+          metrics: {},
+          violations: [],
+          notes: [],
+          overlaps: [],
+          seconds: 0,
+          skipped: 'libfaketime is not installed (apt-get install -y faketime)',
+        };
       ftFile = join(outDir, `${s.name}.faketime`);
       writeFileSync(ftFile, '+0\n');
       ctx.faketimeFile = ftFile;
@@ -530,20 +620,43 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
         },
       };
       const env: NodeJS.ProcessEnv = { ...process.env, FAULT_WORKER_CONFIG: JSON.stringify(config) };
-      if (ftLib && ftFile) Object.assign(env, { LD_PRELOAD: ftLib, FAKETIME_TIMESTAMP_FILE: ftFile, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' });
+      if (ftLib && ftFile)
+        Object.assign(env, {
+          LD_PRELOAD: ftLib,
+          FAKETIME_TIMESTAMP_FILE: ftFile,
+          FAKETIME_NO_CACHE: '1',
+          FAKETIME_DONT_FAKE_MONOTONIC: '1',
+        });
       const child = spawn(process.execPath, [workerPath], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
       stderrOf.set(child, () => stderr);
       child.once('exit', (code, signal) => {
-        if (code !== 0 && signal !== 'SIGKILL') notes.push(`worker ${child.pid} exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        if (code !== 0 && signal !== 'SIGKILL')
+          notes.push(
+            `worker ${child.pid} exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+          );
       });
       workers.push(child);
       if (proxy) ctx.proxies.set(child.pid!, proxy);
     }
-    const readyCount = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').filter((l) => l.includes('"ev":"ready"')).length : 0);
+    const readyCount = () =>
+      existsSync(logPath)
+        ? readFileSync(logPath, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('"ev":"ready"')).length
+        : 0;
     await waitUntil(`${P.workers} workers ready`, () => readyCount() >= P.workers, 30_000).catch((error) => {
-      const tails = workers.map((w) => `${w.pid} (${w.exitCode ?? w.signalCode ?? 'running'}): ${stderrOf.get(w)?.().trim().split('\n').filter((l) => /error/i.test(l)).slice(0, 2).join(' | ')}`);
+      const tails = workers.map(
+        (w) =>
+          `${w.pid} (${w.exitCode ?? w.signalCode ?? 'running'}): ${stderrOf
+            .get(w)?.()
+            .trim()
+            .split('\n')
+            .filter((l) => /error/i.test(l))
+            .slice(0, 2)
+            .join(' | ')}`,
+      );
       throw new Error(`${(error as Error).message}; workers: ${tails.join('; ')}`);
     });
     await sleep(P.warmupMs);
@@ -572,14 +685,32 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
     const wlogs: Record<string, string[]> = {};
     for (const key of P.keys) wlogs[key] = await resourceClient.lrange(resourceKeys(key).wlog, 0, -1);
     const result = checkRun(events, wlogs, { fenced: s.fenced !== false, ...s.expect });
-    if (s.topology === 'replicated-netns') notes.push(ctx.extra.lockMissingOnReplica ? 'the promoted replica did not have the lock (lost by the failover)' : 'the replica had the lock at failover time (not lost)');
+    if (s.topology === 'replicated-netns')
+      notes.push(
+        ctx.extra.lockMissingOnReplica
+          ? 'the promoted replica did not have the lock (lost by the failover)'
+          : 'the replica had the lock at failover time (not lost)',
+      );
     if (s.faketime) {
-      const offsets = events.filter((e) => e.ev === 'acquired' && e.wall).map((e) => (e.wall! - (wall0 + (e.t - mono0))) / 1000);
-      if (offsets.length) notes.push(`client wall-clock offsets seen by the workers: ${Math.round(Math.min(...offsets))} s to +${Math.round(Math.max(...offsets))} s`);
+      const offsets = events
+        .filter((e) => e.ev === 'acquired' && e.wall)
+        .map((e) => (e.wall! - (wall0 + (e.t - mono0))) / 1000);
+      if (offsets.length)
+        notes.push(
+          `client wall-clock offsets seen by the workers: ${Math.round(Math.min(...offsets))} s to +${Math.round(Math.max(...offsets))} s`,
+        );
     }
     const breakerOpens = events.filter((e) => e.ev === 'breaker' && e.state === 'open').length;
     if (breakerOpens) notes.push(`circuit breaker opened ${breakerOpens}× across workers`);
-    return { name: s.name, topology: s.topology, fault: s.fault, fenced: s.fenced !== false, ...result, notes, seconds: Math.round((now() - started) / 100) / 10 };
+    return {
+      name: s.name,
+      topology: s.topology,
+      fault: s.fault,
+      fenced: s.fenced !== false,
+      ...result,
+      notes,
+      seconds: Math.round((now() - started) / 100) / 10,
+    };
   } finally {
     for (const w of workers) {
       if (w.exitCode === null && w.signalCode === null) {
@@ -601,20 +732,52 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
 /** Runs `scenario` inside a private network namespace (nftables rules stay inside it). */
 function runInNetns(s: Scenario, seed: number): RunResult {
   const ns = `lockfi${process.pid}`;
-  const base: RunResult = { name: s.name, topology: s.topology, fault: s.fault, fenced: true, metrics: {}, violations: [], notes: [], overlaps: [], seconds: 0 };
+  const base: RunResult = {
+    name: s.name,
+    topology: s.topology,
+    fault: s.fault,
+    fenced: true,
+    metrics: {},
+    violations: [],
+    notes: [],
+    overlaps: [],
+    seconds: 0,
+  };
   if (process.getuid?.() !== 0) return { ...base, skipped: 'needs root for `ip netns` and nftables' };
-  if (spawnSync('sh', ['-c', 'command -v nft && command -v ip'], { encoding: 'utf8' }).status !== 0) return { ...base, skipped: 'nft or ip missing (apt-get install -y nftables iproute2)' };
+  if (spawnSync('sh', ['-c', 'command -v nft && command -v ip'], { encoding: 'utf8' }).status !== 0)
+    return { ...base, skipped: 'nft or ip missing (apt-get install -y nftables iproute2)' };
   const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
   if (add.status !== 0) return { ...base, skipped: `ip netns add failed: ${add.stderr.trim()}` };
   try {
     spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     const resultFile = join(outDir, `${s.name}.result.json`);
     rmSync(resultFile, { force: true });
-    const child = spawnSync('ip', ['netns', 'exec', ns, process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), '--inside-netns', s.name, '--seed', String(seed), '--result', resultFile], {
-      stdio: 'inherit',
-      timeout: 120_000,
-    });
-    if (!existsSync(resultFile)) return { ...base, violations: [`the run inside the network namespace failed (exit ${child.status ?? child.signal})`] };
+    const child = spawnSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns,
+        process.execPath,
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        '--inside-netns',
+        s.name,
+        '--seed',
+        String(seed),
+        '--result',
+        resultFile,
+      ],
+      {
+        stdio: 'inherit',
+        timeout: 120_000,
+      },
+    );
+    if (!existsSync(resultFile))
+      return {
+        ...base,
+        violations: [`the run inside the network namespace failed (exit ${child.status ?? child.signal})`],
+      };
     return JSON.parse(readFileSync(resultFile, 'utf8'));
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
@@ -634,7 +797,10 @@ function table(results: RunResult[]): string {
       continue;
     }
     const m = r.metrics as Record<string, number | null>;
-    const recovery = m.recoveryMs === null || m.recoveryMs === undefined ? 'n/a' : `${m.recoveryMs}${m.pttlAtFault !== null && m.pttlAtFault !== undefined ? ` (${m.pttlAtFault})` : ''}`;
+    const recovery =
+      m.recoveryMs === null || m.recoveryMs === undefined
+        ? 'n/a'
+        : `${m.recoveryMs}${m.pttlAtFault !== null && m.pttlAtFault !== undefined ? ` (${m.pttlAtFault})` : ''}`;
     const fenceCell = `${m.lostUpdates} / ${m.tokenRegressions}${r.fenced ? '' : ' (unfenced)'}`;
     rows.push(
       `| ${r.name} | ${r.topology} | ${r.fault} | ${m.acquisitions} | ${m.overlaps} (${m.overlapsUnsignaled}) | ${m.staleReadsRejected} / ${m.staleWritesRejected} | ${fenceCell} | ${m.duplicateTokens} | ${m.lostSignals} | ${m.backendErrors} (${m.maxBackendFailMs}) | ${recovery} | ${r.violations.length ? `**FAIL**: ${r.violations.join('; ')}` : 'pass'} |`,
@@ -690,7 +856,9 @@ async function main(): Promise<number> {
     console.error('the library is not built: run `npm run build` first (the workers import the built package)');
     return 2;
   }
-  console.log(`fault suite: ${selected.length} scenario(s)${quick ? ' (quick)' : ''}, tokens ${fenceMode === 'acquire' ? 'minted in the acquire (fence: true)' : 'by getFence()'}; ${P.workers} workers, keys ${P.keys.join(',')}, TTL ${P.ttlMs} ms, critical section ${P.csMs} ms, command timeout ${P.commandTimeoutMs} ms`);
+  console.log(
+    `fault suite: ${selected.length} scenario(s)${quick ? ' (quick)' : ''}, tokens ${fenceMode === 'acquire' ? 'minted in the acquire (fence: true)' : 'by getFence()'}; ${P.workers} workers, keys ${P.keys.join(',')}, TTL ${P.ttlMs} ms, critical section ${P.csMs} ms, command timeout ${P.commandTimeoutMs} ms`,
+  );
   const results: RunResult[] = [];
   for (const s of selected) {
     process.stdout.write(`- ${s.name}: ${s.fault} ... `);
@@ -698,7 +866,17 @@ async function main(): Promise<number> {
     try {
       r = s.topology === 'replicated-netns' ? runInNetns(s, seed) : await runScenario(s, seed);
     } catch (error) {
-      r = { name: s.name, topology: s.topology, fault: s.fault, fenced: s.fenced !== false, metrics: {}, violations: [`the run failed: ${(error as Error).message}`], notes: [], overlaps: [], seconds: 0 };
+      r = {
+        name: s.name,
+        topology: s.topology,
+        fault: s.fault,
+        fenced: s.fenced !== false,
+        metrics: {},
+        violations: [`the run failed: ${(error as Error).message}`],
+        notes: [],
+        overlaps: [],
+        seconds: 0,
+      };
     }
     results.push(r);
     const m = r.metrics;
@@ -716,9 +894,14 @@ async function main(): Promise<number> {
   writeFileSync(join(outDir, 'report.json'), JSON.stringify(results, null, 2));
   console.log(`\n${markdown}\n`);
   const shown = args.filter((a) => a !== '--write-docs');
-  if (args.includes('--write-docs')) writeDocs(markdown, `npm run test:faults${shown.length ? ' -- ' + shown.join(' ') : ''}`);
+  if (args.includes('--write-docs'))
+    writeDocs(markdown, `npm run test:faults${shown.length ? ' -- ' + shown.join(' ') : ''}`);
   const failed = results.filter((r) => r.violations.length > 0);
-  console.log(failed.length ? `fault suite: ${failed.length} scenario(s) violated a must-hold line` : 'fault suite: every must-hold line met');
+  console.log(
+    failed.length
+      ? `fault suite: ${failed.length} scenario(s) violated a must-hold line`
+      : 'fault suite: every must-hold line met',
+  );
   return failed.length ? 1 : 0;
 }
 

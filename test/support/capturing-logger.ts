@@ -25,19 +25,34 @@ export class CapturingLogger implements LoggerService {
   readonly lines: CapturedLine[] = [];
 
   private add(level: string, args: unknown[]): void {
-    const context = args.length > 1 && typeof args[args.length - 1] === 'string' ? (args[args.length - 1] as string) : undefined;
+    const context =
+      args.length > 1 && typeof args[args.length - 1] === 'string' ? (args[args.length - 1] as string) : undefined;
     const text = args
-      .map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : typeof a === 'string' ? a : inspect(a, { depth: 10 })))
+      .map((a) =>
+        a instanceof Error ? `${a.message}\n${a.stack}` : typeof a === 'string' ? a : inspect(a, { depth: 10 }),
+      )
       .join(' | ');
     this.lines.push({ level, context, message: String(args[0]), text });
   }
 
-  log(...args: unknown[]) { this.add('log', args); }
-  error(...args: unknown[]) { this.add('error', args); }
-  warn(...args: unknown[]) { this.add('warn', args); }
-  debug(...args: unknown[]) { this.add('debug', args); }
-  verbose(...args: unknown[]) { this.add('verbose', args); }
-  fatal(...args: unknown[]) { this.add('fatal', args); }
+  log(...args: unknown[]) {
+    this.add('log', args);
+  }
+  error(...args: unknown[]) {
+    this.add('error', args);
+  }
+  warn(...args: unknown[]) {
+    this.add('warn', args);
+  }
+  debug(...args: unknown[]) {
+    this.add('debug', args);
+  }
+  verbose(...args: unknown[]) {
+    this.add('verbose', args);
+  }
+  fatal(...args: unknown[]) {
+    this.add('fatal', args);
+  }
 
   /** The full text of every captured call. */
   texts(): string[] {

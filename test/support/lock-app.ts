@@ -18,7 +18,12 @@ export interface LockApp {
  * @example
  * const app = await createLockApp({ addrs: [redis.url] });
  */
-export async function createLockApp(options: RedisLockModuleOptions, providers: Provider[] = [], imports: ModuleImports = [], logger?: LoggerService): Promise<LockApp> {
+export async function createLockApp(
+  options: RedisLockModuleOptions,
+  providers: Provider[] = [],
+  imports: ModuleImports = [],
+  logger?: LoggerService,
+): Promise<LockApp> {
   const builder = Test.createTestingModule({
     imports: [RedisLockModule.forRoot({ monitoring: { healthCheckInterval: 0 }, ...options }), ...imports],
     providers,

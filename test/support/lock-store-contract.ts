@@ -28,7 +28,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * @example
  * describeLockStoreContract('memory', async () => ({ store: new MemoryLockStore(), cleanup: async () => {} }));
  */
-export function describeLockStoreContract(name: string, makeStore: () => Promise<ContractStore>, options: ContractOptions = {}): void {
+export function describeLockStoreContract(
+  name: string,
+  makeStore: () => Promise<ContractStore>,
+  options: ContractOptions = {},
+): void {
   const ttl = options.ttlMs ?? 5000;
   const shortTtl = options.shortTtlMs ?? 300;
   const notifyTimeout = options.notifyTimeoutMs ?? 3000;

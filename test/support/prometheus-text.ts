@@ -43,12 +43,14 @@ export function parsePrometheusText(text: string): PromPage {
   }
   const same = (a: Record<string, string>, b: Record<string, string>) =>
     Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v);
-  const includes = (a: Record<string, string>, b: Record<string, string>) => Object.entries(b).every(([k, v]) => a[k] === v);
+  const includes = (a: Record<string, string>, b: Record<string, string>) =>
+    Object.entries(b).every(([k, v]) => a[k] === v);
   return {
     samples,
     types,
     get: (name, labels = {}) => samples.find((s) => s.name === name && same(s.labels, labels))?.value,
-    sum: (name, labels = {}) => samples.filter((s) => s.name === name && includes(s.labels, labels)).reduce((a, s) => a + s.value, 0),
+    sum: (name, labels = {}) =>
+      samples.filter((s) => s.name === name && includes(s.labels, labels)).reduce((a, s) => a + s.value, 0),
     labelSets: (name) => samples.filter((s) => s.name === name).map((s) => s.labels),
   };
 }

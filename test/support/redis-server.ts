@@ -40,7 +40,9 @@ export function redisServerBinary(): string {
   if (binary) return binary;
   const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
   if (!found) {
-    throw new Error('redis-server is not installed: the tests start their own servers. Install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`.');
+    throw new Error(
+      'redis-server is not installed: the tests start their own servers. Install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`.',
+    );
   }
   binary = found;
   return found;
@@ -110,8 +112,30 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
 
   const launch = async (): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
-      const head = options.config !== undefined ? [join(dir, 'redis.conf'), ...(options.sentinel ? ['--sentinel'] : [])] : options.sentinel ? ['--sentinel'] : [];
-      const args = [...head, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...(options.args ?? [])];
+      const head =
+        options.config !== undefined
+          ? [join(dir, 'redis.conf'), ...(options.sentinel ? ['--sentinel'] : [])]
+          : options.sentinel
+            ? ['--sentinel']
+            : [];
+      const args = [
+        ...head,
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
+        ...(options.args ?? []),
+      ];
       const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       started.add(proc);
       let exited = false;
@@ -122,7 +146,9 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
       try {
         await Promise.race([
           options.ready ? options.ready(port) : waitForPing(port),
-          new Promise((_, reject) => proc.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} (port ${port})`)))),
+          new Promise((_, reject) =>
+            proc.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} (port ${port})`))),
+          ),
         ]);
         child = proc;
         return;
@@ -180,7 +206,13 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
       child?.kill('SIGCONT');
     },
     client(clientOptions: RedisOptions = {}) {
-      const client = new Redis({ host: '127.0.0.1', port, lazyConnect: false, maxRetriesPerRequest: 1, ...clientOptions });
+      const client = new Redis({
+        host: '127.0.0.1',
+        port,
+        lazyConnect: false,
+        maxRetriesPerRequest: 1,
+        ...clientOptions,
+      });
       client.on('error', () => undefined);
       clients.add(client);
       return client;

@@ -7,7 +7,11 @@ const FAST_SYNC = ['--repl-diskless-sync-delay', '0'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` every 100 ms until it returns true; fails with `what` after `timeoutMs`. */
-export async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -16,14 +20,24 @@ export async function waitUntil(what: string, check: () => Promise<boolean> | bo
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+      );
     await sleep(100);
   }
 }
 
 /** A one-off command on a server the harness started. */
 export async function command(port: number, ...args: (string | number)[]): Promise<unknown> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: true, retryStrategy: () => null });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: true,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -33,7 +47,8 @@ export async function command(port: number, ...args: (string | number)[]): Promi
   }
 }
 
-const infoField = (info: string, field: string): string | undefined => new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+const infoField = (info: string, field: string): string | undefined =>
+  new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 
 // ---------------------------------------------------------------------------------------------
 // Cluster
@@ -93,22 +108,42 @@ export async function startCluster(options: ClusterStartOptions = {}): Promise<R
     for (let i = 0; i < total; i++) {
       const busPort = await freePort();
       const server = await startRedisServer({
-        args: [...FAST_SYNC, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeout), '--cluster-port', String(busPort), ...(options.args ?? [])],
+        args: [
+          ...FAST_SYNC,
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          String(nodeTimeout),
+          '--cluster-port',
+          String(busPort),
+          ...(options.args ?? []),
+        ],
       });
       nodes.push({ server, busPort, id: String(await command(server.port, 'CLUSTER', 'MYID')) });
     }
     const slotsPer = Math.ceil(16384 / masters);
     for (let i = 0; i < total; i++) await command(nodes[i].server.port, 'CLUSTER', 'SET-CONFIG-EPOCH', i + 1);
     for (let m = 0; m < masters; m++) {
-      await command(nodes[m].server.port, 'CLUSTER', 'ADDSLOTSRANGE', m * slotsPer, Math.min(16383, (m + 1) * slotsPer - 1));
+      await command(
+        nodes[m].server.port,
+        'CLUSTER',
+        'ADDSLOTSRANGE',
+        m * slotsPer,
+        Math.min(16383, (m + 1) * slotsPer - 1),
+      );
     }
-    for (let i = 1; i < total; i++) await command(nodes[0].server.port, 'CLUSTER', 'MEET', '127.0.0.1', nodes[i].server.port, nodes[i].busPort);
+    for (let i = 1; i < total; i++)
+      await command(nodes[0].server.port, 'CLUSTER', 'MEET', '127.0.0.1', nodes[i].server.port, nodes[i].busPort);
     const knowsAll = async (node: ClusterNode) => {
       const text = String(await command(node.server.port, 'CLUSTER', 'NODES'));
       const lines = text.trim().split('\n');
       return lines.length === total && !/handshake|noaddr/.test(text);
     };
-    await waitUntil('every cluster node to know every other', async () => (await Promise.all(nodes.map(knowsAll))).every(Boolean));
+    await waitUntil('every cluster node to know every other', async () =>
+      (await Promise.all(nodes.map(knowsAll))).every(Boolean),
+    );
     for (let r = masters; r < total; r++) {
       const master = nodes[(r - masters) % masters];
       await command(nodes[r].server.port, 'CLUSTER', 'REPLICATE', master.id);
@@ -133,7 +168,11 @@ export async function startCluster(options: ClusterStartOptions = {}): Promise<R
     async masterOf(key: string) {
       const running = nodes.find((n) => n.server.running)!;
       const slot = Number(await command(running.server.port, 'CLUSTER', 'KEYSLOT', key));
-      const slots = (await command(running.server.port, 'CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
+      const slots = (await command(running.server.port, 'CLUSTER', 'SLOTS')) as [
+        number,
+        number,
+        [string, number, string],
+      ][];
       const range = slots.find(([from, to]) => slot >= from && slot <= to);
       if (!range) throw new Error(`no node serves slot ${slot}`);
       const node = nodes.find((n) => n.server.port === Number(range[2][1]));
@@ -142,7 +181,10 @@ export async function startCluster(options: ClusterStartOptions = {}): Promise<R
     },
     async failover(replica: ClusterNode) {
       await command(replica.server.port, 'CLUSTER', 'FAILOVER');
-      await waitUntil(`node ${replica.server.port} to become master`, async () => ((await command(replica.server.port, 'ROLE')) as [string])[0] === 'master');
+      await waitUntil(
+        `node ${replica.server.port} to become master`,
+        async () => ((await command(replica.server.port, 'ROLE')) as [string])[0] === 'master',
+      );
       await topology.waitHealthy();
     },
     async waitHealthy(timeoutMs = 20_000) {
@@ -150,9 +192,11 @@ export async function startCluster(options: ClusterStartOptions = {}): Promise<R
         'cluster_state:ok on every node, with every replica in sync',
         async () => {
           for (const node of nodes.filter((n) => n.server.running)) {
-            if (infoField(String(await command(node.server.port, 'CLUSTER', 'INFO')), 'cluster_state') !== 'ok') return false;
+            if (infoField(String(await command(node.server.port, 'CLUSTER', 'INFO')), 'cluster_state') !== 'ok')
+              return false;
             const replication = String(await command(node.server.port, 'INFO', 'replication'));
-            if (infoField(replication, 'role') === 'slave' && infoField(replication, 'master_link_status') !== 'up') return false;
+            if (infoField(replication, 'role') === 'slave' && infoField(replication, 'master_link_status') !== 'up')
+              return false;
           }
           // Every node must see the same set of masters (a failover propagates over the bus).
           const views = await Promise.all(
@@ -230,10 +274,12 @@ export async function startSentinel(options: SentinelStartOptions = {}): Promise
   try {
     dataNodes.push(await startRedisServer({ args: FAST_SYNC }));
     const masterPort = dataNodes[0].port;
-    for (let i = 0; i < replicaCount; i++) dataNodes.push(await startRedisServer({ args: [...FAST_SYNC, '--replicaof', '127.0.0.1', String(masterPort)] }));
+    for (let i = 0; i < replicaCount; i++)
+      dataNodes.push(await startRedisServer({ args: [...FAST_SYNC, '--replicaof', '127.0.0.1', String(masterPort)] }));
     await waitUntil('replicas in sync', async () => {
       for (const replica of dataNodes.slice(1)) {
-        if (infoField(String(await command(replica.port, 'INFO', 'replication')), 'master_link_status') !== 'up') return false;
+        if (infoField(String(await command(replica.port, 'INFO', 'replication')), 'master_link_status') !== 'up')
+          return false;
       }
       return true;
     });
@@ -251,7 +297,8 @@ export async function startSentinel(options: SentinelStartOptions = {}): Promise
         for (const s of sentinels) {
           const flat = (await command(s.port, 'SENTINEL', 'MASTER', masterName)) as string[];
           const info = Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : [])));
-          if (Number(info['num-slaves']) < replicaCount || Number(info['num-other-sentinels']) < sentinelCount - 1) return false;
+          if (Number(info['num-slaves']) < replicaCount || Number(info['num-other-sentinels']) < sentinelCount - 1)
+            return false;
         }
         return true;
       },
@@ -262,7 +309,10 @@ export async function startSentinel(options: SentinelStartOptions = {}): Promise
     throw error;
   }
 
-  const currentMasterPort = async () => Number(((await command(sentinels[0].port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string])[1]);
+  const currentMasterPort = async () =>
+    Number(
+      ((await command(sentinels[0].port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string])[1],
+    );
   return {
     masterName,
     dataNodes,
@@ -272,12 +322,22 @@ export async function startSentinel(options: SentinelStartOptions = {}): Promise
     async failover() {
       const from = await currentMasterPort();
       // A Sentinel refuses a new failover right after start-up or another failover ("INPROG"/"NOGOODSLAVE"): retry.
-      await waitUntil('SENTINEL FAILOVER to be accepted', async () => (await command(sentinels[0].port, 'SENTINEL', 'FAILOVER', masterName)) === 'OK', 15_000);
+      await waitUntil(
+        'SENTINEL FAILOVER to be accepted',
+        async () => (await command(sentinels[0].port, 'SENTINEL', 'FAILOVER', masterName)) === 'OK',
+        15_000,
+      );
       let to = from;
       await waitUntil(
         'the Sentinels to announce a new master that runs as master with a replica in sync',
         async () => {
-          const ports = await Promise.all(sentinels.map(async (s) => Number(((await command(s.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string])[1])));
+          const ports = await Promise.all(
+            sentinels.map(async (s) =>
+              Number(
+                ((await command(s.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string])[1],
+              ),
+            ),
+          );
           if (new Set(ports).size !== 1 || ports[0] === from) return false;
           to = ports[0];
           const replication = String(await command(to, 'INFO', 'replication'));
@@ -310,13 +370,17 @@ export async function startIndependentMasters(count: number, args: string[] = []
 }
 
 /** A master with `replicas` replicas (no Sentinel), waiting until every replica is in sync. */
-export async function startReplicated(replicas = 1): Promise<{ master: RedisServer; replicas: RedisServer[]; stop(): Promise<void> }> {
+export async function startReplicated(
+  replicas = 1,
+): Promise<{ master: RedisServer; replicas: RedisServer[]; stop(): Promise<void> }> {
   const master = await startRedisServer({ args: FAST_SYNC });
   const list: RedisServer[] = [];
-  for (let i = 0; i < replicas; i++) list.push(await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(master.port)] }));
+  for (let i = 0; i < replicas; i++)
+    list.push(await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(master.port)] }));
   await waitUntil('replicas in sync', async () => {
     for (const replica of list) {
-      if (infoField(String(await command(replica.port, 'INFO', 'replication')), 'master_link_status') !== 'up') return false;
+      if (infoField(String(await command(replica.port, 'INFO', 'replication')), 'master_link_status') !== 'up')
+        return false;
     }
     return true;
   });

@@ -13,10 +13,14 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
  */
 export function runTsWorker<T = unknown>(script: string, task: unknown, timeoutMs = 60_000): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', './test/support/ts-register.mjs', script, JSON.stringify(task)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', './test/support/ts-register.mjs', script, JSON.stringify(task)],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -32,10 +36,13 @@ export function runTsWorker<T = unknown>(script: string, task: unknown, timeoutM
       try {
         parsed = JSON.parse(last);
       } catch {
-        reject(new Error(`worker ${script} exited with ${code} without a JSON result\nstdout: ${stdout}\nstderr: ${stderr}`));
+        reject(
+          new Error(`worker ${script} exited with ${code} without a JSON result\nstdout: ${stdout}\nstderr: ${stderr}`),
+        );
         return;
       }
-      if (code !== 0 || parsed?.error) reject(new Error(`worker ${script} failed (exit ${code}): ${parsed?.error ?? ''}\n${stderr}`));
+      if (code !== 0 || parsed?.error)
+        reject(new Error(`worker ${script} failed (exit ${code}): ${parsed?.error ?? ''}\n${stderr}`));
       else resolve(parsed as T);
     });
   });

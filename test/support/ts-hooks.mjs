@@ -40,7 +40,8 @@ export async function load(url, context, next) {
     sourcemap: true,
   });
   if (out.errors?.length) throw new Error(`${path}: ${out.errors.map((e) => e.message).join('; ')}`);
-  const map = out.map ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(out.map)).toString('base64')}` : '';
+  const map = out.map
+    ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(out.map)).toString('base64')}`
+    : '';
   return { format: 'module', source: out.code + map, shortCircuit: true };
 }
-

@@ -53,7 +53,11 @@ class Report {
 
 @Module({
   imports: [
-    RedisLockModule.forRoot({ addrs: [`127.0.0.1:${task.port}`], keyPrefix: task.prefix, monitoring: { healthCheckInterval: 0 } }),
+    RedisLockModule.forRoot({
+      addrs: [`127.0.0.1:${task.port}`],
+      keyPrefix: task.prefix,
+      monitoring: { healthCheckInterval: 0 },
+    }),
     ...(task.mode === 'cron' ? [ScheduleModule.forRoot()] : []),
   ],
   providers: task.mode === 'cron' ? [Report] : [Counter],
@@ -67,8 +71,12 @@ async function main(): Promise<unknown> {
       const counter = app.get(Counter);
       await redis.incr(`${task.prefix}ready`);
       while (Number(await redis.get(`${task.prefix}ready`)) < 2) await sleep(5); // start together
-      const results = await Promise.allSettled(Array.from({ length: task.calls! }, () => counter.increment(task.item!)));
-      const failures = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+      const results = await Promise.allSettled(
+        Array.from({ length: task.calls! }, () => counter.increment(task.item!)),
+      );
+      const failures = results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => String((r as PromiseRejectedResult).reason));
       return { done: results.length - failures.length, failures };
     }
     if (task.mode === 'cron') {
@@ -85,7 +93,11 @@ async function main(): Promise<unknown> {
           await redis.incr(`${task.prefix}holding`);
           while (Number(await redis.get(`${task.prefix}holding`)) < 2) await sleep(5);
           started.at = performance.now();
-          return locks.withLock(task.second!, async () => 'both', { maxRetries: -1, maxElapsedTime: '20s', retryInterval: '100ms' });
+          return locks.withLock(task.second!, async () => 'both', {
+            maxRetries: -1,
+            maxElapsedTime: '20s',
+            retryInterval: '100ms',
+          });
         },
         { ttl: '30s' },
       );

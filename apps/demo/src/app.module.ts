@@ -18,9 +18,15 @@ import { ReportController } from './report/report.controller.js';
 import { ReportJob } from './report/report.job.js';
 
 /** The one ioredis client of the demo, registered with `@liaoliaots/nestjs-redis` and shared by the lock module and the data. */
-function redisClient(backend: Extract<DemoBackend, { kind: 'redis' }>, file: RedisLockModuleOptions): RedisClientOptions {
+function redisClient(
+  backend: Extract<DemoBackend, { kind: 'redis' }>,
+  file: RedisLockModuleOptions,
+): RedisClientOptions {
   const url = new URL(backend.url);
-  const fromFile = backend.private || url.password ? {} : { password: file.password || undefined, username: file.username || undefined, db: file.db };
+  const fromFile =
+    backend.private || url.password
+      ? {}
+      : { password: file.password || undefined, username: file.username || undefined, db: file.db };
   return {
     namespace: 'demo',
     url: backend.url,
@@ -50,12 +56,18 @@ export class AppModule {
   static register(backend: DemoBackend, file: RedisLockModuleOptions): DynamicModule {
     const store: Provider =
       backend.kind === 'redis'
-        ? { provide: DEMO_STORE, inject: [RedisService], useFactory: (redis: RedisService) => new RedisDemoStore(redis.getOrThrow('demo')) }
+        ? {
+            provide: DEMO_STORE,
+            inject: [RedisService],
+            useFactory: (redis: RedisService) => new RedisDemoStore(redis.getOrThrow('demo')),
+          }
         : { provide: DEMO_STORE, useValue: new MemoryDemoStore() };
     return {
       module: AppModule,
       imports: [
-        ...(backend.kind === 'redis' ? [RedisModule.forRoot({ errorLog: false, config: redisClient(backend, file) })] : []),
+        ...(backend.kind === 'redis'
+          ? [RedisModule.forRoot({ errorLog: false, config: redisClient(backend, file) })]
+          : []),
         backend.kind === 'redis'
           ? // The lock module reuses the app's client by namespace (it does not close it; RedisModule does).
             RedisLockModule.forRoot({ ...lockOptionsFor(backend, file), namespace: 'demo' })

@@ -32,7 +32,8 @@ const exited = (child: ChildProcess) => child.exitCode !== null || child.signalC
 
 async function waitUntilUp(url: string, child: ChildProcess, deadline: number): Promise<void> {
   for (;;) {
-    if (exited(child)) throw new Error(`demo instance at ${url} exited during start-up (code ${child.exitCode ?? child.signalCode})`);
+    if (exited(child))
+      throw new Error(`demo instance at ${url} exited during start-up (code ${child.exitCode ?? child.signalCode})`);
     try {
       const res = await fetch(`${url}/locks`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) return;
@@ -59,7 +60,14 @@ export async function startDemoCluster(options: DemoClusterOptions): Promise<Dem
   const instances = ports.map((port) => {
     const id = `demo-${port}`;
     const child = spawn(process.execPath, [main], {
-      env: { ...process.env, ...options.env, PORT: String(port), REDIS_URL: options.redisUrl, INSTANCE_ID: id, FORCE_COLOR: process.env.FORCE_COLOR ?? '0' },
+      env: {
+        ...process.env,
+        ...options.env,
+        PORT: String(port),
+        REDIS_URL: options.redisUrl,
+        INSTANCE_ID: id,
+        FORCE_COLOR: process.env.FORCE_COLOR ?? '0',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout!, child.stderr!]) {

@@ -23,7 +23,9 @@ try {
   backend.stop();
   process.exit(1);
 }
-logger.log(`${cluster.urls.length} instances share ${backend.private ? 'a private redis-server' : 'Redis'} at ${maskAddress(backend.url)}:`);
+logger.log(
+  `${cluster.urls.length} instances share ${backend.private ? 'a private redis-server' : 'Redis'} at ${maskAddress(backend.url)}:`,
+);
 for (const url of cluster.urls) logger.log(`  live page ${url}/`);
 logger.log('Fire reservations at all of them: npm run demo:load   (Ctrl-C stops the cluster)');
 

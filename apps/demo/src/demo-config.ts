@@ -5,7 +5,8 @@ import type { DemoBackend } from './redis-bootstrap.js';
 import { demoSettings } from './demo-settings.js';
 
 /** `apps/demo/config.yaml`, or `DEMO_CONFIG`. */
-export const demoConfigPath = (): string => process.env.DEMO_CONFIG ?? fileURLToPath(new URL('../config.yaml', import.meta.url));
+export const demoConfigPath = (): string =>
+  process.env.DEMO_CONFIG ?? fileURLToPath(new URL('../config.yaml', import.meta.url));
 
 /** The lock module's options from the YAML file (the seed's `lynx.redis` shape), validated by the library's loader. */
 export async function loadDemoConfig(path = demoConfigPath()): Promise<RedisLockModuleOptions> {

@@ -16,7 +16,9 @@ const logger = new Logger('Demo');
 const file = await loadDemoConfig();
 const backend = await resolveDemoBackend(configuredRedisUrl(file));
 const nestLogger = new DemoLogger();
-nestLogger.setLogLevels(process.env.DEMO_DEBUG ? ['log', 'warn', 'error', 'fatal', 'debug'] : ['log', 'warn', 'error', 'fatal']);
+nestLogger.setLogLevels(
+  process.env.DEMO_DEBUG ? ['log', 'warn', 'error', 'fatal', 'debug'] : ['log', 'warn', 'error', 'fatal'],
+);
 const tracing = await startDemoTracing();
 const app = await NestFactory.create(AppModule.register(backend, file), { logger: nestLogger });
 if (tracing) app.use(tracing.middleware);
@@ -40,12 +42,23 @@ try {
   await app.listen(demoSettings.port, host);
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
-  logger.error(code === 'EADDRINUSE' ? `port ${demoSettings.port} is in use: start with PORT=<another port> npm run demo` : (error as Error).message);
+  logger.error(
+    code === 'EADDRINUSE'
+      ? `port ${demoSettings.port} is in use: start with PORT=<another port> npm run demo`
+      : (error as Error).message,
+  );
   await app.close().catch(() => undefined);
   backend.stop();
   process.exit(1);
 }
-const where = backend.kind === 'redis' ? (backend.private ? `a private redis-server (${backend.url})` : `Redis at ${new URL(backend.url).host}`) : 'the IN-MEMORY store';
+const where =
+  backend.kind === 'redis'
+    ? backend.private
+      ? `a private redis-server (${backend.url})`
+      : `Redis at ${new URL(backend.url).host}`
+    : 'the IN-MEMORY store';
 logger.log(`Instance ${demoSettings.instanceId} with locks on ${where}, config ${demoConfigPath()}`);
 if (tracing) logger.log(`Tracing: spans to ${tracing.target} (DEMO_TRACING=${process.env.DEMO_TRACING})`);
-logger.log(`Live lock page: http://${host}:${demoSettings.port}/   (also /locks, /inventory, /report, /health, /metrics)`);
+logger.log(
+  `Live lock page: http://${host}:${demoSettings.port}/   (also /locks, /inventory, /report, /health, /metrics)`,
+);

@@ -7,8 +7,7 @@ import { Logger } from '@nestjs/common';
 
 /** Where the demo's locks live. */
 export type DemoBackend =
-  | { kind: 'redis'; url: string; stop: () => void; private: boolean }
-  | { kind: 'memory'; stop: () => void };
+  { kind: 'redis'; url: string; stop: () => void; private: boolean } | { kind: 'memory'; stop: () => void };
 
 const logger = new Logger('DemoBootstrap');
 
@@ -67,14 +66,20 @@ export async function resolveDemoBackend(configured?: string): Promise<DemoBacke
   else if (candidate) logger.log(`No Redis answers at ${new URL(candidate).host} (config.yaml)`);
   const binary = findRedisServer();
   if (!binary) {
-    logger.warn('No reachable Redis and no redis-server binary: running on the IN-MEMORY store (locks are per process). Install redis-server or set REDIS_URL.');
+    logger.warn(
+      'No reachable Redis and no redis-server binary: running on the IN-MEMORY store (locks are per process). Install redis-server or set REDIS_URL.',
+    );
     return { kind: 'memory', stop: () => undefined };
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lynx-lock-demo-'));
-  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: 'ignore',
-  });
+  const child: ChildProcess = spawn(
+    binary,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
   const stop = () => {
     if (child.exitCode === null) child.kill('SIGTERM');
   };

@@ -2,7 +2,12 @@
 // (./testing) live behind subpath exports so this entry never imports Terminus or prom-client.
 export { RedisLockModule } from './redis-lock.module.js';
 export { REDIS_LOCK_MODULE_OPTIONS } from './redis-lock.module-definition.js';
-export { REDIS_LOCK_CONFIG, LOCK_STORE, getLockServiceToken, DEFAULT_LOCK_SERVICE_NAME } from './redis-lock.constants.js';
+export {
+  REDIS_LOCK_CONFIG,
+  LOCK_STORE,
+  getLockServiceToken,
+  DEFAULT_LOCK_SERVICE_NAME,
+} from './redis-lock.constants.js';
 
 export {
   RedisLockModuleOptions,
@@ -44,7 +49,14 @@ export { LockEvents, type LockEventMap, type LockEventName } from './lock/lock-e
 export type { LockStatistics, LatencySummary } from './lock/lock-statistics.js';
 export type { LockInfo, LockHealthReport } from './lock/lock-info.js';
 
-export type { LockStore, AcquireResult, StoredLockInfo, RenewRequest, AcquireManyResult, WaitsForEntry } from './store/lock-store.js';
+export type {
+  LockStore,
+  AcquireResult,
+  StoredLockInfo,
+  RenewRequest,
+  AcquireManyResult,
+  WaitsForEntry,
+} from './store/lock-store.js';
 export type { FairAcquireResult, StoreDiagnosis } from './store/lock-store.js';
 export type { ReleaseEvent, ReleaseListener } from './store/release-event.js';
 export { FAIR_QUEUE_ENTRY_TTL_MS } from './lock/fair-acquire.js';

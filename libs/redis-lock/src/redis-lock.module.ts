@@ -4,7 +4,12 @@ import type { ResolvedLockConfig } from './config/resolved-config.js';
 import { resolveModuleOptions } from './config/validate-options.js';
 import { lockMetricsProvider } from './lock/lock-metrics.loader.js';
 import { LockService } from './lock/lock.service.js';
-import { DEFAULT_LOCK_SERVICE_NAME, LOCK_STORE, REDIS_LOCK_CONFIG, REDIS_LOCK_INSTANCE_NAME } from './redis-lock.constants.js';
+import {
+  DEFAULT_LOCK_SERVICE_NAME,
+  LOCK_STORE,
+  REDIS_LOCK_CONFIG,
+  REDIS_LOCK_INSTANCE_NAME,
+} from './redis-lock.constants.js';
 import { REDIS_LOCK_MODULE_OPTIONS, RedisLockConfigurableModule } from './redis-lock.module-definition.js';
 import { createLockStore } from './store/create-lock-store.js';
 import { optionalRedisServiceClass, type NamespacedClients } from './store/nest-redis-service.js';
@@ -19,7 +24,10 @@ const providers: Provider[] = [
     // `name` travels as a module extra (see the module definition); a factory's own `name` is used when no extra was given.
     useFactory: (options: RedisLockModuleOptions & { isGlobal?: boolean }, instanceName: string) => {
       const { isGlobal: _ignored, ...rest } = options ?? {};
-      return resolveModuleOptions({ ...rest, name: instanceName !== DEFAULT_LOCK_SERVICE_NAME ? instanceName : (rest.name ?? instanceName) });
+      return resolveModuleOptions({
+        ...rest,
+        name: instanceName !== DEFAULT_LOCK_SERVICE_NAME ? instanceName : (rest.name ?? instanceName),
+      });
     },
   },
   {

@@ -46,7 +46,11 @@ export class RedisDemoStore implements DemoStore {
     if (keys.length) await this.redis.del(...keys);
   }
   async pushCapped(key: string, value: string, max: number): Promise<void> {
-    await this.redis.multi().lpush(key, value).ltrim(key, 0, max - 1).exec();
+    await this.redis
+      .multi()
+      .lpush(key, value)
+      .ltrim(key, 0, max - 1)
+      .exec();
   }
   list(key: string, max: number): Promise<string[]> {
     return this.redis.lrange(key, 0, max - 1);

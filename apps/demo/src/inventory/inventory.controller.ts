@@ -1,4 +1,15 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, DefaultValuePipe } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  DefaultValuePipe,
+} from '@nestjs/common';
 import { demoSettings } from '../demo-settings.js';
 import { InventoryService } from './inventory.service.js';
 
@@ -10,7 +21,11 @@ export class InventoryController {
   /** Stock of every item, units reserved, and successful reservations (all instances). */
   @Get()
   async show() {
-    return { instance: demoSettings.instanceId, stock: await this.inventory.stock(), ...(await this.inventory.reserved()) };
+    return {
+      instance: demoSettings.instanceId,
+      stock: await this.inventory.stock(),
+      ...(await this.inventory.reserved()),
+    };
   }
 
   /** Reserve `qty` (query or body, default 1) units of an item. */

@@ -53,7 +53,11 @@ describe('InventoryService with LockTestingModule (no Redis)', () => {
 
   it('transfers under the two-key lock keep the total, in both directions at once', async () => {
     const before = await inventory.stock();
-    await Promise.all(Array.from({ length: 40 }, (_, n) => (n % 2 ? inventory.transfer('item-3', 'item-4', 2) : inventory.transfer('item-4', 'item-3', 1))));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, n) =>
+        n % 2 ? inventory.transfer('item-3', 'item-4', 2) : inventory.transfer('item-4', 'item-3', 1),
+      ),
+    );
     const after = await inventory.stock();
     expect(after['item-3'] + after['item-4']).toBe(before['item-3'] + before['item-4']);
     expect(after['item-3']).toBe(before['item-3'] - 20 * 2 + 20 * 1);

@@ -1,4 +1,10 @@
-import { BadRequestException, Inject, Injectable, NotFoundException, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { LockService, WithLock, currentLock } from '@lynx-nest/redis-lock';
 import { DEMO_STORE, type DemoStore } from '../data/demo-store.js';
 import { demoSettings, itemIds } from '../demo-settings.js';
@@ -46,7 +52,8 @@ export class InventoryService implements OnApplicationBootstrap {
 
   /** Sets every item back to the initial stock and clears the counters. */
   async reset(stock = demoSettings.initialStock): Promise<Record<string, number>> {
-    if (!Number.isInteger(stock) || stock < 0 || stock > 1e9) throw new BadRequestException('stock must be an integer from 0 to 1e9');
+    if (!Number.isInteger(stock) || stock < 0 || stock > 1e9)
+      throw new BadRequestException('stock must be an integer from 0 to 1e9');
     for (const id of itemIds()) await this.store.set(stockKey(id), stock);
     await this.store.del(RESERVED_KEY, RESERVATIONS_KEY);
     return this.stock();
@@ -54,13 +61,18 @@ export class InventoryService implements OnApplicationBootstrap {
 
   /** Stock of every item. */
   async stock(): Promise<Record<string, number>> {
-    const entries = await Promise.all(itemIds().map(async (id) => [id, (await this.store.get(stockKey(id))) ?? 0] as const));
+    const entries = await Promise.all(
+      itemIds().map(async (id) => [id, (await this.store.get(stockKey(id))) ?? 0] as const),
+    );
     return Object.fromEntries(entries);
   }
 
   /** Units reserved per item and the number of successful reservations, as recorded in Redis. */
   async reserved(): Promise<{ units: Record<string, number>; reservations: number }> {
-    return { units: await this.store.hgetall(RESERVED_KEY), reservations: (await this.store.get(RESERVATIONS_KEY)) ?? 0 };
+    return {
+      units: await this.store.hgetall(RESERVED_KEY),
+      reservations: (await this.store.get(RESERVATIONS_KEY)) ?? 0,
+    };
   }
 
   /**
@@ -87,10 +99,15 @@ export class InventoryService implements OnApplicationBootstrap {
    * none, in one canonical order, so two opposite transfers cannot deadlock).
    */
   @WithLock(['stock:{0}', 'stock:{1}'], { ttl: '5s', maxRetries: -1, maxElapsedTime: '20s' })
-  async transfer(from: string, to: string, qty: number): Promise<{ ok: boolean; stock: Record<string, number>; reason?: string; instance: string }> {
+  async transfer(
+    from: string,
+    to: string,
+    qty: number,
+  ): Promise<{ ok: boolean; stock: Record<string, number>; reason?: string; instance: string }> {
     const a = (await this.store.get(stockKey(from))) ?? 0;
     const b = (await this.store.get(stockKey(to))) ?? 0;
-    if (a < qty) return { ok: false, reason: 'insufficient', stock: { [from]: a, [to]: b }, instance: demoSettings.instanceId };
+    if (a < qty)
+      return { ok: false, reason: 'insufficient', stock: { [from]: a, [to]: b }, instance: demoSettings.instanceId };
     await this.store.set(stockKey(from), a - qty);
     await this.store.set(stockKey(to), b + qty);
     return { ok: true, stock: { [from]: a - qty, [to]: b + qty }, instance: demoSettings.instanceId };
@@ -98,7 +115,9 @@ export class InventoryService implements OnApplicationBootstrap {
 
   /** Input checks, done before the lock is taken (the controller calls it). */
   check(itemId: string, qty: number): void {
-    if (!itemIds().includes(itemId)) throw new NotFoundException(`unknown item "${itemId}" (items are item-1 … item-${demoSettings.items})`);
-    if (!Number.isInteger(qty) || qty < 1 || qty > 1000) throw new BadRequestException('qty must be an integer from 1 to 1000');
+    if (!itemIds().includes(itemId))
+      throw new NotFoundException(`unknown item "${itemId}" (items are item-1 … item-${demoSettings.items})`);
+    if (!Number.isInteger(qty) || qty < 1 || qty > 1000)
+      throw new BadRequestException('qty must be an integer from 1 to 1000');
   }
 }

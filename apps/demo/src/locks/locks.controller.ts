@@ -1,4 +1,17 @@
-import { BadRequestException, ConflictException, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { LockService, type LockHandle } from '@lynx-nest/redis-lock';
 import { DEMO_STORE, type DemoStore } from '../data/demo-store.js';
 import { demoSettings } from '../demo-settings.js';
@@ -33,7 +46,8 @@ export class LocksController implements OnApplicationShutdown {
   @Post(':key')
   @HttpCode(201)
   async acquire(@Param('key') key: string, @Query('ttl') ttl = '30s') {
-    if (this.held.get(key)?.isHeld()) throw new ConflictException(`this instance already holds "${key}" for an HTTP caller`);
+    if (this.held.get(key)?.isHeld())
+      throw new ConflictException(`this instance already holds "${key}" for an HTTP caller`);
     const lock = await this.locks.acquire(key, /^\d+$/.test(ttl) ? Number(ttl) : ttl);
     this.held.set(key, lock);
     lock.signal.addEventListener('abort', () => this.held.get(key) === lock && this.held.delete(key), { once: true });

@@ -17,7 +17,10 @@ describe('parseDuration', () => {
     expect(parseDuration(input)).toBe(expected);
   });
 
-  it.each([['soon'], [''], ['-5s'], [-1], [Number.NaN], [Infinity], ['10 s'], ['5x'], [null], [{}], ['s']])('rejects %s', (input) => {
-    expect(parseDuration(input)).toBeUndefined();
-  });
+  it.each([['soon'], [''], ['-5s'], [-1], [Number.NaN], [Infinity], ['10 s'], ['5x'], [null], [{}], ['s']])(
+    'rejects %s',
+    (input) => {
+      expect(parseDuration(input)).toBeUndefined();
+    },
+  );
 });

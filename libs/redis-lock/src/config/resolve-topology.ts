@@ -23,7 +23,10 @@ export const TOPOLOGY_DEFAULTS = {
 /** Fewest independent masters Redlock accepts (a majority of fewer survives no failure). */
 export const REDLOCK_MIN_NODES = 3;
 
-type TopologyFields = Pick<ResolvedConnection, 'mode' | 'sentinels' | 'masterName' | 'sentinelPassword' | 'sentinelUsername' | 'wait' | 'redlock' | 'cluster'>;
+type TopologyFields = Pick<
+  ResolvedConnection,
+  'mode' | 'sentinels' | 'masterName' | 'sentinelPassword' | 'sentinelUsername' | 'wait' | 'redlock' | 'cluster'
+>;
 
 /**
  * Picks the topology from the options (explicit `mode`, else inferred: `sentinels` → sentinel, one
@@ -33,7 +36,12 @@ type TopologyFields = Pick<ResolvedConnection, 'mode' | 'sentinels' | 'masterNam
  * @example
  * resolveTopology({ addrs: ['a:6379', 'b:6379'] }, ['a:6379', 'b:6379'], 2000, []).mode; // 'cluster'
  */
-export function resolveTopology(o: RedisLockModuleOptions, addrs: readonly string[], commandTimeoutMs: number, problems: OptionProblem[]): TopologyFields {
+export function resolveTopology(
+  o: RedisLockModuleOptions,
+  addrs: readonly string[],
+  commandTimeoutMs: number,
+  problems: OptionProblem[],
+): TopologyFields {
   const explicitAddrs = (o.addrs?.length ?? 0) > 0;
   const mode: TopologyMode = o.mode ?? (o.sentinels?.length ? 'sentinel' : addrs.length > 1 ? 'cluster' : 'single');
 
@@ -48,7 +56,11 @@ export function resolveTopology(o: RedisLockModuleOptions, addrs: readonly strin
   let sentinels: string[] | undefined;
   if (mode === 'sentinel') {
     sentinels = o.sentinels?.length ? [...o.sentinels] : explicitAddrs ? [...addrs] : [];
-    if (sentinels.length === 0) problems.push({ path: 'sentinels', problem: "must list at least one Sentinel (host:port) when mode is 'sentinel'" });
+    if (sentinels.length === 0)
+      problems.push({
+        path: 'sentinels',
+        problem: "must list at least one Sentinel (host:port) when mode is 'sentinel'",
+      });
     o.sentinels?.forEach((addr, i) => {
       try {
         parseAddress(addr);
@@ -57,23 +69,37 @@ export function resolveTopology(o: RedisLockModuleOptions, addrs: readonly strin
       }
     });
   } else {
-    if (o.sentinels?.length) problems.push({ path: 'sentinels', problem: `only applies to mode 'sentinel' (mode is '${mode}')` });
+    if (o.sentinels?.length)
+      problems.push({ path: 'sentinels', problem: `only applies to mode 'sentinel' (mode is '${mode}')` });
     for (const field of ['masterName', 'sentinelPassword', 'sentinelUsername'] as const) {
-      if (o[field] !== undefined) problems.push({ path: field, problem: `only applies to mode 'sentinel' (mode is '${mode}')` });
+      if (o[field] !== undefined)
+        problems.push({ path: field, problem: `only applies to mode 'sentinel' (mode is '${mode}')` });
     }
   }
   if (mode === 'single' && addrs.length > 1) {
-    problems.push({ path: 'addrs', problem: `mode 'single' takes one address, got ${addrs.length} (use mode 'cluster' or 'redlock')` });
+    problems.push({
+      path: 'addrs',
+      problem: `mode 'single' takes one address, got ${addrs.length} (use mode 'cluster' or 'redlock')`,
+    });
   }
-  if (mode === 'cluster' && (o.db ?? 0) !== 0) problems.push({ path: 'db', problem: 'must be 0 in Redis Cluster (it has only database 0)' });
-  if (mode !== 'cluster' && o.cluster !== undefined) problems.push({ path: 'cluster', problem: `only applies to mode 'cluster' (mode is '${mode}')` });
-  if (mode !== 'redlock' && o.redlock !== undefined) problems.push({ path: 'redlock', problem: `only applies to mode 'redlock' (mode is '${mode}')` });
+  if (mode === 'cluster' && (o.db ?? 0) !== 0)
+    problems.push({ path: 'db', problem: 'must be 0 in Redis Cluster (it has only database 0)' });
+  if (mode !== 'cluster' && o.cluster !== undefined)
+    problems.push({ path: 'cluster', problem: `only applies to mode 'cluster' (mode is '${mode}')` });
+  if (mode !== 'redlock' && o.redlock !== undefined)
+    problems.push({ path: 'redlock', problem: `only applies to mode 'redlock' (mode is '${mode}')` });
   if (mode === 'redlock') {
     if (o.client !== undefined || o.namespace !== undefined) {
-      problems.push({ path: 'mode', problem: "'redlock' creates one client per address in addrs; it cannot use `client` or `namespace`" });
+      problems.push({
+        path: 'mode',
+        problem: "'redlock' creates one client per address in addrs; it cannot use `client` or `namespace`",
+      });
     }
     if (new Set(addrs).size < REDLOCK_MIN_NODES) {
-      problems.push({ path: 'addrs', problem: `mode 'redlock' needs at least ${REDLOCK_MIN_NODES} distinct independent masters, got ${new Set(addrs).size}` });
+      problems.push({
+        path: 'addrs',
+        problem: `mode 'redlock' needs at least ${REDLOCK_MIN_NODES} distinct independent masters, got ${new Set(addrs).size}`,
+      });
     }
   }
 
@@ -82,9 +108,15 @@ export function resolveTopology(o: RedisLockModuleOptions, addrs: readonly strin
     const replicas = o.wait.replicas ?? TOPOLOGY_DEFAULTS.wait.replicas;
     const timeoutMs = parseDuration(o.wait.timeout ?? TOPOLOGY_DEFAULTS.wait.timeout) ?? 0;
     if (mode === 'redlock' && replicas > 0) {
-      problems.push({ path: 'wait', problem: "does not apply to mode 'redlock' (its masters have no replicas; the quorum is the safety)" });
+      problems.push({
+        path: 'wait',
+        problem: "does not apply to mode 'redlock' (its masters have no replicas; the quorum is the safety)",
+      });
     } else if (replicas > 0 && timeoutMs >= commandTimeoutMs) {
-      problems.push({ path: 'wait.timeout', problem: `must be below lock.commandTimeout (${commandTimeoutMs} ms), or the acquire times out before WAIT answers` });
+      problems.push({
+        path: 'wait.timeout',
+        problem: `must be below lock.commandTimeout (${commandTimeoutMs} ms), or the acquire times out before WAIT answers`,
+      });
     }
     if (replicas > 0) wait = { replicas, timeoutMs };
   }
@@ -97,7 +129,9 @@ export function resolveTopology(o: RedisLockModuleOptions, addrs: readonly strin
     ...(o.sentinelPassword ? { sentinelPassword: o.sentinelPassword } : {}),
     ...(o.sentinelUsername ? { sentinelUsername: o.sentinelUsername } : {}),
     ...(wait ? { wait } : {}),
-    ...(mode === 'redlock' ? { redlock: { driftFactor: o.redlock?.driftFactor ?? TOPOLOGY_DEFAULTS.redlock.driftFactor } } : {}),
+    ...(mode === 'redlock'
+      ? { redlock: { driftFactor: o.redlock?.driftFactor ?? TOPOLOGY_DEFAULTS.redlock.driftFactor } }
+      : {}),
     ...(mode === 'cluster'
       ? {
           cluster: {

@@ -24,10 +24,14 @@ export type TopologyMode = (typeof TOPOLOGY_MODES)[number];
  */
 export class ReplicaWaitOptions {
   /** Replicas that must acknowledge the lock write. `0` turns the check off. @default 1 */
-  @IsOptional() @IsInt() @Min(0) @Max(100)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
   replicas?: number;
   /** How long `WAIT` blocks at most; must be below `lock.commandTimeout`. @default '200ms' */
-  @IsOptional() @IsDuration(1, MAX_DURATION_MS)
+  @IsOptional()
+  @IsDuration(1, MAX_DURATION_MS)
   timeout?: Duration;
 }
 
@@ -40,7 +44,10 @@ export class ReplicaWaitOptions {
  */
 export class RedlockOptions {
   /** Clock drift allowance as a fraction of the TTL; validity = TTL − elapsed − (TTL × driftFactor + 2 ms). @default 0.01 */
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(0.5)
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(0.5)
   driftFactor?: number;
 }
 
@@ -54,21 +61,35 @@ export class RedlockOptions {
  */
 export class ClusterTopologyOptions {
   /** Delay before re-sending a command whose node went away (ms). @default 200 */
-  @IsOptional() @IsInt() @Min(0) @Max(60_000)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
   retryDelayOnFailover?: number;
   /** Delay before re-sending after `CLUSTERDOWN` (ms). @default 200 */
-  @IsOptional() @IsInt() @Min(0) @Max(60_000)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
   retryDelayOnClusterDown?: number;
   /** Delay before re-sending after `TRYAGAIN` (ms). @default 100 */
-  @IsOptional() @IsInt() @Min(0) @Max(60_000)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
   retryDelayOnTryAgain?: number;
   /** Redirections (MOVED/ASK/failover retries) per command. @default 16 */
-  @IsOptional() @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   maxRedirections?: number;
   /** Timeout of `CLUSTER SLOTS` when refreshing the slot map. @default '1s' */
-  @IsOptional() @IsDuration(1, MAX_DURATION_MS)
+  @IsOptional()
+  @IsDuration(1, MAX_DURATION_MS)
   slotsRefreshTimeout?: Duration;
   /** Periodic slot map refresh, `0` = only on MOVED/failure. @default '5s' */
-  @IsOptional() @IsDuration(0, MAX_DURATION_MS)
+  @IsOptional()
+  @IsDuration(0, MAX_DURATION_MS)
   slotsRefreshInterval?: Duration;
 }

@@ -6,7 +6,14 @@ describe('resolveModuleOptions', () => {
   it("fills in the seed's defaults", () => {
     const c = resolveModuleOptions({});
     expect(c.defaultTtlMs).toBe(30_000);
-    expect(c.retry).toMatchObject({ initialMs: 100, maxRetries: 3, type: 'exponential_backoff', maxMs: 5000, multiplier: 2, maxElapsedMs: 30_000 });
+    expect(c.retry).toMatchObject({
+      initialMs: 100,
+      maxRetries: 3,
+      type: 'exponential_backoff',
+      maxMs: 5000,
+      multiplier: 2,
+      maxElapsedMs: 30_000,
+    });
     expect(c.renewal).toEqual({ enabled: true, threshold: 0.5, intervalMs: 10_000 });
     expect(c.keyPrefix).toBe('lynx:lock:');
     expect(c.connection.addrs).toEqual(['127.0.0.1:6379']);
@@ -14,7 +21,9 @@ describe('resolveModuleOptions', () => {
   });
 
   it('parses durations and nested retry options', () => {
-    const c = resolveModuleOptions({ lock: { defaultTimeout: '1m', defaultRetryInterval: 50, retryStrategy: { type: 'linear', maxInterval: '2s' } } });
+    const c = resolveModuleOptions({
+      lock: { defaultTimeout: '1m', defaultRetryInterval: 50, retryStrategy: { type: 'linear', maxInterval: '2s' } },
+    });
     expect(c.defaultTtlMs).toBe(60_000);
     expect(c.retry).toMatchObject({ type: 'linear', initialMs: 50, maxMs: 2000 });
   });
@@ -22,19 +31,36 @@ describe('resolveModuleOptions', () => {
   it('lists every bad field with its path', () => {
     const error = (() => {
       try {
-        resolveModuleOptions({ db: 99, addrs: 'x', lock: { renewalEnabled: 'yes', retryStrategy: { multiplier: 0 } }, monitoring: { metricsPath: 'metrics' }, client: {} } as never);
+        resolveModuleOptions({
+          db: 99,
+          addrs: 'x',
+          lock: { renewalEnabled: 'yes', retryStrategy: { multiplier: 0 } },
+          monitoring: { metricsPath: 'metrics' },
+          client: {},
+        } as never);
       } catch (e) {
         return e as InvalidLockOptionsError;
       }
     })();
     expect(error).toBeInstanceOf(InvalidLockOptionsError);
     const paths = [...new Set(error!.problems.map((p) => p.path))].sort();
-    expect(paths).toEqual(['addrs', 'client', 'db', 'lock.renewalEnabled', 'lock.retryStrategy.multiplier', 'monitoring.metricsPath']);
+    expect(paths).toEqual([
+      'addrs',
+      'client',
+      'db',
+      'lock.renewalEnabled',
+      'lock.retryStrategy.multiplier',
+      'monitoring.metricsPath',
+    ]);
   });
 
   it('keeps the command timeout below the TTL', () => {
-    expect(() => resolveModuleOptions({ lock: { defaultTimeout: '1s', commandTimeout: '2s' } })).toThrow(/lock.commandTimeout/);
-    expect(() => resolveModuleOptions({ lock: { defaultTimeout: 2, commandTimeout: 1 } })).toThrow(/lock\.defaultTimeout/);
+    expect(() => resolveModuleOptions({ lock: { defaultTimeout: '1s', commandTimeout: '2s' } })).toThrow(
+      /lock.commandTimeout/,
+    );
+    expect(() => resolveModuleOptions({ lock: { defaultTimeout: 2, commandTimeout: 1 } })).toThrow(
+      /lock\.defaultTimeout/,
+    );
     expect(() => resolveModuleOptions({ lock: { defaultTimeout: 3, commandTimeout: 1 } })).not.toThrow();
   });
 

@@ -29,16 +29,26 @@ function flatten(errors: ValidationError[], parent = ''): OptionProblem[] {
 function checkLiveFields(input: Record<string, unknown>): OptionProblem[] {
   const problems: OptionProblem[] = [];
   const { client, store, onLockLost, tls } = input;
-  if (client !== undefined && (typeof client !== 'object' || client === null || typeof (client as { evalsha?: unknown }).evalsha !== 'function')) {
+  if (
+    client !== undefined &&
+    (typeof client !== 'object' || client === null || typeof (client as { evalsha?: unknown }).evalsha !== 'function')
+  ) {
     problems.push({ path: 'client', problem: 'must be an ioredis client (Redis or Cluster instance)' });
   }
-  if (store !== undefined && (typeof store !== 'object' || store === null || typeof (store as { acquire?: unknown }).acquire !== 'function')) {
+  if (
+    store !== undefined &&
+    (typeof store !== 'object' || store === null || typeof (store as { acquire?: unknown }).acquire !== 'function')
+  ) {
     problems.push({ path: 'store', problem: 'must implement the LockStore contract' });
   }
   if (onLockLost !== undefined && typeof onLockLost !== 'function') {
     problems.push({ path: 'onLockLost', problem: 'must be a function' });
   }
-  if (tls !== undefined && typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null || Array.isArray(tls))) {
+  if (
+    tls !== undefined &&
+    typeof tls !== 'boolean' &&
+    (typeof tls !== 'object' || tls === null || Array.isArray(tls))
+  ) {
     problems.push({ path: 'tls', problem: 'must be a boolean or an object of TLS options' });
   }
   return problems;
@@ -81,11 +91,17 @@ export function resolveModuleOptions(input: unknown, source = 'redis-lock module
     if (ttl < MIN_LOCK_TTL_MS) {
       problems.push({ path: 'lock.defaultTimeout', problem: TTL_RANGE_PROBLEM });
     } else if (commandTimeout >= ttl) {
-      problems.push({ path: 'lock.commandTimeout', problem: `must be below lock.defaultTimeout (${ttl} ms), so a call never outlives its lock` });
+      problems.push({
+        path: 'lock.commandTimeout',
+        problem: `must be below lock.defaultTimeout (${ttl} ms), so a call never outlives its lock`,
+      });
     }
     const initial = ms(retry.initialInterval ?? lock.defaultRetryInterval, d.lock.defaultRetryInterval);
     if (ms(retry.maxInterval, d.lock.retryStrategy.maxInterval) < initial) {
-      problems.push({ path: 'lock.retryStrategy.maxInterval', problem: `must not be below the initial interval (${initial} ms)` });
+      problems.push({
+        path: 'lock.retryStrategy.maxInterval',
+        problem: `must not be below the initial interval (${initial} ms)`,
+      });
     }
   }
   if (problems.length > 0) throw new InvalidLockOptionsError(problems, source);

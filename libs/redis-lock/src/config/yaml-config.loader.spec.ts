@@ -33,7 +33,14 @@ describe('loadYamlConfig: the seed examples load unchanged', () => {
       addrs: ['localhost:6379'],
       password: '',
       db: 0,
-      lock: { defaultTimeout: '30s', defaultRetryInterval: '100ms', maxRetries: 3, renewalEnabled: true, renewalThreshold: 0.5, renewalInterval: '10s' },
+      lock: {
+        defaultTimeout: '30s',
+        defaultRetryInterval: '100ms',
+        maxRetries: 3,
+        renewalEnabled: true,
+        renewalThreshold: 0.5,
+        renewalInterval: '10s',
+      },
     });
     const config = resolveModuleOptions(options);
     expect(config.connection).toMatchObject({ mode: 'single', addrs: ['localhost:6379'], db: 0 });
@@ -56,7 +63,13 @@ describe('loadYamlConfig: the seed examples load unchanged', () => {
         renewalEnabled: true,
         renewalThreshold: 0.3,
         renewalInterval: '5s',
-        retryStrategy: { type: 'exponential_backoff', initialInterval: '100ms', maxInterval: '5s', multiplier: 2, maxElapsedTime: '30s' },
+        retryStrategy: {
+          type: 'exponential_backoff',
+          initialInterval: '100ms',
+          maxInterval: '5s',
+          multiplier: 2,
+          maxElapsedTime: '30s',
+        },
       },
       monitoring: { enableMetrics: true, metricsPath: '/metrics', healthCheckInterval: '30s' },
     });
@@ -64,15 +77,26 @@ describe('loadYamlConfig: the seed examples load unchanged', () => {
     expect(config.connection.mode).toBe('cluster'); // three addrs, no mode: a Cluster
     expect(config.enableMetrics).toBe(true);
     expect(config.healthCheckIntervalMs).toBe(30_000);
-    expect(config.retry).toMatchObject({ type: 'exponential_backoff', initialMs: 100, maxMs: 5000, multiplier: 2, maxElapsedMs: 30_000, maxRetries: 5 });
+    expect(config.retry).toMatchObject({
+      type: 'exponential_backoff',
+      initialMs: 100,
+      maxMs: 5000,
+      multiplier: 2,
+      maxElapsedMs: 30_000,
+      maxRetries: 5,
+    });
     expect(config.poolConfigured).toBe(true);
   });
 
-  it("the tuning and debug snippets load too (lock.retry_interval is lock.default_retry_interval; lock.logging is logging)", () => {
+  it('the tuning and debug snippets load too (lock.retry_interval is lock.default_retry_interval; lock.logging is logging)', () => {
     const tuning = loadYamlConfig(join(fixtures, 'seed-performance-tuning-lock.yaml'), {});
     expect(tuning.lock).toMatchObject({ defaultTimeout: '10s', defaultRetryInterval: '50ms', renewalThreshold: 0.3 });
     expect(resolveModuleOptions(tuning).retry.initialMs).toBe(50);
-    expect(loadYamlConfig(join(fixtures, 'seed-performance-tuning-redis.yaml'), {}).pool).toEqual({ maxActive: 200, maxIdle: 50, idleTimeout: '300s' });
+    expect(loadYamlConfig(join(fixtures, 'seed-performance-tuning-redis.yaml'), {}).pool).toEqual({
+      maxActive: 200,
+      maxIdle: 50,
+      idleTimeout: '300s',
+    });
     const debug = loadYamlConfig(join(fixtures, 'seed-debug-mode.yaml'), {});
     expect(debug).toEqual({ lock: {}, logging: { level: 'DEBUG', enableMetrics: true } });
     expect(resolveModuleOptions(debug).logLevel).toBe('debug');
@@ -120,7 +144,12 @@ lynx:
     const path = file(text);
     const error = errorOf(() => loadYamlConfig(path, { SENTINEL_1: 'x:1' }));
     expect(error.message).toContain(path);
-    expect(error.problems).toEqual([{ path: 'lynx.redis.password', problem: expect.stringMatching(/environment variable REDIS_PASSWORD, which is not set.*\(line 7\)/) }]);
+    expect(error.problems).toEqual([
+      {
+        path: 'lynx.redis.password',
+        problem: expect.stringMatching(/environment variable REDIS_PASSWORD, which is not set.*\(line 7\)/),
+      },
+    ]);
     // Other problems of the same file are listed in the same error.
     const both = errorOf(() => loadYamlConfig(file('lynx:\n  redis:\n    password: ${NOPE}\n    db: 99\n'), {}));
     expect(both.problems.map((p) => p.path)).toEqual(['lynx.redis.password', 'lynx.redis.db']);
@@ -146,7 +175,13 @@ describe('loadYamlConfig: a broken file gives file, YAML path and reason', () =>
     expect(error.message).toContain(`configuration file ${path}`);
     const byPath = Object.fromEntries(error.problems.map((p) => [p.path, p.problem]));
     expect(Object.keys(byPath).sort()).toEqual(
-      ['lynx.redis.databse', 'lynx.redis.lock.default_timout', 'lynx.redis.lock.monitoring.health_check_interval', 'lynx.redis.lock.renewal_threshold', 'lynx.redis.lock.retry_strategy.type'].sort(),
+      [
+        'lynx.redis.databse',
+        'lynx.redis.lock.default_timout',
+        'lynx.redis.lock.monitoring.health_check_interval',
+        'lynx.redis.lock.renewal_threshold',
+        'lynx.redis.lock.retry_strategy.type',
+      ].sort(),
     );
     expect(byPath['lynx.redis.databse']).toMatch(/not a known option.*\(line 4\)/);
     expect(byPath['lynx.redis.lock.renewal_threshold']).toMatch(/0\.95.*\(line 7\)/);
@@ -154,7 +189,9 @@ describe('loadYamlConfig: a broken file gives file, YAML path and reason', () =>
   });
 
   it('topology conflicts are reported at their YAML path', () => {
-    const error = errorOf(() => loadYamlConfig(file('lynx:\n  redis:\n    mode: single\n    addrs: [a:1, b:1]\n    master_name: x\n'), {}));
+    const error = errorOf(() =>
+      loadYamlConfig(file('lynx:\n  redis:\n    mode: single\n    addrs: [a:1, b:1]\n    master_name: x\n'), {}),
+    );
     expect(error.problems.map((p) => p.path).sort()).toEqual(['lynx.redis.addrs', 'lynx.redis.master_name']);
   });
 
@@ -166,32 +203,60 @@ describe('loadYamlConfig: a broken file gives file, YAML path and reason', () =>
 
   it('duplicate keys are an error, named by their YAML path, anywhere in the file', () => {
     const error = errorOf(() => loadYamlConfig(file('lynx:\n  redis:\n    db: 0\n    db: 1\n'), {}));
-    expect(error.problems).toEqual([{ path: 'lynx.redis.db', problem: 'is a duplicate key (first given on line 3) (line 4)' }]);
-    const elsewhere = errorOf(() => loadYamlConfig(file('app:\n  list:\n    - {a: 1, a: 2}\nlynx:\n  redis: {}\n'), {}));
-    expect(elsewhere.problems).toEqual([{ path: 'app.list[0].a', problem: 'is a duplicate key (first given on line 3) (line 3)' }]);
+    expect(error.problems).toEqual([
+      { path: 'lynx.redis.db', problem: 'is a duplicate key (first given on line 3) (line 4)' },
+    ]);
+    const elsewhere = errorOf(() =>
+      loadYamlConfig(file('app:\n  list:\n    - {a: 1, a: 2}\nlynx:\n  redis: {}\n'), {}),
+    );
+    expect(elsewhere.problems).toEqual([
+      { path: 'app.list[0].a', problem: 'is a duplicate key (first given on line 3) (line 3)' },
+    ]);
   });
 
   it('a file without lynx.redis, a missing file, and code-only options', () => {
-    expect(errorOf(() => loadYamlConfig(file('redis:\n  addrs: [a:1]\n'), {})).problems[0]).toMatchObject({ path: 'lynx.redis' });
+    expect(errorOf(() => loadYamlConfig(file('redis:\n  addrs: [a:1]\n'), {})).problems[0]).toMatchObject({
+      path: 'lynx.redis',
+    });
     const missing = errorOf(() => loadYamlConfig(join(dir, 'nope.yaml'), {}));
     expect(missing.problems[0]).toEqual({ path: '(file)', problem: 'cannot be read: ENOENT' });
     expect(missing.message).toContain('nope.yaml');
     const code = errorOf(() => loadYamlConfig(file('lynx:\n  redis:\n    client: {}\n'), {}));
-    expect(code.problems[0]).toMatchObject({ path: 'lynx.redis.client', problem: expect.stringMatching(/cannot be set in a configuration file/) });
+    expect(code.problems[0]).toMatchObject({
+      path: 'lynx.redis.client',
+      problem: expect.stringMatching(/cannot be set in a configuration file/),
+    });
   });
 
   it('monitoring given both under lock and at the top level is a conflict; retry_interval and default_retry_interval too', () => {
-    const both = errorOf(() => loadYamlConfig(file('lynx:\n  redis:\n    monitoring: {enable_metrics: true}\n    lock:\n      monitoring: {enable_metrics: false}\n'), {}));
+    const both = errorOf(() =>
+      loadYamlConfig(
+        file(
+          'lynx:\n  redis:\n    monitoring: {enable_metrics: true}\n    lock:\n      monitoring: {enable_metrics: false}\n',
+        ),
+        {},
+      ),
+    );
     expect(both.problems[0].path).toBe('lynx.redis.lock.monitoring');
-    const alias = errorOf(() => loadYamlConfig(file('lynx:\n  redis:\n    lock:\n      retry_interval: 1s\n      default_retry_interval: 2s\n'), {}));
+    const alias = errorOf(() =>
+      loadYamlConfig(
+        file('lynx:\n  redis:\n    lock:\n      retry_interval: 1s\n      default_retry_interval: 2s\n'),
+        {},
+      ),
+    );
     expect(alias.problems[0].path).toBe('lynx.redis.lock.retry_interval');
   });
 
   it('reads tls.ca_file relative to the YAML file and reports an unreadable one', () => {
     writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    const options = loadYamlConfig(file('lynx:\n  redis:\n    addrs: ["rediss://h:6380"]\n    tls:\n      ca_file: ca.pem\n      servername: h\n'), {});
+    const options = loadYamlConfig(
+      file('lynx:\n  redis:\n    addrs: ["rediss://h:6380"]\n    tls:\n      ca_file: ca.pem\n      servername: h\n'),
+      {},
+    );
     expect(options.tls).toEqual({ ca: expect.stringContaining('BEGIN CERTIFICATE'), servername: 'h' });
-    const error = errorOf(() => loadYamlConfig(file('lynx:\n  redis:\n    tls:\n      ca_file: missing.pem\n      verify: yes\n'), {}));
+    const error = errorOf(() =>
+      loadYamlConfig(file('lynx:\n  redis:\n    tls:\n      ca_file: missing.pem\n      verify: yes\n'), {}),
+    );
     expect(error.problems.map((p) => p.path).sort()).toEqual(['lynx.redis.tls.ca_file', 'lynx.redis.tls.verify']);
   });
 });
@@ -215,14 +280,19 @@ describe('loadYamlConfig: large and hostile files', () => {
     const duplicated = file(`app:\n${keys}  key17: again\nlynx:\n  redis: {}\n`);
     let error: InvalidLockOptionsError | undefined;
     expect(cpuMs(() => (error = errorOf(() => loadYamlConfig(duplicated, {}))))).toBeLessThan(1500);
-    expect(error!.problems).toEqual([{ path: 'app.key17', problem: 'is a duplicate key (first given on line 19) (line 40002)' }]);
+    expect(error!.problems).toEqual([
+      { path: 'app.key17', problem: 'is a duplicate key (first given on line 19) (line 40002)' },
+    ]);
   });
 
   it(`refuses a file over MAX_YAML_CONFIG_BYTES (1 MiB) before reading it whole or parsing it`, () => {
     expect(MAX_YAML_CONFIG_BYTES).toBe(1024 * 1024);
     const over = file(`lynx:\n  redis: {}\n#${'x'.repeat(MAX_YAML_CONFIG_BYTES)}\n`);
     expect(errorOf(() => loadYamlConfig(over, {})).problems).toEqual([
-      { path: '(file)', problem: expect.stringMatching(/^is larger than 1 MiB \(1048576 bytes\), the limit for configuration files/) },
+      {
+        path: '(file)',
+        problem: expect.stringMatching(/^is larger than 1 MiB \(1048576 bytes\), the limit for configuration files/),
+      },
     ]);
     // A 4 GiB file (sparse, so it costs no disk) is refused as fast: its size is checked, not its text.
     const huge = join(dir, 'huge.yaml');
@@ -234,10 +304,15 @@ describe('loadYamlConfig: large and hostile files', () => {
     expect(refused!.problems[0]).toMatchObject({ path: '(file)', problem: expect.stringMatching(/larger than 1 MiB/) });
     rmSync(huge);
     // A file whose size is unknown up front (a device or pipe) is read only up to the limit.
-    expect(errorOf(() => loadYamlConfig('/dev/zero', {})).problems[0]).toMatchObject({ path: '(file)', problem: expect.stringMatching(/larger than 1 MiB/) });
+    expect(errorOf(() => loadYamlConfig('/dev/zero', {})).problems[0]).toMatchObject({
+      path: '(file)',
+      problem: expect.stringMatching(/larger than 1 MiB/),
+    });
     // The limit is an option.
     expect(loadYamlConfig(over, {}, { maxBytes: 2 * MAX_YAML_CONFIG_BYTES })).toEqual({});
-    expect(errorOf(() => loadYamlConfig(file('lynx:\n  redis: {}\n'), {}, { maxBytes: 10 })).problems[0].path).toBe('(file)');
+    expect(errorOf(() => loadYamlConfig(file('lynx:\n  redis: {}\n'), {}, { maxBytes: 10 })).problems[0].path).toBe(
+      '(file)',
+    );
     expect(errorOf(() => loadYamlConfig(over, {}, { maxBytes: -1 })).problems[0].path).toBe('maxBytes');
   });
 });
@@ -274,41 +349,74 @@ lynx:
   });
 
   it('reports a problem in a merged or aliased value at the path where it is used', () => {
-    const error = errorOf(() => loadYamlConfig(file('base: &base {db: 99, bogus: 1}\nlynx:\n  redis:\n    <<: *base\n'), {}));
+    const error = errorOf(() =>
+      loadYamlConfig(file('base: &base {db: 99, bogus: 1}\nlynx:\n  redis:\n    <<: *base\n'), {}),
+    );
     expect(error.problems.map((p) => p.path).sort()).toEqual(['lynx.redis.bogus', 'lynx.redis.db']);
   });
 
   it('refuses alias bombs, self-referring anchors, unknown anchors and bad merge sources', () => {
     const rows = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 9; i++) rows.push(`${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10).fill(`*${'abcdefghij'[i - 1]}`).join(',')}]`);
+    for (let i = 1; i < 9; i++)
+      rows.push(
+        `${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10)
+          .fill(`*${'abcdefghij'[i - 1]}`)
+          .join(',')}]`,
+      );
     const bomb = errorOf(() => loadYamlConfig(file(`${rows.join('\n')}\nlynx:\n  redis:\n    addrs: *i\n`), {}));
-    expect(bomb.problems).toEqual([{ path: 'lynx.redis.addrs', problem: expect.stringMatching(/aliases that expand to more than 10000 values/) }]);
+    expect(bomb.problems).toEqual([
+      { path: 'lynx.redis.addrs', problem: expect.stringMatching(/aliases that expand to more than 10000 values/) },
+    ]);
     const loop = errorOf(() => loadYamlConfig(file('lynx:\n  redis: &r\n    lock: *r\n'), {}));
-    expect(loop.problems).toEqual([{ path: 'lynx.redis.lock', problem: expect.stringMatching(/refers to the anchor &r that contains it/) }]);
+    expect(loop.problems).toEqual([
+      { path: 'lynx.redis.lock', problem: expect.stringMatching(/refers to the anchor &r that contains it/) },
+    ]);
     const unknown = errorOf(() => loadYamlConfig(file('lynx:\n  redis:\n    monitoring: *nope\n'), {}));
-    expect(unknown.problems).toEqual([{ path: 'lynx.redis.monitoring', problem: expect.stringMatching(/refers to the anchor &nope, which is not defined before it/) }]);
+    expect(unknown.problems).toEqual([
+      {
+        path: 'lynx.redis.monitoring',
+        problem: expect.stringMatching(/refers to the anchor &nope, which is not defined before it/),
+      },
+    ]);
     const scalar = errorOf(() => loadYamlConfig(file('x: &x 5\nlynx:\n  redis:\n    <<: *x\n'), {}));
-    expect(scalar.problems).toEqual([{ path: 'lynx.redis.<<', problem: expect.stringMatching(/must be a map or a list of maps/) }]);
+    expect(scalar.problems).toEqual([
+      { path: 'lynx.redis.<<', problem: expect.stringMatching(/must be a map or a list of maps/) },
+    ]);
   });
 
   it('refuses __proto__ keys, also through a merge', () => {
-    const direct = errorOf(() => loadYamlConfig(file('lynx:\n  redis:\n    lock:\n      __proto__: {polluted: 1}\n'), {}));
-    expect(direct.problems).toEqual([{ path: 'lynx.redis.lock.__proto__', problem: expect.stringMatching(/is not allowed/) }]);
-    const merged = errorOf(() => loadYamlConfig(file('p: &p {__proto__: {polluted: 1}}\nlynx:\n  redis:\n    <<: *p\n'), {}));
-    expect(merged.problems).toEqual([{ path: 'lynx.redis.__proto__', problem: expect.stringMatching(/is not allowed/) }]);
+    const direct = errorOf(() =>
+      loadYamlConfig(file('lynx:\n  redis:\n    lock:\n      __proto__: {polluted: 1}\n'), {}),
+    );
+    expect(direct.problems).toEqual([
+      { path: 'lynx.redis.lock.__proto__', problem: expect.stringMatching(/is not allowed/) },
+    ]);
+    const merged = errorOf(() =>
+      loadYamlConfig(file('p: &p {__proto__: {polluted: 1}}\nlynx:\n  redis:\n    <<: *p\n'), {}),
+    );
+    expect(merged.problems).toEqual([
+      { path: 'lynx.redis.__proto__', problem: expect.stringMatching(/is not allowed/) },
+    ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('resolves nested defaults ${A:-${B}} (lazily, to a bounded depth)', () => {
-    const text = 'lynx:\n  redis:\n    addrs: ["${ADDR:-${HOST:-localhost}:${PORT:-6379}}"]\n    db: ${DB:-${FALLBACK_DB}}\n';
+    const text =
+      'lynx:\n  redis:\n    addrs: ["${ADDR:-${HOST:-localhost}:${PORT:-6379}}"]\n    db: ${DB:-${FALLBACK_DB}}\n';
     expect(loadYamlConfig(file(text), { FALLBACK_DB: '4' })).toEqual({ addrs: ['localhost:6379'], db: 4 });
     expect(loadYamlConfig(file(text), { HOST: 'h', DB: '1' })).toEqual({ addrs: ['h:6379'], db: 1 });
     expect(loadYamlConfig(file(text), { ADDR: 'a:1', DB: '2' })).toEqual({ addrs: ['a:1'], db: 2 });
     // The inner reference is needed here and not set: reported like any other.
-    expect(errorOf(() => loadYamlConfig(file(text), {})).problems).toEqual([{ path: 'lynx.redis.db', problem: expect.stringMatching(/FALLBACK_DB, which is not set/) }]);
+    expect(errorOf(() => loadYamlConfig(file(text), {})).problems).toEqual([
+      { path: 'lynx.redis.db', problem: expect.stringMatching(/FALLBACK_DB, which is not set/) },
+    ]);
     // A value that came from the environment is never expanded again.
-    expect(loadYamlConfig(file('lynx:\n  redis:\n    password: ${P:-${Q}}\n'), { P: '${Q}$$' }).password).toBe('${Q}$$');
+    expect(loadYamlConfig(file('lynx:\n  redis:\n    password: ${P:-${Q}}\n'), { P: '${Q}$$' }).password).toBe(
+      '${Q}$$',
+    );
     const deep = `lynx:\n  redis:\n    key_prefix: "${'${A:-'.repeat(20)}x${'}'.repeat(20)}"\n`;
-    expect(errorOf(() => loadYamlConfig(file(deep), {})).problems).toEqual([{ path: 'lynx.redis.key_prefix', problem: expect.stringMatching(/nests \$\{\.\.\.\} defaults more than 8 deep/) }]);
+    expect(errorOf(() => loadYamlConfig(file(deep), {})).problems).toEqual([
+      { path: 'lynx.redis.key_prefix', problem: expect.stringMatching(/nests \$\{\.\.\.\} defaults more than 8 deep/) },
+    ]);
   });
 });

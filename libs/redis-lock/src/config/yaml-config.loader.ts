@@ -50,13 +50,34 @@ interface Origin {
 }
 
 /** Options whose values are strings even when an environment variable makes them look like numbers. */
-const STRING_FIELDS = new Set(['password', 'username', 'sentinelPassword', 'sentinelUsername', 'masterName', 'keyPrefix', 'instanceId', 'name', 'namespace', 'metricsPath', 'level', 'type', 'mode', 'servername']);
+const STRING_FIELDS = new Set([
+  'password',
+  'username',
+  'sentinelPassword',
+  'sentinelUsername',
+  'masterName',
+  'keyPrefix',
+  'instanceId',
+  'name',
+  'namespace',
+  'metricsPath',
+  'level',
+  'type',
+  'mode',
+  'servername',
+]);
 /** Options that hold live objects: code only, never a file. */
 const CODE_ONLY = new Set(['client', 'store', 'onLockLost']);
 /** `lynx.redis.lock.*` keys that the module keeps at its top level (the seed nests them under `lock`). */
 const LIFTED_FROM_LOCK = new Set(['monitoring', 'logging']);
 /** Keys of `tls:` in a file; `*_file` entries are read from disk (relative to the YAML file). */
-const TLS_KEYS: Record<string, string> = { ca_file: 'ca', cert_file: 'cert', key_file: 'key', servername: 'servername', reject_unauthorized: 'rejectUnauthorized' };
+const TLS_KEYS: Record<string, string> = {
+  ca_file: 'ca',
+  cert_file: 'cert',
+  key_file: 'key',
+  servername: 'servername',
+  reject_unauthorized: 'rejectUnauthorized',
+};
 
 const camel = (key: string): string => key.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -122,11 +143,18 @@ export function loadYamlConfig(
   try {
     read = readBoundedFile(path, maxBytes);
   } catch (error) {
-    return fail([{ path: '(file)', problem: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+    return fail([
+      {
+        path: '(file)',
+        problem: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      },
+    ]);
   }
   if ('tooLarge' in read) {
     const over = `is larger than ${mib(maxBytes)} (${maxBytes} bytes), the limit for configuration files`;
-    return fail([{ path: '(file)', problem: `${over}; refused before parsing (pass { maxBytes } to loadYamlConfig to raise it)` }]);
+    return fail([
+      { path: '(file)', problem: `${over}; refused before parsing (pass { maxBytes } to loadYamlConfig to raise it)` },
+    ]);
   }
   const text = read.text;
   const yaml = loadYamlPackage(source);
@@ -137,7 +165,10 @@ export function loadYamlConfig(
     return fail(
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
-        return { path: `(line ${pos.line}, column ${pos.col})`, problem: `is not valid YAML: ${e.message.split('\n')[0]}` };
+        return {
+          path: `(line ${pos.line}, column ${pos.col})`,
+          problem: `is not valid YAML: ${e.message.split('\n')[0]}`,
+        };
       }),
     );
   }
@@ -154,17 +185,25 @@ export function loadYamlConfig(
 
   const problems: OptionProblem[] = [];
   const origins = new Map<string, Origin>();
-  const lineOf = (node: unknown): number | undefined => lineAt((node as { range?: [number, number, number] } | null)?.range?.[0]);
+  const lineOf = (node: unknown): number | undefined =>
+    lineAt((node as { range?: [number, number, number] } | null)?.range?.[0]);
   const at = (o: Origin) => (o.line ? ` (line ${o.line})` : '');
-  const problem = (yamlPath: string, text: string, node?: unknown) => problems.push({ path: yamlPath, problem: `${text}${at({ yamlPath, line: lineOf(node) })}` });
+  const problem = (yamlPath: string, text: string, node?: unknown) =>
+    problems.push({ path: yamlPath, problem: `${text}${at({ yamlPath, line: lineOf(node) })}` });
 
   const substitute = (value: string, origin: Origin, optionKey: string): unknown => {
     const expanded = expandReferences(value, env);
     for (const name of expanded.unset) {
-      problems.push({ path: origin.yamlPath, problem: `refers to environment variable ${name}, which is not set (write \${${name}:-default} to give a default)${at(origin)}` });
+      problems.push({
+        path: origin.yamlPath,
+        problem: `refers to environment variable ${name}, which is not set (write \${${name}:-default} to give a default)${at(origin)}`,
+      });
     }
     if (expanded.tooDeep) {
-      problems.push({ path: origin.yamlPath, problem: `nests \${...} defaults more than ${MAX_REFERENCE_DEPTH} deep${at(origin)}` });
+      problems.push({
+        path: origin.yamlPath,
+        problem: `nests \${...} defaults more than ${MAX_REFERENCE_DEPTH} deep${at(origin)}`,
+      });
     }
     const replaced = expanded.value;
     if (!expanded.whole || STRING_FIELDS.has(optionKey)) return replaced;
@@ -181,7 +220,8 @@ export function loadYamlConfig(
     if (!yaml.isAlias(node)) return { node, viaAlias: false };
     const target = index.aliasTargets.get(node);
     if (!target) problem(yamlPath, `refers to the anchor &${node.source}, which is not defined before it`, node);
-    else if (within.has(target)) problem(yamlPath, `refers to the anchor &${node.source} that contains it (a loop)`, node);
+    else if (within.has(target))
+      problem(yamlPath, `refers to the anchor &${node.source} that contains it (a loop)`, node);
     else return { node: target, viaAlias: true };
     return undefined;
   };
@@ -192,7 +232,11 @@ export function loadYamlConfig(
       return fn();
     } catch (error) {
       if (!(error instanceof AliasBudgetExceeded)) throw error;
-      problem(yamlPath, `uses aliases that expand to more than ${MAX_ALIAS_VALUES} values (an alias bomb?); write the values out`, node);
+      problem(
+        yamlPath,
+        `uses aliases that expand to more than ${MAX_ALIAS_VALUES} values (an alias bomb?); write the values out`,
+        node,
+      );
       return undefined;
     }
   };
@@ -209,7 +253,13 @@ export function loadYamlConfig(
     const merges: YamlModule.Pair[] = [];
     for (const pair of map.items) {
       if (yaml.isScalar(pair.key) && typeof pair.key.value === 'symbol') merges.push(pair);
-      else own.push({ key: String(yaml.isScalar(pair.key) ? pair.key.value : pair.key), keyNode: pair.key, value: pair.value, merged: false });
+      else
+        own.push({
+          key: String(yaml.isScalar(pair.key) ? pair.key.value : pair.key),
+          keyNode: pair.key,
+          value: pair.value,
+          merged: false,
+        });
     }
     if (merges.length === 0) return own;
     const taken = new Set(own.map((e) => e.key));
@@ -223,7 +273,11 @@ export function loadYamlConfig(
         const source = deref(item, mergePath)?.node;
         if (source === undefined) continue;
         if (!yaml.isMap(source)) {
-          problem(mergePath, 'must be a map or a list of maps (a merge key takes mappings, e.g. <<: *defaults)', pair.key);
+          problem(
+            mergePath,
+            'must be a map or a list of maps (a merge key takes mappings, e.g. <<: *defaults)',
+            pair.key,
+          );
           continue;
         }
         if (depth >= MAX_OPTION_DEPTH || within.has(source)) {
@@ -249,22 +303,39 @@ export function loadYamlConfig(
   };
 
   // Turns a YAML node into plain options, snake_case → camelCase, recording each option's origin.
-  const convert = (node: unknown, yamlPath: string, optionPath: string, optionKey: string, depth = 0, viaAlias = false): unknown => {
+  const convert = (
+    node: unknown,
+    yamlPath: string,
+    optionPath: string,
+    optionKey: string,
+    depth = 0,
+    viaAlias = false,
+  ): unknown => {
     if (viaAlias && ++aliasValues > MAX_ALIAS_VALUES) throw new AliasBudgetExceeded();
     if (yaml.isAlias(node)) {
       const target = deref(node, yamlPath);
       if (!target) return undefined;
-      const value = budgeted(viaAlias, yamlPath, node, () => convertWithin(target.node, yamlPath, optionPath, optionKey, depth, true));
+      const value = budgeted(viaAlias, yamlPath, node, () =>
+        convertWithin(target.node, yamlPath, optionPath, optionKey, depth, true),
+      );
       origins.set(optionPath, { yamlPath, line: lineOf(node) });
       return value;
     }
     return convertWithin(node, yamlPath, optionPath, optionKey, depth, viaAlias);
   };
-  const convertWithin = (node: unknown, yamlPath: string, optionPath: string, optionKey: string, depth: number, viaAlias: boolean): unknown => {
+  const convertWithin = (
+    node: unknown,
+    yamlPath: string,
+    optionPath: string,
+    optionKey: string,
+    depth: number,
+    viaAlias: boolean,
+  ): unknown => {
     const origin = { yamlPath, line: lineOf(node) };
     origins.set(optionPath, origin);
     if (!yaml.isCollection(node)) {
-      if (yaml.isScalar(node)) return typeof node.value === 'string' ? substitute(node.value, origin, optionKey) : node.value;
+      if (yaml.isScalar(node))
+        return typeof node.value === 'string' ? substitute(node.value, origin, optionKey) : node.value;
       return node === null || node === undefined ? undefined : (node as { toJSON?: () => unknown }).toJSON?.();
     }
     if (depth >= MAX_OPTION_DEPTH) {
@@ -274,7 +345,9 @@ export function loadYamlConfig(
     within.add(node);
     try {
       if (yaml.isSeq(node)) {
-        return node.items.map((item, i) => convert(item, `${yamlPath}[${i}]`, `${optionPath}[${i}]`, optionKey, depth + 1, viaAlias));
+        return node.items.map((item, i) =>
+          convert(item, `${yamlPath}[${i}]`, `${optionPath}[${i}]`, optionKey, depth + 1, viaAlias),
+        );
       }
       const map = node as YamlModule.YAMLMap;
       if (optionKey === 'tls') return convertTls(map, yamlPath, optionPath, depth, viaAlias);
@@ -288,7 +361,11 @@ export function loadYamlConfig(
           continue;
         }
         if (CODE_ONLY.has(name)) {
-          problem(childYaml, 'cannot be set in a configuration file (pass it in code with forRoot/forRootAsync)', entry.keyNode);
+          problem(
+            childYaml,
+            'cannot be set in a configuration file (pass it in code with forRoot/forRootAsync)',
+            entry.keyNode,
+          );
           continue;
         }
         if (optionPath === 'lock' && name === 'retryInterval') {
@@ -299,7 +376,9 @@ export function loadYamlConfig(
           name = 'defaultRetryInterval';
         }
         const childOption = optionPath ? `${optionPath}.${name}` : name;
-        out[name] = budgeted(viaAlias, childYaml, entry.keyNode, () => convert(entry.value, childYaml, childOption, name, depth + 1, viaAlias || entry.merged));
+        out[name] = budgeted(viaAlias, childYaml, entry.keyNode, () =>
+          convert(entry.value, childYaml, childOption, name, depth + 1, viaAlias || entry.merged),
+        );
       }
       return out;
     } finally {
@@ -307,19 +386,30 @@ export function loadYamlConfig(
     }
   };
 
-  const convertTls = (node: YamlModule.YAMLMap, yamlPath: string, optionPath: string, depth: number, viaAlias: boolean): Record<string, unknown> => {
+  const convertTls = (
+    node: YamlModule.YAMLMap,
+    yamlPath: string,
+    optionPath: string,
+    depth: number,
+    viaAlias: boolean,
+  ): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const entry of entriesOf(node, yamlPath, depth, viaAlias)) {
       const childYaml = `${yamlPath}.${entry.key}`;
       const origin = { yamlPath: childYaml, line: lineOf(entry.value) };
       const target = Object.hasOwn(TLS_KEYS, entry.key) ? TLS_KEYS[entry.key] : undefined;
       if (!target) {
-        problems.push({ path: childYaml, problem: `is not a known TLS option (use ${Object.keys(TLS_KEYS).join(', ')})${at(origin)}` });
+        problems.push({
+          path: childYaml,
+          problem: `is not a known TLS option (use ${Object.keys(TLS_KEYS).join(', ')})${at(origin)}`,
+        });
         continue;
       }
       const key = entry.key;
       const optionKey = target === 'servername' ? 'servername' : key;
-      const value = budgeted(viaAlias, childYaml, entry.keyNode, () => convert(entry.value, childYaml, `${optionPath}.${target}`, optionKey, depth + 1, viaAlias || entry.merged));
+      const value = budgeted(viaAlias, childYaml, entry.keyNode, () =>
+        convert(entry.value, childYaml, `${optionPath}.${target}`, optionKey, depth + 1, viaAlias || entry.merged),
+      );
       if (key.endsWith('_file')) {
         if (typeof value !== 'string' || value === '') {
           problems.push({ path: childYaml, problem: `must be a file path${at(origin)}` });
@@ -328,7 +418,10 @@ export function loadYamlConfig(
         try {
           out[target] = readFileSync(resolve(dirname(path), value), 'utf8');
         } catch (error) {
-          problems.push({ path: childYaml, problem: `cannot read ${value}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}${at(origin)}` });
+          problems.push({
+            path: childYaml,
+            problem: `cannot read ${value}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}${at(origin)}`,
+          });
         }
       } else {
         out[target] = value;
@@ -343,7 +436,10 @@ export function loadYamlConfig(
   if (!yaml.isMap(redis)) {
     return fail([
       ...problems,
-      { path: 'lynx.redis', problem: `is missing or not a map: the file must have the seed's shape (lynx:\\n  redis:\\n    addrs: [...])` },
+      {
+        path: 'lynx.redis',
+        problem: `is missing or not a map: the file must have the seed's shape (lynx:\\n  redis:\\n    addrs: [...])`,
+      },
     ]);
   }
   const options = convert(redis, 'lynx.redis', '', '') as Record<string, unknown>;
@@ -358,7 +454,8 @@ export function loadYamlConfig(
       } else {
         options[key] = lock[key];
         for (const [optionPath, origin] of [...origins]) {
-          if (optionPath === `lock.${key}` || optionPath.startsWith(`lock.${key}.`)) origins.set(optionPath.slice('lock.'.length), origin);
+          if (optionPath === `lock.${key}` || optionPath.startsWith(`lock.${key}.`))
+            origins.set(optionPath.slice('lock.'.length), origin);
         }
       }
       delete lock[key];

@@ -173,7 +173,8 @@ const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'u
  * // what RedisLockDashboardModule serves at GET /<path>; to host it yourself:
  * res.type('html').set('Content-Security-Policy', DASHBOARD_PAGE_CSP).send(DASHBOARD_PAGE_HTML);
  */
-export const DASHBOARD_PAGE_HTML = `<!doctype html>
+export const DASHBOARD_PAGE_HTML =
+  `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

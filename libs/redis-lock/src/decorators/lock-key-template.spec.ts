@@ -28,8 +28,12 @@ describe('compileLockKey', () => {
     expect(() => keyOf([{}])).toThrow('template "order:{0.id}" reads {0.id}, but argument 0.id is undefined');
     expect(() => keyOf([null])).toThrow('but argument 0 is null');
     expect(() => keyOf([])).toThrow('called with 0 argument(s)');
-    expect(() => compileLockKey('u:{1.profile.id}')(['a', { profile: null }])).toThrow('but argument 1.profile is null');
-    expect(() => compileLockKey('u:{0}')([{ id: 1 }])).toThrow(/is an object; point the placeholder at a string or number/);
+    expect(() => compileLockKey('u:{1.profile.id}')(['a', { profile: null }])).toThrow(
+      'but argument 1.profile is null',
+    );
+    expect(() => compileLockKey('u:{0}')([{ id: 1 }])).toThrow(
+      /is an object; point the placeholder at a string or number/,
+    );
     try {
       keyOf([{}]);
     } catch (error) {
@@ -55,14 +59,26 @@ describe('compileLockKey', () => {
     expect(order(['5:items'])).not.toEqual(items(['5']));
     // Every separator and the escape character itself are encoded; the encoding can be undone exactly.
     expect(order(['a%3Ab'])).toEqual(['order:a%253Ab']);
-    expect(order(['a/b|c#d,e;f=g&h?i*j[k]l\\m n{o}p'])).toEqual(['order:a%2Fb%7Cc%23d%2Ce%3Bf%3Dg%26h%3Fi%2Aj%5Bk%5Dl%5Cm%20n%7Bo%7Dp']);
+    expect(order(['a/b|c#d,e;f=g&h?i*j[k]l\\m n{o}p'])).toEqual([
+      'order:a%2Fb%7Cc%23d%2Ce%3Bf%3Dg%26h%3Fi%2Aj%5Bk%5Dl%5Cm%20n%7Bo%7Dp',
+    ]);
     expect(decodeURIComponent(order(['a/b:c%d'])[0].slice('order:'.length))).toBe('a/b:c%d');
     expect(order(['tab\there\u0085\u2028\u202e\u200b'])).toEqual(['order:tab%09here%C2%85%E2%80%A8%E2%80%AE%E2%80%8B']);
   });
 
   it('leaves ordinary values unchanged: numbers, ids, UUIDs, e-mail addresses, words in any script', () => {
     const keyOf = compileLockKey('k:{0}');
-    for (const value of [42, 'abc-123', '550e8400-e29b-41d4-a716-446655440000', 'user@example.com', 'v1.2_3~x+y', 'Zürich', '東京', 10n, true]) {
+    for (const value of [
+      42,
+      'abc-123',
+      '550e8400-e29b-41d4-a716-446655440000',
+      'user@example.com',
+      'v1.2_3~x+y',
+      'Zürich',
+      '東京',
+      10n,
+      true,
+    ]) {
       expect(keyOf([value])).toEqual([`k:${String(value)}`]);
     }
   });
@@ -72,7 +88,9 @@ describe('compileLockKey', () => {
     const hashed = compileLockKey('order:{0}:{1}', 'hash')(['5:items', 7]);
     expect(hashed).toEqual([`order:${sha256('5:items')}:${sha256('7')}`]);
     expect(hashed[0]).toMatch(/^order:[0-9a-f]{32}:[0-9a-f]{32}$/);
-    expect(() => compileLockKey('order:{0}', 'base64' as never)).toThrow(/options.keyValues must be one of escape, hash, raw/);
+    expect(() => compileLockKey('order:{0}', 'base64' as never)).toThrow(
+      /options.keyValues must be one of escape, hash, raw/,
+    );
     // A key function builds the key itself: nothing is escaped.
     expect(compileLockKey((id: string) => `order:${id}`)(['5:items'])).toEqual(['order:5:items']);
   });

@@ -14,7 +14,8 @@ import { unsafeRanges } from '../store/lock-keys.js';
 // `any[]` by default so that a bare `LockKeySource` accepts functions with typed parameters
 // (`(order: Order) => …` is not assignable to `(...args: unknown[]) => …`).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type LockKeySource<A extends unknown[] = any[]> = string | readonly string[] | ((...args: A) => string | readonly string[]);
+export type LockKeySource<A extends unknown[] = any[]> =
+  string | readonly string[] | ((...args: A) => string | readonly string[]);
 
 /**
  * How `@WithLock` templates insert argument values into the key:
@@ -133,15 +134,26 @@ function readPlaceholder(parsed: ParsedTemplate, hole: Placeholder, args: readon
   }
   for (const segment of hole.path) {
     if (value === null || value === undefined) {
-      throw new InvalidLockKeyError('key', `template "${parsed.template}" reads ${hole.text}, but ${reached} is ${value === null ? 'null' : 'undefined'}`);
+      throw new InvalidLockKeyError(
+        'key',
+        `template "${parsed.template}" reads ${hole.text}, but ${reached} is ${value === null ? 'null' : 'undefined'}`,
+      );
     }
     value = (value as Record<string, unknown>)[segment];
     reached += `.${segment}`;
   }
   if (value === null || value === undefined) {
-    throw new InvalidLockKeyError('key', `template "${parsed.template}" reads ${hole.text}, but ${reached} is ${value === null ? 'null' : 'undefined'}`);
+    throw new InvalidLockKeyError(
+      'key',
+      `template "${parsed.template}" reads ${hole.text}, but ${reached} is ${value === null ? 'null' : 'undefined'}`,
+    );
   }
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
+  if (
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'bigint' ||
+    typeof value === 'boolean'
+  ) {
     return String(value);
   }
   throw new InvalidLockKeyError(
@@ -153,7 +165,8 @@ function readPlaceholder(parsed: ParsedTemplate, hole: Placeholder, args: readon
 /** Fills a parsed template from the arguments, each value passed through `encode`. */
 function render(parsed: ParsedTemplate, args: readonly unknown[], encode: (value: string) => string): string {
   let out = parsed.parts[0];
-  for (let i = 0; i < parsed.holes.length; i++) out += encode(readPlaceholder(parsed, parsed.holes[i], args)) + parsed.parts[i + 1];
+  for (let i = 0; i < parsed.holes.length; i++)
+    out += encode(readPlaceholder(parsed, parsed.holes[i], args)) + parsed.parts[i + 1];
   return out;
 }
 
@@ -170,23 +183,35 @@ function render(parsed: ParsedTemplate, args: readonly unknown[], encode: (value
  * keyOf([{ id: '5:x' }]); // ['order:5%3Ax']
  * keyOf([{}]);           // throws: template "order:{0.id}" reads {0.id}, but argument 0.id is undefined
  */
-export function compileLockKey(source: LockKeySource, keyValues: KeyValueEncoding = 'escape'): (args: readonly unknown[]) => string[] {
+export function compileLockKey(
+  source: LockKeySource,
+  keyValues: KeyValueEncoding = 'escape',
+): (args: readonly unknown[]) => string[] {
   if (!KEY_VALUE_ENCODINGS.includes(keyValues)) {
-    throw new InvalidLockOptionsError([{ path: 'options.keyValues', problem: `must be one of ${KEY_VALUE_ENCODINGS.join(', ')}` }], '@WithLock options');
+    throw new InvalidLockOptionsError(
+      [{ path: 'options.keyValues', problem: `must be one of ${KEY_VALUE_ENCODINGS.join(', ')}` }],
+      '@WithLock options',
+    );
   }
   if (typeof source === 'function') {
     return (args) => {
       const result = source(...(args as unknown[]));
       const keys = typeof result === 'string' ? [result] : Array.isArray(result) ? [...result] : undefined;
       if (!keys || keys.length === 0 || keys.some((k) => typeof k !== 'string')) {
-        throw new InvalidLockKeyError('key', `the @WithLock key function returned ${describe(result)}; it must return a string or a non-empty array of strings`);
+        throw new InvalidLockKeyError(
+          'key',
+          `the @WithLock key function returned ${describe(result)}; it must return a string or a non-empty array of strings`,
+        );
       }
       return keys;
     };
   }
   const templates = typeof source === 'string' ? [source] : Array.isArray(source) ? source : undefined;
   if (!templates || templates.length === 0) {
-    throw new InvalidLockKeyError('key', '@WithLock needs a key: a template string, a non-empty array of templates, or a function of the arguments');
+    throw new InvalidLockKeyError(
+      'key',
+      '@WithLock needs a key: a template string, a non-empty array of templates, or a function of the arguments',
+    );
   }
   const parsed = templates.map(parseKeyTemplate);
   const encode = ENCODERS[keyValues];

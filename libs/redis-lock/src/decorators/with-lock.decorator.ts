@@ -71,12 +71,22 @@ const ON_LOCKED: readonly OnLocked[] = ['wait', 'skip', 'throw'];
 /** Decoration-time checks of the decorator's own options; `LockOptions` fields are checked per call by the service. */
 function checkOptions(options: WithLockOptions, where: string): { atMostMs?: number; atLeastMs?: number } {
   const problems: OptionProblem[] = [];
-  if (typeof options !== 'object' || options === null) throw new InvalidLockOptionsError([{ path: 'options', problem: 'must be an object' }], `@WithLock options of ${where}`);
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidLockOptionsError(
+      [{ path: 'options', problem: 'must be an object' }],
+      `@WithLock options of ${where}`,
+    );
   if (options.onLocked !== undefined && !ON_LOCKED.includes(options.onLocked)) {
     problems.push({ path: 'options.onLocked', problem: `must be one of ${ON_LOCKED.join(', ')}` });
   }
-  if (options.lockService !== undefined && (typeof options.lockService !== 'string' || options.lockService.length === 0)) {
-    problems.push({ path: 'options.lockService', problem: 'must be the non-empty name of a RedisLockModule.forRoot({ name }) instance' });
+  if (
+    options.lockService !== undefined &&
+    (typeof options.lockService !== 'string' || options.lockService.length === 0)
+  ) {
+    problems.push({
+      path: 'options.lockService',
+      problem: 'must be the non-empty name of a RedisLockModule.forRoot({ name }) instance',
+    });
   }
   const duration = (value: unknown, path: string, min = 1): number | undefined => {
     if (value === undefined) return undefined;
@@ -94,7 +104,8 @@ function checkOptions(options: WithLockOptions, where: string): { atMostMs?: num
     if (options.ttl !== undefined || options.expiration !== undefined) {
       problems.push({ path: 'options.lockAtMostFor', problem: 'sets the TTL itself; remove ttl / expiration' });
     }
-    if (options.renewalEnabled === true) problems.push({ path: 'options.lockAtMostFor', problem: 'turns renewal off; remove renewalEnabled: true' });
+    if (options.renewalEnabled === true)
+      problems.push({ path: 'options.lockAtMostFor', problem: 'turns renewal off; remove renewalEnabled: true' });
   }
   if (atMostMs !== undefined && atLeastMs !== undefined && atLeastMs > atMostMs) {
     problems.push({ path: 'options.lockAtLeastFor', problem: 'must not be longer than lockAtMostFor' });
@@ -130,7 +141,8 @@ function copyMetadata(from: object, to: object): void {
     defineMetadata(key: unknown, value: unknown, target: object): void;
   };
   if (typeof reflect.getOwnMetadataKeys !== 'function') return; // reflect-metadata not loaded: nothing can have been stored
-  for (const key of reflect.getOwnMetadataKeys(from)) reflect.defineMetadata(key, reflect.getOwnMetadata(key, from), to);
+  for (const key of reflect.getOwnMetadataKeys(from))
+    reflect.defineMetadata(key, reflect.getOwnMetadata(key, from), to);
 }
 
 /**
@@ -163,21 +175,28 @@ function copyMetadata(from: object, to: object): void {
  *   async transfer(from: string, to: string, amount: number) { ... }
  * }
  */
-export function WithLock<A extends unknown[] = unknown[]>(key: LockKeySource<A>, options: WithLockOptions = {}): MethodDecorator {
+export function WithLock<A extends unknown[] = unknown[]>(
+  key: LockKeySource<A>,
+  options: WithLockOptions = {},
+): MethodDecorator {
   const keyOf = compileLockKey(key as LockKeySource, options?.keyValues ?? 'escape');
   return (target, propertyKey, descriptor: PropertyDescriptor) => {
     const owner = typeof target === 'function' ? target.name : target.constructor.name;
     const where = `${owner}.${String(propertyKey)}`;
     const original = descriptor?.value;
     if (typeof original !== 'function') {
-      throw new InvalidLockOptionsError([{ path: 'target', problem: 'must be a method (not a property or accessor)' }], `@WithLock on ${where}`);
+      throw new InvalidLockOptionsError(
+        [{ path: 'target', problem: 'must be a method (not a property or accessor)' }],
+        `@WithLock on ${where}`,
+      );
     }
     const { atMostMs, atLeastMs } = checkOptions(options, where);
     const onLocked = options.onLocked ?? 'wait';
     const serviceName = options.lockService ?? DEFAULT_LOCK_SERVICE_NAME;
     const lockOptions: LockOptions = { ...options, name: options.name ?? where, reentrant: options.reentrant ?? true };
     for (const field of DECORATOR_ONLY) delete (lockOptions as Record<string, unknown>)[field];
-    if (atMostMs !== undefined) Object.assign(lockOptions, { ttl: atMostMs, renewalEnabled: false, maxHoldTime: atMostMs });
+    if (atMostMs !== undefined)
+      Object.assign(lockOptions, { ttl: atMostMs, renewalEnabled: false, maxHoldTime: atMostMs });
 
     const wrapper = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
       const service = serviceFor(serviceName, where);

@@ -53,7 +53,10 @@ export class RedisLockHealthIndicator {
    * await indicator.isHealthy('locks', { timeout: '1s' });
    * // { locks: { status: 'up', store: 'redis', latencyMs: 0.4, scriptsLoaded: true, probe: 'ok', ... } }
    */
-  async isHealthy<const Key extends string = 'redis-lock'>(key: Key = 'redis-lock' as Key, options: RedisLockHealthOptions = {}): Promise<HealthIndicatorResult<Key>> {
+  async isHealthy<const Key extends string = 'redis-lock'>(
+    key: Key = 'redis-lock' as Key,
+    options: RedisLockHealthOptions = {},
+  ): Promise<HealthIndicatorResult<Key>> {
     const indicator = this.healthIndicatorService.check(key);
     let report;
     try {

@@ -72,7 +72,10 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
       // Granted, but the reply came after the lock's validity ended: given back, not acquired.
       const result = reply.acquired ? LATE_GRANT : reply;
       if (result.heldBySelf) {
-        throw new DeadlockError([name], 'this owner already holds the lock and the call is not reentrant, so it would wait for itself');
+        throw new DeadlockError(
+          [name],
+          'this owner already holds the lock and the call is not reentrant, so it would wait for itself',
+        );
       }
       if (req.once) return null;
       await req.deadlock?.onBusy(result.holderWaitsFor);
@@ -90,4 +93,3 @@ async function acquireRacing(req: AcquireRequest): Promise<Granted | null> {
     waiter.close();
   }
 }
-

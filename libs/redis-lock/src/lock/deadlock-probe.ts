@@ -43,12 +43,22 @@ export class DeadlockProbe {
    *
    * @param maxGapMs the longest the waiter may sleep between two attempts; the wait record lives 3× as long.
    */
-  static create(store: LockStore, name: string, held: readonly LockHandle[], maxGapMs: number): DeadlockProbe | undefined {
+  static create(
+    store: LockStore,
+    name: string,
+    held: readonly LockHandle[],
+    maxGapMs: number,
+  ): DeadlockProbe | undefined {
     if (held.length === 0) return undefined; // the common case: the context holds nothing else
     const others = held.filter((handle) => handle.getKey() !== name && handle.isHeld());
     if (others.length === 0 || !store.setWaitsFor || !store.waitsFor) return undefined;
     const ttl = Math.min(60_000, Math.max(5_000, 3 * maxGapMs));
-    return new DeadlockProbe(store as LockStore & Required<Pick<LockStore, 'setWaitsFor' | 'waitsFor'>>, name, others, ttl);
+    return new DeadlockProbe(
+      store as LockStore & Required<Pick<LockStore, 'setWaitsFor' | 'waitsFor'>>,
+      name,
+      others,
+      ttl,
+    );
   }
 
   /**

@@ -19,9 +19,15 @@ import { Waiter } from './waiter.js';
 export const FAIR_QUEUE_ENTRY_TTL_MS = 2000;
 
 /** Whether `store` implements the fair queue. */
-export function supportsFairQueue(store: LockStore): store is LockStore & Required<Pick<LockStore, 'acquireFair' | 'leaveFairQueue'>> {
+export function supportsFairQueue(
+  store: LockStore,
+): store is LockStore & Required<Pick<LockStore, 'acquireFair' | 'leaveFairQueue'>> {
   // A wrapper (the circuit breaker) always has the methods; it says whether the store it wraps has a queue.
-  return typeof store.acquireFair === 'function' && typeof store.leaveFairQueue === 'function' && (store as { fairQueue?: boolean }).fairQueue !== false;
+  return (
+    typeof store.acquireFair === 'function' &&
+    typeof store.leaveFairQueue === 'function' &&
+    (store as { fairQueue?: boolean }).fairQueue !== false
+  );
 }
 
 /**
@@ -136,7 +142,7 @@ function waitBudget(call: AcquireRequest['call']): number {
   const { maxRetries, maxElapsedMs } = call.retry;
   if (maxRetries < 0) return maxElapsedMs;
   let total = 0;
-  for (let retry = 1; retry <= maxRetries && total < maxElapsedMs; retry++) total += retryDelay(call.retry, retry, call.retryFn, () => 1);
+  for (let retry = 1; retry <= maxRetries && total < maxElapsedMs; retry++)
+    total += retryDelay(call.retry, retry, call.retryFn, () => 1);
   return Math.min(total, maxElapsedMs);
 }
-

@@ -59,7 +59,13 @@ export class LockHandleController implements HandleController {
     this.scheduler = new RenewalScheduler(
       store,
       {
-        renewed: (h) => this.events.emit('renewed', { name: h.state.label, key: h.getKey(), ttlMs: h.state.ttlMs, heldMs: performance.now() - h.state.acquiredAt }),
+        renewed: (h) =>
+          this.events.emit('renewed', {
+            name: h.state.label,
+            key: h.getKey(),
+            ttlMs: h.state.ttlMs,
+            heldMs: performance.now() - h.state.acquiredAt,
+          }),
         renewalFailed: (h, error) => {
           const message = error instanceof Error ? error.message : String(error);
           this.events.emit('renewalFailed', { name: h.state.label, key: h.getKey(), message });
@@ -93,7 +99,15 @@ export class LockHandleController implements HandleController {
         // Granted too late (validity already over): given back, and busy for the caller, who waits and retries.
         if (!grantInTime(this.store, names, owner, call.ttlMs, sentAt)) return { busy: names[0] };
         const waitMs = performance.now() - sentAt;
-        return names.map((name, i) => this.grant(name, owner, { fence: result.fences[i], holdCount: 1, sentAt, attempts: 1, waitMs }, call, call.label ?? name));
+        return names.map((name, i) =>
+          this.grant(
+            name,
+            owner,
+            { fence: result.fences[i], holdCount: 1, sentAt, attempts: 1, waitMs },
+            call,
+            call.label ?? name,
+          ),
+        );
       },
     });
   }
@@ -106,7 +120,11 @@ export class LockHandleController implements HandleController {
         return await lockContext.run(this, handles, this.tracer.inHold(handles, fn));
       } finally {
         for (const handle of [...handles].reverse()) {
-          await handle.release().catch((error: Error) => this.logger.warn(`Release of "${handle.getKey()}" failed; it expires by its TTL: ${error.message}`));
+          await handle
+            .release()
+            .catch((error: Error) =>
+              this.logger.warn(`Release of "${handle.getKey()}" failed; it expires by its TTL: ${error.message}`),
+            );
         }
       }
     })();
@@ -149,13 +167,31 @@ export class LockHandleController implements HandleController {
         return await this.holdAgain(parent, call, label);
       }
       const owner = newOwnerToken(this.config.instanceId);
-      const deadlock = once ? undefined : DeadlockProbe.create(this.store, name, lockContext.heldAll(this), call.retry.maxMs);
-      const granted = await acquireWithRetry({ store: this.store, events: this.events, name, label, owner, call, once, lifecycle: this.shutdown.lifecycle, deadlock, started });
+      const deadlock = once
+        ? undefined
+        : DeadlockProbe.create(this.store, name, lockContext.heldAll(this), call.retry.maxMs);
+      const granted = await acquireWithRetry({
+        store: this.store,
+        events: this.events,
+        name,
+        label,
+        owner,
+        call,
+        once,
+        lifecycle: this.shutdown.lifecycle,
+        deadlock,
+        started,
+      });
       if (!granted) return null;
       return this.grant(name, owner, granted, call, label);
     } catch (error) {
       const reason = error instanceof LockError ? error.code : 'aborted';
-      this.events.emit('failed', { name: label, key: typeof key === 'string' ? key : String(key), reason, waitMs: performance.now() - started });
+      this.events.emit('failed', {
+        name: label,
+        key: typeof key === 'string' ? key : String(key),
+        reason,
+        waitMs: performance.now() - started,
+      });
       throw error;
     }
   }
@@ -180,9 +216,19 @@ export class LockHandleController implements HandleController {
       handle.signal.addEventListener('abort', () => this.safely(() => callback(handle.signal.reason)), { once: true });
     }
     this.scheduler.add(handle);
-    this.events.emit('acquired', { name: label, key: name, waitMs: granted.waitMs, attempts: granted.attempts, reentrant: false, ownership: state.ownership, fence: granted.fence });
+    this.events.emit('acquired', {
+      name: label,
+      key: name,
+      waitMs: granted.waitMs,
+      attempts: granted.attempts,
+      reentrant: false,
+      ownership: state.ownership,
+      fence: granted.fence,
+    });
     if (this.logger.debugEnabled) {
-      this.logger.debug(`acquired "${name}" fence=${granted.fence ?? '-'} owner=${redactToken(owner)} after ${granted.waitMs.toFixed(1)} ms, ${granted.attempts} attempt(s)`);
+      this.logger.debug(
+        `acquired "${name}" fence=${granted.fence ?? '-'} owner=${redactToken(owner)} after ${granted.waitMs.toFixed(1)} ms, ${granted.attempts} attempt(s)`,
+      );
     }
     return handle;
   }
@@ -193,7 +239,10 @@ export class LockHandleController implements HandleController {
     const root = parent.parent ?? parent;
     if (!root.isHeld()) throw root.signal.reason ?? new LockNotHeldError(name, 'the enclosing lock is no longer held');
     if (!call.reentrant) {
-      throw new DeadlockError([name], 'the current async context already holds this lock and the call is not reentrant (use withLock or lockReentrant)');
+      throw new DeadlockError(
+        [name],
+        'the current async context already holds this lock and the call is not reentrant (use withLock or lockReentrant)',
+      );
     }
     const sentAt = performance.now();
     const mint = call.fence && root.fence === undefined;
@@ -205,7 +254,15 @@ export class LockHandleController implements HandleController {
     root.state.expiresAt = Math.max(root.state.expiresAt, validUntil(sentAt, call.ttlMs));
     const state: HandleState = { ...root.state, expiresAt: Infinity, autoRenew: false, label, status: 'held' };
     const handle = new LockHandle(name, root.getValue(), result.fence, result.holdCount, state, this, root);
-    this.events.emit('acquired', { name: label, key: name, waitMs: performance.now() - sentAt, attempts: 1, reentrant: true, ownership: state.ownership, fence: handle.fence });
+    this.events.emit('acquired', {
+      name: label,
+      key: name,
+      waitMs: performance.now() - sentAt,
+      attempts: 1,
+      reentrant: true,
+      ownership: state.ownership,
+      fence: handle.fence,
+    });
     return handle;
   }
 
@@ -217,7 +274,8 @@ export class LockHandleController implements HandleController {
     const label = handle.state.label;
     const ownership = handle.state.ownership;
     this.events.emit('lost', { name: label, key: handle.getKey(), reason, ownership, fence: handle.fence });
-    if (reason === 'expired' || reason === 'max_hold_time') this.events.emit('expired', { name: label, key: handle.getKey() });
+    if (reason === 'expired' || reason === 'max_hold_time')
+      this.events.emit('expired', { name: label, key: handle.getKey() });
     if (reason !== 'shutdown') this.logger.warn(error.message);
     const callback = this.config.onLockLost;
     if (callback) this.safely(() => callback(error));
@@ -228,7 +286,9 @@ export class LockHandleController implements HandleController {
     try {
       const result = fn();
       if (result && typeof (result as Promise<unknown>).catch === 'function') {
-        (result as Promise<unknown>).catch((e: Error) => this.logger.error(`onLockLost callback failed: ${e?.message ?? e}`));
+        (result as Promise<unknown>).catch((e: Error) =>
+          this.logger.error(`onLockLost callback failed: ${e?.message ?? e}`),
+        );
       }
     } catch (e) {
       this.logger.error(`onLockLost callback failed: ${(e as Error)?.message ?? e}`);
@@ -258,7 +318,12 @@ export class LockHandleController implements HandleController {
     s.expiresAt = validUntil(sentAt, ttlMs);
     s.renewAt = sentAt + ttlMs * s.renewalThreshold;
     if (this.scheduler.has(handle)) this.scheduler.add(handle);
-    this.events.emit('renewed', { name: s.label, key: handle.getKey(), ttlMs, heldMs: performance.now() - s.acquiredAt });
+    this.events.emit('renewed', {
+      name: s.label,
+      key: handle.getKey(),
+      ttlMs,
+      heldMs: performance.now() - s.acquiredAt,
+    });
   }
 
   /** @internal HandleController */
@@ -277,9 +342,14 @@ export class LockHandleController implements HandleController {
     if (wasHeld) s.status = 'released';
     this.scheduler.remove(handle);
     // lockAtLeastFor (@WithLock): a run that ends early leaves the lock in Redis until keepUntil (owner-checked PEXPIRE).
-    const keepMs = wasHeld && !handle.parent && s.keepUntil !== undefined ? Math.ceil(s.keepUntil - performance.now()) : 0;
+    const keepMs =
+      wasHeld && !handle.parent && s.keepUntil !== undefined ? Math.ceil(s.keepUntil - performance.now()) : 0;
     const remaining =
-      keepMs > 0 ? ((await this.store.renew(handle.getKey(), handle.getValue(), keepMs)) ? 0 : -1) : await this.store.release(handle.getKey(), handle.getValue());
+      keepMs > 0
+        ? (await this.store.renew(handle.getKey(), handle.getValue(), keepMs))
+          ? 0
+          : -1
+        : await this.store.release(handle.getKey(), handle.getValue());
     const expired = remaining < 0;
     if (expired && wasHeld && !handle.parent) {
       // Redis no longer had it: the lock was lost while the critical section ran (e.g. the process was
@@ -288,9 +358,19 @@ export class LockHandleController implements HandleController {
       this.lose(handle, 'expired');
     }
     const heldMs = performance.now() - s.acquiredAt;
-    this.events.emit('released', { name: s.label, key: handle.getKey(), heldMs, expired, reentrant: handle.parent !== undefined, ownership: s.ownership, fence: handle.fence });
+    this.events.emit('released', {
+      name: s.label,
+      key: handle.getKey(),
+      heldMs,
+      expired,
+      reentrant: handle.parent !== undefined,
+      ownership: s.ownership,
+      fence: handle.fence,
+    });
     if (this.logger.debugEnabled) {
-      this.logger.debug(`released "${handle.getKey()}" fence=${handle.fence ?? '-'} after ${heldMs.toFixed(1)} ms held (holds left: ${remaining < 0 ? 'none, it had expired' : remaining})`);
+      this.logger.debug(
+        `released "${handle.getKey()}" fence=${handle.fence ?? '-'} after ${heldMs.toFixed(1)} ms held (holds left: ${remaining < 0 ? 'none, it had expired' : remaining})`,
+      );
     }
     return !expired;
   }

@@ -32,7 +32,9 @@ export class HealthProbe {
   check(options?: { timeout?: Duration }): Promise<LockHealthReport> {
     const timeoutMs = options?.timeout === undefined ? undefined : parseDuration(options.timeout);
     if (options?.timeout !== undefined && (timeoutMs === undefined || timeoutMs < 1 || timeoutMs > MAX_DURATION_MS)) {
-      throw new InvalidLockOptionsError([{ path: 'timeout', problem: `must be a duration between 1 ms and ${MAX_DURATION_MS} ms` }]);
+      throw new InvalidLockOptionsError([
+        { path: 'timeout', problem: `must be a duration between 1 ms and ${MAX_DURATION_MS} ms` },
+      ]);
     }
     return runLockHealthCheck({ ...this.deps(), timeoutMs: timeoutMs ?? this.defaultTimeoutMs });
   }

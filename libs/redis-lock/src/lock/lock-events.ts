@@ -15,14 +15,30 @@ export interface LockEventMap {
    * events); `fence` is its fencing token when already minted (see `LockHandle.getFence()`).
    */
   acquired: [
-    { name: string; key: string; waitMs: number; attempts: number; reentrant: boolean; ownership: number; fence: number | undefined },
+    {
+      name: string;
+      key: string;
+      waitMs: number;
+      attempts: number;
+      reentrant: boolean;
+      ownership: number;
+      fence: number | undefined;
+    },
   ];
   /**
    * A hold was released after `heldMs`. `expired` is true when Redis no longer had it; `reentrant`
    * marks the release of an inner (reentrant) hold; `ownership` identifies the holding.
    */
   released: [
-    { name: string; key: string; heldMs: number; expired: boolean; reentrant: boolean; ownership: number; fence: number | undefined },
+    {
+      name: string;
+      key: string;
+      heldMs: number;
+      expired: boolean;
+      reentrant: boolean;
+      ownership: number;
+      fence: number | undefined;
+    },
   ];
   /** An acquire failed: busy (`timeout`), backend down, invalid input, deadlock, shutdown. */
   failed: [{ name: string; key: string; reason: LockErrorCode | 'aborted'; waitMs: number }];

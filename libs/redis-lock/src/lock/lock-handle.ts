@@ -189,7 +189,13 @@ export class LockHandle {
 
   /** Keeps the owner token out of `JSON.stringify` and `util.inspect` output. */
   toJSON(): Record<string, unknown> {
-    return { key: this.key, fence: this.fence, holdCount: this.holdCount, status: this.state.status, acquiredAt: this.acquiredAt };
+    return {
+      key: this.key,
+      fence: this.fence,
+      holdCount: this.holdCount,
+      status: this.state.status,
+      acquiredAt: this.acquiredAt,
+    };
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

@@ -47,7 +47,9 @@ describe('runLockHealthCheck asks the store to diagnose itself', () => {
     const store = storeWith({ connection }, new Error('ping failed'));
     const report = await runLockHealthCheck({ ...deps, store, secrets: ['s3cret'] });
     expect(report.status).toBe('down');
-    expect(report.reason).toMatch(/^not connected to Redis \(client reconnecting; last error: WRONGPASS for \S+\): ping failed$/);
+    expect(report.reason).toMatch(
+      /^not connected to Redis \(client reconnecting; last error: WRONGPASS for \S+\): ping failed$/,
+    );
     expect(report.reason).not.toContain('s3cret');
     expect(store.scopes).toEqual(['connection']);
   });

@@ -61,7 +61,9 @@ export async function runLockHealthCheck(deps: LockHealthDeps): Promise<LockHeal
     report.warnings.push(`renewal watchdog ran ${lag} ms late (event loop blocked?)`);
   }
   if (rate.operations >= 10 && rate.rate >= ERROR_RATE_WARNING) {
-    report.warnings.push(`${Math.round(rate.rate * 100)}% of the last ${rate.operations} lock operations failed on the backend`);
+    report.warnings.push(
+      `${Math.round(rate.rate * 100)}% of the last ${rate.operations} lock operations failed on the backend`,
+    );
   }
 
   // Steps write into their own object, so a check that timed out cannot change the report afterwards.
@@ -112,7 +114,8 @@ export async function runLockHealthCheck(deps: LockHealthDeps): Promise<LockHeal
   const breaker = circuitBreakerOf(deps.store);
   if (breaker) {
     report.circuitBreaker = breaker.state;
-    if (breaker.state !== 'closed') report.warnings.push(`circuit breaker is ${breaker.state}: new acquisitions fail at once`);
+    if (breaker.state !== 'closed')
+      report.warnings.push(`circuit breaker is ${breaker.state}: new acquisitions fail at once`);
   }
   report.durationMs = round2(performance.now() - started);
   return report;

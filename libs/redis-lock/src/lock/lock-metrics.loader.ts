@@ -63,5 +63,6 @@ export async function loadLockMetrics(
 export const lockMetricsProvider: Provider = {
   provide: LOCK_METRICS_BINDING,
   inject: [REDIS_LOCK_CONFIG, LockService],
-  useFactory: (config: ResolvedLockConfig, service: LockService) => (config.enableMetrics ? loadLockMetrics(service) : null),
+  useFactory: (config: ResolvedLockConfig, service: LockService) =>
+    config.enableMetrics ? loadLockMetrics(service) : null,
 };

@@ -59,12 +59,33 @@ describe('StatisticsCollector', () => {
     let now = 0;
     const events = new LockEvents();
     let active = 0;
-    const stats = new StatisticsCollector(events, () => active, 10_000, () => now);
+    const stats = new StatisticsCollector(
+      events,
+      () => active,
+      10_000,
+      () => now,
+    );
     events.emit('acquired', { name: 'a', key: 'a', waitMs: 4, attempts: 1, reentrant: false, ownership: 1, fence: 1 });
     events.emit('acquired', { name: 'a', key: 'a', waitMs: 0.1, attempts: 1, reentrant: true, ownership: 1, fence: 1 });
     active = 1;
-    events.emit('released', { name: 'a', key: 'a', heldMs: 50, expired: false, reentrant: true, ownership: 1, fence: 1 });
-    events.emit('released', { name: 'a', key: 'a', heldMs: 80, expired: false, reentrant: false, ownership: 1, fence: 1 });
+    events.emit('released', {
+      name: 'a',
+      key: 'a',
+      heldMs: 50,
+      expired: false,
+      reentrant: true,
+      ownership: 1,
+      fence: 1,
+    });
+    events.emit('released', {
+      name: 'a',
+      key: 'a',
+      heldMs: 80,
+      expired: false,
+      reentrant: false,
+      ownership: 1,
+      fence: 1,
+    });
     active = 0;
     events.emit('failed', { name: 'b', key: 'b', reason: 'timeout', waitMs: 300 });
     events.emit('failed', { name: 'b', key: 'b', reason: 'backend', waitMs: 1 });

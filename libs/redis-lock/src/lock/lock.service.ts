@@ -86,7 +86,9 @@ export class LockService
     const healthTimeoutMs = Math.max(1000, 3 * config.commandTimeoutMs);
     this.health = new HealthProbe(() => healthDeps, this.logger, config.healthCheckIntervalMs, healthTimeoutMs);
     if (this.logger.debugEnabled) {
-      this.events.on('renewed', (e) => this.logger.debug(`renewed "${e.key}" for ${e.ttlMs} ms (held ${e.heldMs.toFixed(1)} ms so far)`));
+      this.events.on('renewed', (e) =>
+        this.logger.debug(`renewed "${e.key}" for ${e.ttlMs} ms (held ${e.heldMs.toFixed(1)} ms so far)`),
+      );
     }
     lockServiceRegistry.register(config.name, this);
     circuitBreakerOf(store)?.onStateChange((change) => this.events.emit('breaker', change));
@@ -155,7 +157,12 @@ export class LockService
    */
   acquire(key: string, ttl?: Duration, options?: LockOptions): Promise<LockHandle> {
     // take() resolves null only for a single attempt (`once`), so this is never null.
-    return this.handles.take(key, ttl === undefined ? options : { ...options, expiration: ttl }, MANUAL_HANDLE, false) as Promise<LockHandle>;
+    return this.handles.take(
+      key,
+      ttl === undefined ? options : { ...options, expiration: ttl },
+      MANUAL_HANDLE,
+      false,
+    ) as Promise<LockHandle>;
   }
 
   /**
@@ -266,12 +273,16 @@ export class LockService
   /** Lynx "initialize resources": connect and load scripts. A Redis that is down is reported by health, not fatal. */
   async onModuleInit(): Promise<void> {
     if (this.config.poolConfigured) {
-      this.logger.warn('pool.* settings are accepted for compatibility but have no effect: ioredis multiplexes one connection per client');
+      this.logger.warn(
+        'pool.* settings are accepted for compatibility but have no effect: ioredis multiplexes one connection per client',
+      );
     }
     try {
       await this.store.init();
     } catch (error) {
-      this.logger.warn(`Lock store not ready at start-up (locking will fail with LockBackendError until it is): ${(error as Error).message}`);
+      this.logger.warn(
+        `Lock store not ready at start-up (locking will fail with LockBackendError until it is): ${(error as Error).message}`,
+      );
     }
   }
 
@@ -308,7 +319,12 @@ export class LockService
 
   // ---- internals: taking locks (acquire-loop.ts); held locks are the controller's --------------------
 
-  private async run<T>(key: string, fn: LockCallback<T>, options: LockOptions | undefined, reentrant: boolean): Promise<T> {
+  private async run<T>(
+    key: string,
+    fn: LockCallback<T>,
+    options: LockOptions | undefined,
+    reentrant: boolean,
+  ): Promise<T> {
     if (typeof fn !== 'function') throw new InvalidLockOptionsError([{ path: 'fn', problem: 'must be a function' }]);
     const handle = (await this.handles.take(key, options, { reentrant, renew: this.config.renewal.enabled }, false))!;
     return this.handles.runHeld([handle], () => fn(handle));

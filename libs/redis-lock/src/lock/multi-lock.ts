@@ -25,12 +25,21 @@ export interface TakeDefaults {
 export interface MultiLockHost {
   readonly config: ResolvedLockConfig;
   /** One key: a single attempt (`once`, null when busy) or a waiting acquisition; reentrancy-aware. */
-  take(key: string, options: LockOptions | undefined, defaults: TakeDefaults, once: boolean): Promise<LockHandle | null>;
+  take(
+    key: string,
+    options: LockOptions | undefined,
+    defaults: TakeDefaults,
+    once: boolean,
+  ): Promise<LockHandle | null>;
   /**
    * One atomic attempt at several free keys (one Lua script), or `undefined` when the store cannot
    * do it for these keys (Redis Cluster, stores without multi-key support).
    */
-  tryAtomic(names: readonly string[], options: LockOptions | undefined, defaults: TakeDefaults): Promise<LockHandle[] | { busy: string } | undefined>;
+  tryAtomic(
+    names: readonly string[],
+    options: LockOptions | undefined,
+    defaults: TakeDefaults,
+  ): Promise<LockHandle[] | { busy: string } | undefined>;
   /** Whether the current async context already holds `name` (a reentrant hold, never busy). */
   heldByContext(name: string): boolean;
   /** Runs `fn` with `handles` held by the current context, then releases them (reverse order). */
@@ -48,8 +57,10 @@ export type TryRunResult<T> = { acquired: true; value: T } | { acquired: false; 
  * canonicalKeys(['b', 'a', 'b']); // ['a', 'b']
  */
 export function canonicalKeys(keys: unknown): string[] {
-  if (!Array.isArray(keys) || keys.length === 0) throw new InvalidLockKeyError('keys', 'must be a non-empty array of lock names');
-  if (keys.length > MAX_KEYS_PER_LOCK) throw new InvalidLockKeyError('keys', `must hold at most ${MAX_KEYS_PER_LOCK} lock names`);
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new InvalidLockKeyError('keys', 'must be a non-empty array of lock names');
+  if (keys.length > MAX_KEYS_PER_LOCK)
+    throw new InvalidLockKeyError('keys', `must hold at most ${MAX_KEYS_PER_LOCK} lock names`);
   const names = keys.map((key, i) => assertLockName(key, `keys[${i}]`));
   return [...new Set(names)].sort(compareNames);
 }
@@ -68,7 +79,12 @@ const byKey = (a: LockHandle, b: LockHandle) => compareNames(a.getKey(), b.getKe
  * the free ones are taken by one atomic script when the store can, else one by one in canonical
  * order, releasing what was taken as soon as one is busy.
  */
-async function tryAll(host: MultiLockHost, names: readonly string[], options: LockOptions | undefined, defaults: TakeDefaults): Promise<LockHandle[] | { busy: string }> {
+async function tryAll(
+  host: MultiLockHost,
+  names: readonly string[],
+  options: LockOptions | undefined,
+  defaults: TakeDefaults,
+): Promise<LockHandle[] | { busy: string }> {
   const taken: LockHandle[] = [];
   try {
     const own = names.filter((name) => host.heldByContext(name));

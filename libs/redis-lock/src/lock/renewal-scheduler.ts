@@ -151,7 +151,9 @@ export class RenewalScheduler {
     for (const handle of due) this.inFlight.add(handle);
     let results: boolean[];
     try {
-      results = await this.store.renewMany(due.map((h) => ({ name: h.getKey(), owner: h.getValue(), ttlMs: h.state.ttlMs })));
+      results = await this.store.renewMany(
+        due.map((h) => ({ name: h.getKey(), owner: h.getValue(), ttlMs: h.state.ttlMs })),
+      );
     } catch (error) {
       for (const handle of due) {
         this.inFlight.delete(handle);

@@ -26,8 +26,21 @@ export interface CallOptions {
 }
 
 const KNOWN = new Set([
-  'expiration', 'ttl', 'retryStrategy', 'renewalEnabled', 'renewalThreshold', 'maxRetries', 'retryInterval',
-  'maxElapsedTime', 'signal', 'reentrant', 'maxHoldTime', 'name', 'onLockLost', 'fair', 'fence',
+  'expiration',
+  'ttl',
+  'retryStrategy',
+  'renewalEnabled',
+  'renewalThreshold',
+  'maxRetries',
+  'retryInterval',
+  'maxElapsedTime',
+  'signal',
+  'reentrant',
+  'maxHoldTime',
+  'name',
+  'onLockLost',
+  'fair',
+  'fence',
 ]);
 
 /** Validates a duration field; pushes a problem and returns undefined when bad. */
@@ -35,13 +48,20 @@ function duration(value: unknown, path: string, min: number, problems: OptionPro
   if (value === undefined) return undefined;
   const ms = parseDuration(value);
   if (ms === undefined || ms < min || ms > MAX_DURATION_MS) {
-    problems.push({ path, problem: `must be a duration (ms number or string like '30s') between ${min} ms and ${MAX_DURATION_MS} ms` });
+    problems.push({
+      path,
+      problem: `must be a duration (ms number or string like '30s') between ${min} ms and ${MAX_DURATION_MS} ms`,
+    });
     return undefined;
   }
   return ms;
 }
 
-function retryOf(strategy: LockOptions['retryStrategy'], base: ResolvedRetry, problems: OptionProblem[]): { retry: ResolvedRetry; fn?: RetryDelayFunction } {
+function retryOf(
+  strategy: LockOptions['retryStrategy'],
+  base: ResolvedRetry,
+  problems: OptionProblem[],
+): { retry: ResolvedRetry; fn?: RetryDelayFunction } {
   if (strategy === undefined) return { retry: base };
   if (typeof strategy === 'function') return { retry: base, fn: strategy };
   if (typeof strategy === 'string') {
@@ -52,20 +72,33 @@ function retryOf(strategy: LockOptions['retryStrategy'], base: ResolvedRetry, pr
     return { retry: { ...base, type: strategy === 'exponential' ? 'exponential_backoff' : strategy } };
   }
   if (typeof strategy !== 'object' || strategy === null) {
-    problems.push({ path: 'options.retryStrategy', problem: 'must be a strategy object, a strategy name or a function' });
+    problems.push({
+      path: 'options.retryStrategy',
+      problem: 'must be a strategy object, a strategy name or a function',
+    });
     return { retry: base };
   }
   const retry = { ...base };
   if (strategy.type !== undefined) {
     if (!(RETRY_STRATEGY_TYPES as readonly string[]).includes(strategy.type)) {
-      problems.push({ path: 'options.retryStrategy.type', problem: `must be one of ${RETRY_STRATEGY_TYPES.join(', ')}` });
+      problems.push({
+        path: 'options.retryStrategy.type',
+        problem: `must be one of ${RETRY_STRATEGY_TYPES.join(', ')}`,
+      });
     } else retry.type = strategy.type === 'exponential' ? 'exponential_backoff' : strategy.type;
   }
-  retry.initialMs = duration(strategy.initialInterval, 'options.retryStrategy.initialInterval', 1, problems) ?? retry.initialMs;
+  retry.initialMs =
+    duration(strategy.initialInterval, 'options.retryStrategy.initialInterval', 1, problems) ?? retry.initialMs;
   retry.maxMs = duration(strategy.maxInterval, 'options.retryStrategy.maxInterval', 1, problems) ?? retry.maxMs;
-  retry.maxElapsedMs = duration(strategy.maxElapsedTime, 'options.retryStrategy.maxElapsedTime', 0, problems) ?? retry.maxElapsedMs;
+  retry.maxElapsedMs =
+    duration(strategy.maxElapsedTime, 'options.retryStrategy.maxElapsedTime', 0, problems) ?? retry.maxElapsedMs;
   if (strategy.multiplier !== undefined) {
-    if (typeof strategy.multiplier !== 'number' || !Number.isFinite(strategy.multiplier) || strategy.multiplier < 1 || strategy.multiplier > 100) {
+    if (
+      typeof strategy.multiplier !== 'number' ||
+      !Number.isFinite(strategy.multiplier) ||
+      strategy.multiplier < 1 ||
+      strategy.multiplier > 100
+    ) {
       problems.push({ path: 'options.retryStrategy.multiplier', problem: 'must be a number from 1 to 100' });
     } else retry.multiplier = strategy.multiplier;
   }
@@ -141,7 +174,10 @@ export function resolveCallOptions(
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     problems.push({ path: 'options.signal', problem: 'must be an AbortSignal' });
   }
-  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length === 0 || options.name.length > 128)) {
+  if (
+    options.name !== undefined &&
+    (typeof options.name !== 'string' || options.name.length === 0 || options.name.length > 128)
+  ) {
     problems.push({ path: 'options.name', problem: 'must be a non-empty string of at most 128 characters' });
   }
   if (options.onLockLost !== undefined && typeof options.onLockLost !== 'function') {

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedRetry } from '../config/resolved-config.js';
 import { retryDelay } from './retry-delay.js';
 
-const base: ResolvedRetry = { type: 'fixed', initialMs: 100, maxMs: 1000, multiplier: 2, maxElapsedMs: 30_000, maxRetries: 3 };
+const base: ResolvedRetry = {
+  type: 'fixed',
+  initialMs: 100,
+  maxMs: 1000,
+  multiplier: 2,
+  maxElapsedMs: 30_000,
+  maxRetries: 3,
+};
 
 describe('retryDelay', () => {
   it('fixed waits the interval every time', () => {

@@ -9,7 +9,12 @@ import type { RetryDelayFunction } from './lock-options.js';
  * @example
  * retryDelay({ type: 'linear', initialMs: 100, maxMs: 1000, multiplier: 2, maxElapsedMs: 0, maxRetries: 3 }, 3); // 300
  */
-export function retryDelay(retry: ResolvedRetry, attempt: number, custom?: RetryDelayFunction, random: () => number = Math.random): number {
+export function retryDelay(
+  retry: ResolvedRetry,
+  attempt: number,
+  custom?: RetryDelayFunction,
+  random: () => number = Math.random,
+): number {
   if (custom) {
     const value = Number(custom(attempt));
     return Number.isFinite(value) ? Math.min(Math.max(value, 0), retry.maxMs) : retry.initialMs;

@@ -12,7 +12,11 @@ import type { LockHandle } from './lock-handle.js';
  */
 export class ShutdownCoordinator {
   /** What the acquire loops watch: shutdown state, and the wake-ups of sleeping waiters. */
-  readonly lifecycle = { shuttingDown: false, isShuttingDown: () => this.lifecycle.shuttingDown, waiters: new Set<() => void>() };
+  readonly lifecycle = {
+    shuttingDown: false,
+    isShuttingDown: () => this.lifecycle.shuttingDown,
+    waiters: new Set<() => void>(),
+  };
   /** The store is closed (after `onApplicationShutdown`). */
   closed = false;
   private readonly running = new Set<Promise<unknown>>();
@@ -45,13 +49,20 @@ export class ShutdownCoordinator {
    * Runs the shutdown once: `held` lists the locks still held after the grace period, `stop` stops
    * the watchdog, `giveUp` marks one lost and sends its release (its promise: whether Redis answered).
    */
-  async shutDown(held: () => LockHandle[], stop: () => void, giveUp: (handle: LockHandle) => Promise<unknown>): Promise<void> {
+  async shutDown(
+    held: () => LockHandle[],
+    stop: () => void,
+    giveUp: (handle: LockHandle) => Promise<unknown>,
+  ): Promise<void> {
     if (this.lifecycle.shuttingDown) return;
     this.lifecycle.shuttingDown = true;
     for (const wake of [...this.lifecycle.waiters]) wake();
     if (this.running.size > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => (timer = setTimeout(resolve, this.graceMs)))]);
+      await Promise.race([
+        Promise.allSettled([...this.running]),
+        new Promise((resolve) => (timer = setTimeout(resolve, this.graceMs))),
+      ]);
       clearTimeout(timer);
     }
     stop();

@@ -68,7 +68,12 @@ export class LatencyWindow {
     recent.sort((a, b) => a - b);
     const sum = recent.reduce((a, b) => a + b, 0);
     const rank = Math.max(0, Math.ceil(recent.length * 0.99) - 1);
-    return { count: recent.length, avgMs: round(sum / recent.length), p99Ms: round(recent[rank]), maxMs: round(recent[recent.length - 1]) };
+    return {
+      count: recent.length,
+      avgMs: round(sum / recent.length),
+      p99Ms: round(recent[rank]),
+      maxMs: round(recent[recent.length - 1]),
+    };
   }
 }
 

@@ -7,7 +7,12 @@ import type { ReleaseListener } from '../store/release-event.js';
  * function is in `waiters` meanwhile), or when the caller invokes the function passed to `setWake`
  * (a release message). Shared by the unfair and the fair wait loops.
  */
-export function sleepUntilWoken(ms: number, signal: AbortSignal | undefined, waiters: Set<() => void>, setWake: (fn: () => void) => void): Promise<void> {
+export function sleepUntilWoken(
+  ms: number,
+  signal: AbortSignal | undefined,
+  waiters: Set<() => void>,
+  setWake: (fn: () => void) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

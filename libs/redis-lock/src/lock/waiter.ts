@@ -92,7 +92,8 @@ export class Waiter {
   async sleep(delayMs: number): Promise<void> {
     this.retries++;
     this.req.events.emit('retry', { name: this.req.label, key: this.req.name, attempt: this.retries, delayMs });
-    if (!this.woken) await sleepUntilWoken(delayMs, this.req.call.signal, this.req.lifecycle.waiters, (fn) => (this.wake = fn));
+    if (!this.woken)
+      await sleepUntilWoken(delayMs, this.req.call.signal, this.req.lifecycle.waiters, (fn) => (this.wake = fn));
     this.wake = undefined;
   }
 

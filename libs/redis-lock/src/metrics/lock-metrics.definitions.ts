@@ -41,7 +41,15 @@ export type LockMetricKey = keyof typeof LOCK_METRIC_NAMES;
  * // PromQL: sum by (reason) (rate(lynx_redis_lock_errors_total[5m]))
  * LOCK_ERROR_REASONS.includes('backend'); // true
  */
-export const LOCK_ERROR_REASONS = ['timeout', 'backend', 'lost', 'not_held', 'invalid', 'deadlock', 'shutdown'] as const;
+export const LOCK_ERROR_REASONS = [
+  'timeout',
+  'backend',
+  'lost',
+  'not_held',
+  'invalid',
+  'deadlock',
+  'shutdown',
+] as const;
 /**
  * A value of the `reason` label of `lynx_redis_lock_errors_total`.
  *
@@ -97,8 +105,18 @@ export interface LockMetricDefinition {
  * LOCK_METRIC_DEFINITIONS.errors.labelNames; // ['name', 'reason']
  */
 export const LOCK_METRIC_DEFINITIONS: Record<LockMetricKey, LockMetricDefinition> = {
-  acquisitions: { type: 'counter', name: LOCK_METRIC_NAMES.acquisitions, help: 'Lock acquisitions, including reentrant holds.', labelNames: ['name'] },
-  releases: { type: 'counter', name: LOCK_METRIC_NAMES.releases, help: 'Lock releases, including reentrant holds.', labelNames: ['name'] },
+  acquisitions: {
+    type: 'counter',
+    name: LOCK_METRIC_NAMES.acquisitions,
+    help: 'Lock acquisitions, including reentrant holds.',
+    labelNames: ['name'],
+  },
+  releases: {
+    type: 'counter',
+    name: LOCK_METRIC_NAMES.releases,
+    help: 'Lock releases, including reentrant holds.',
+    labelNames: ['name'],
+  },
   errors: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.errors,
@@ -112,8 +130,18 @@ export const LOCK_METRIC_DEFINITIONS: Record<LockMetricKey, LockMetricDefinition
     labelNames: ['name'],
     buckets: HOLD_BUCKETS,
   },
-  active: { type: 'gauge', name: LOCK_METRIC_NAMES.active, help: 'Locks this process holds now (reentrant holds count once).', labelNames: ['name'] },
-  retries: { type: 'counter', name: LOCK_METRIC_NAMES.retries, help: 'Retries made while a lock was busy.', labelNames: ['name'] },
+  active: {
+    type: 'gauge',
+    name: LOCK_METRIC_NAMES.active,
+    help: 'Locks this process holds now (reentrant holds count once).',
+    labelNames: ['name'],
+  },
+  retries: {
+    type: 'counter',
+    name: LOCK_METRIC_NAMES.retries,
+    help: 'Retries made while a lock was busy.',
+    labelNames: ['name'],
+  },
   retryDuration: {
     type: 'histogram',
     name: LOCK_METRIC_NAMES.retryDuration,
@@ -127,9 +155,24 @@ export const LOCK_METRIC_DEFINITIONS: Record<LockMetricKey, LockMetricDefinition
     help: 'Acquisitions that gave up waiting: retries or maxElapsedTime exhausted, or the caller aborted.',
     labelNames: ['name'],
   },
-  renewals: { type: 'counter', name: LOCK_METRIC_NAMES.renewals, help: 'Successful lock renewals (watchdog and handle.renew()).', labelNames: ['name'] },
-  renewalErrors: { type: 'counter', name: LOCK_METRIC_NAMES.renewalErrors, help: 'Renewals that could not reach Redis (the lock may still be held).', labelNames: ['name'] },
-  expirations: { type: 'counter', name: LOCK_METRIC_NAMES.expirations, help: "Locks whose TTL ran out while this process still held them.", labelNames: ['name'] },
+  renewals: {
+    type: 'counter',
+    name: LOCK_METRIC_NAMES.renewals,
+    help: 'Successful lock renewals (watchdog and handle.renew()).',
+    labelNames: ['name'],
+  },
+  renewalErrors: {
+    type: 'counter',
+    name: LOCK_METRIC_NAMES.renewalErrors,
+    help: 'Renewals that could not reach Redis (the lock may still be held).',
+    labelNames: ['name'],
+  },
+  expirations: {
+    type: 'counter',
+    name: LOCK_METRIC_NAMES.expirations,
+    help: 'Locks whose TTL ran out while this process still held them.',
+    labelNames: ['name'],
+  },
   wait: {
     type: 'histogram',
     name: LOCK_METRIC_NAMES.wait,
@@ -137,8 +180,18 @@ export const LOCK_METRIC_DEFINITIONS: Record<LockMetricKey, LockMetricDefinition
     labelNames: ['name'],
     buckets: WAIT_BUCKETS,
   },
-  lost: { type: 'counter', name: LOCK_METRIC_NAMES.lost, help: 'Held locks lost, by reason (refused, expired, max_hold_time, shutdown).', labelNames: ['name', 'reason'] },
-  skips: { type: 'counter', name: LOCK_METRIC_NAMES.skips, help: "Calls skipped by @WithLock({ onLocked: 'skip' }) because the lock was busy.", labelNames: ['name'] },
+  lost: {
+    type: 'counter',
+    name: LOCK_METRIC_NAMES.lost,
+    help: 'Held locks lost, by reason (refused, expired, max_hold_time, shutdown).',
+    labelNames: ['name', 'reason'],
+  },
+  skips: {
+    type: 'counter',
+    name: LOCK_METRIC_NAMES.skips,
+    help: "Calls skipped by @WithLock({ onLocked: 'skip' }) because the lock was busy.",
+    labelNames: ['name'],
+  },
   circuitBreaker: {
     type: 'gauge',
     name: LOCK_METRIC_NAMES.circuitBreaker,

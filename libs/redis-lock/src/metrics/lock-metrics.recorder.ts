@@ -140,7 +140,11 @@ export function errorReason(code: LockErrorCode | 'aborted'): LockErrorReason {
  * // ... later
  * binding.detach();
  */
-export function attachLockMetrics(service: LockEventSource, metrics: LockMetricInstances, options: LockMetricsRecorderOptions = {}): LockMetricsBinding {
+export function attachLockMetrics(
+  service: LockEventSource,
+  metrics: LockMetricInstances,
+  options: LockMetricsRecorderOptions = {},
+): LockMetricsBinding {
   const holder = service as LockEventSource & { [ATTACHED]?: LockMetricsBinding };
   const existing = holder[ATTACHED];
   if (existing) return existing;
@@ -161,7 +165,9 @@ export function attachLockMetrics(service: LockEventSource, metrics: LockMetricI
     }
     if (!warnedNames) {
       warnedNames = true;
-      logger.warn(`More than ${maxNames} distinct lock names: further names are recorded as "${OTHER_NAME_LABEL}". Give per-entity locks a low-cardinality \`name\` option.`);
+      logger.warn(
+        `More than ${maxNames} distinct lock names: further names are recorded as "${OTHER_NAME_LABEL}". Give per-entity locks a low-cardinality \`name\` option.`,
+      );
     }
     return OTHER_NAME_LABEL;
   };
@@ -173,7 +179,9 @@ export function attachLockMetrics(service: LockEventSource, metrics: LockMetricI
       } catch (error) {
         if (!warnedFailure) {
           warnedFailure = true;
-          logger.error(`Recording a lock metric failed (metrics may be incomplete): ${(error as Error)?.message ?? error}`);
+          logger.error(
+            `Recording a lock metric failed (metrics may be incomplete): ${(error as Error)?.message ?? error}`,
+          );
         }
       }
     };

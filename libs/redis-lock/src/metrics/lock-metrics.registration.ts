@@ -9,14 +9,20 @@ import {
   type LockMetricsRecorderOptions,
 } from './lock-metrics.recorder.js';
 
-const CLASS_NAME: Record<LockMetricDefinition['type'], string> = { counter: 'Counter', gauge: 'Gauge', histogram: 'Histogram' };
+const CLASS_NAME: Record<LockMetricDefinition['type'], string> = {
+  counter: 'Counter',
+  gauge: 'Gauge',
+  histogram: 'Histogram',
+};
 
 function getOrCreate(definition: LockMetricDefinition, registry: Registry): unknown {
   const existing = registry.getSingleMetric(definition.name) as unknown as Record<string, unknown> | undefined;
   if (existing) {
     // Reused, as @willsoto/nestjs-prometheus does: a second app, module or test registers nothing twice.
     if ((existing as { constructor?: { name?: string } }).constructor?.name !== CLASS_NAME[definition.type]) {
-      throw new Error(`A metric named "${definition.name}" is already registered with another type; @lynx-nest/redis-lock needs it to be a ${definition.type}.`);
+      throw new Error(
+        `A metric named "${definition.name}" is already registered with another type; @lynx-nest/redis-lock needs it to be a ${definition.type}.`,
+      );
     }
     return existing;
   }
@@ -59,6 +65,10 @@ export function registerLockMetrics(registry: Registry = defaultRegistry): LockM
  * // GET /metrics now shows lynx_redis_lock_* series
  * binding.detach();
  */
-export function bindLockMetrics(service: LockEventSource, registry: Registry = defaultRegistry, options?: LockMetricsRecorderOptions): LockMetricsBinding {
+export function bindLockMetrics(
+  service: LockEventSource,
+  registry: Registry = defaultRegistry,
+  options?: LockMetricsRecorderOptions,
+): LockMetricsBinding {
   return attachLockMetrics(service, registerLockMetrics(registry), options);
 }

@@ -20,20 +20,31 @@ import { LOCK_METRICS_BINDING, loadLockMetrics } from '../lock/lock-metrics.load
 type Labels = Record<string, string>;
 
 /** Value of one series (counter/gauge), or of `<name>_count` / `_sum` of a histogram. */
-async function value(registry: Registry, name: string, labels: Labels, field: 'value' | 'count' | 'sum' = 'value'): Promise<number | undefined> {
+async function value(
+  registry: Registry,
+  name: string,
+  labels: Labels,
+  field: 'value' | 'count' | 'sum' = 'value',
+): Promise<number | undefined> {
   const metric = registry.getSingleMetric(name);
   if (!metric) return undefined;
   const { values } = await metric.get();
   const wanted = field === 'value' ? name : `${name}_${field}`;
   const match = values.find(
-    (v) => ((v as { metricName?: string }).metricName ?? name) === wanted && Object.keys(labels).length === Object.keys(v.labels).length && Object.entries(labels).every(([k, x]) => v.labels[k] === x),
+    (v) =>
+      ((v as { metricName?: string }).metricName ?? name) === wanted &&
+      Object.keys(labels).length === Object.keys(v.labels).length &&
+      Object.entries(labels).every(([k, x]) => v.labels[k] === x),
   );
   return match?.value;
 }
 
 async function app(options: RedisLockModuleOptions, imports: NonNullable<ModuleMetadata['imports']> = []) {
   const module = await Test.createTestingModule({
-    imports: [RedisLockModule.forRoot({ store: new MemoryLockStore(), monitoring: { healthCheckInterval: 0 }, ...options }), ...imports],
+    imports: [
+      RedisLockModule.forRoot({ store: new MemoryLockStore(), monitoring: { healthCheckInterval: 0 }, ...options }),
+      ...imports,
+    ],
   }).compile();
   await module.init();
   return { module, locks: module.get(LockService) };
@@ -52,7 +63,9 @@ describe('lock metrics', () => {
       for (const definition of Object.values(LOCK_METRIC_DEFINITIONS)) {
         const metric = register.getSingleMetric(definition.name);
         expect(metric, definition.name).toBeDefined();
-        expect((metric as unknown as { labelNames: string[] }).labelNames, definition.name).toEqual(definition.labelNames);
+        expect((metric as unknown as { labelNames: string[] }).labelNames, definition.name).toEqual(
+          definition.labelNames,
+        );
       }
       expect(Object.keys(LOCK_METRIC_NAMES)).toHaveLength(15);
     } finally {
@@ -83,14 +96,21 @@ describe('lock metrics', () => {
       await expect(locks.acquire('busy', '5s', fast)).rejects.toMatchObject({ code: 'timeout' });
       // a waiter aborted by its caller counts as a timeout too
       const controller = new AbortController();
-      const aborted = locks.acquire('busy', '5s', { maxRetries: -1, maxElapsedTime: '10s', retryStrategy: { type: 'fixed', initialInterval: 5 }, signal: controller.signal });
+      const aborted = locks.acquire('busy', '5s', {
+        maxRetries: -1,
+        maxElapsedTime: '10s',
+        retryStrategy: { type: 'fixed', initialInterval: 5 },
+        signal: controller.signal,
+      });
       setTimeout(() => controller.abort(), 30);
       await expect(aborted).rejects.toBeDefined();
       expect(await locks.tryLock('busy')).toBeNull(); // busy is not an error
       await holder.release();
       // invalid input and deadlock
       await expect(locks.acquire('a{b}')).rejects.toMatchObject({ code: 'invalid_key' });
-      await expect(locks.lock('dl', '5s', () => locks.lock('dl', '5s', () => undefined))).rejects.toMatchObject({ code: 'deadlock' });
+      await expect(locks.lock('dl', '5s', () => locks.lock('dl', '5s', () => undefined))).rejects.toMatchObject({
+        code: 'deadlock',
+      });
       // renewal by hand
       const renewable = await locks.acquire('renew-me', '5s');
       await renewable.renew();
@@ -114,7 +134,8 @@ describe('lock metrics', () => {
       expect(await value(r, LOCK_METRIC_NAMES.errors, { name: 'dl', reason: 'deadlock' })).toBe(1);
       expect(await value(r, LOCK_METRIC_NAMES.renewals, { name: 'renew-me' })).toBe(2);
       expect(await value(r, LOCK_METRIC_NAMES.skips, { name: 'cron' })).toBe(1);
-      for (const name of ['jobs', 'busy', 'renew-me', 'dl']) expect(await value(r, LOCK_METRIC_NAMES.active, { name }), name).toBe(0);
+      for (const name of ['jobs', 'busy', 'renew-me', 'dl'])
+        expect(await value(r, LOCK_METRIC_NAMES.active, { name }), name).toBe(0);
 
       const stats = locks.getStatistics();
       expect(stats.totalAcquired).toBe(2 + 1 + 1 + 1); // jobs ×2, busy, dl (outer), renew-me
@@ -145,7 +166,9 @@ describe('lock metrics', () => {
   });
 
   it('does not double count when enableMetrics and RedisLockMetricsModule are both used', async () => {
-    const { module, locks } = await app({ monitoring: { enableMetrics: true, healthCheckInterval: 0 } }, [RedisLockMetricsModule]);
+    const { module, locks } = await app({ monitoring: { enableMetrics: true, healthCheckInterval: 0 } }, [
+      RedisLockMetricsModule,
+    ]);
     try {
       await locks.withLock('twice', () => undefined);
       expect(await value(register, LOCK_METRIC_NAMES.acquisitions, { name: 'twice' })).toBe(1);
@@ -187,8 +210,18 @@ describe('lock metrics', () => {
   it('never lets a failing metric reach the lock path', async () => {
     const { module, locks } = await app({});
     try {
-      const broken = { inc: () => { throw new Error('boom'); }, dec: () => undefined, observe: () => { throw new Error('boom'); } };
-      const metrics = Object.fromEntries(Object.keys(LOCK_METRIC_DEFINITIONS).map((k) => [k, broken])) as unknown as LockMetricInstances;
+      const broken = {
+        inc: () => {
+          throw new Error('boom');
+        },
+        dec: () => undefined,
+        observe: () => {
+          throw new Error('boom');
+        },
+      };
+      const metrics = Object.fromEntries(
+        Object.keys(LOCK_METRIC_DEFINITIONS).map((k) => [k, broken]),
+      ) as unknown as LockMetricInstances;
       attachLockMetrics(locks, metrics);
       await expect(locks.withLock('fine', () => 42)).resolves.toBe(42);
     } finally {
@@ -211,8 +244,15 @@ describe('lock metrics', () => {
   });
 
   it('fails with an install hint when prom-client cannot be loaded', async () => {
-    const missing = () => Promise.reject(new Error("Cannot find package 'prom-client' imported from /app/node_modules/@lynx-nest/redis-lock/dist/metrics/lock-metrics.registration.js"));
-    await expect(loadLockMetrics({ events: new LockEvents() }, missing as never)).rejects.toThrow(/npm install prom-client/);
+    const missing = () =>
+      Promise.reject(
+        new Error(
+          "Cannot find package 'prom-client' imported from /app/node_modules/@lynx-nest/redis-lock/dist/metrics/lock-metrics.registration.js",
+        ),
+      );
+    await expect(loadLockMetrics({ events: new LockEvents() }, missing as never)).rejects.toThrow(
+      /npm install prom-client/,
+    );
     const other = () => Promise.reject(new Error('something else'));
     await expect(loadLockMetrics({ events: new LockEvents() }, other as never)).rejects.toThrow('something else');
   });

@@ -27,4 +27,6 @@ function makeProvider(definition: LockMetricDefinition): Provider {
  * // in MyService
  * constructor(@InjectMetric('lynx_redis_lock_lost_total') private readonly lost: Counter<string>) {}
  */
-export const redisLockMetricProviders: Provider[] = LOCK_METRIC_KEYS.map((key) => makeProvider(LOCK_METRIC_DEFINITIONS[key]));
+export const redisLockMetricProviders: Provider[] = LOCK_METRIC_KEYS.map((key) =>
+  makeProvider(LOCK_METRIC_DEFINITIONS[key]),
+);

@@ -53,13 +53,16 @@ describe('CircuitBreakerStore', () => {
   it('opens after N consecutive backend failures, then rejects acquisitions without calling the backend', async () => {
     const { inner, breaker, changes } = make(3);
     inner.down = true;
-    for (let i = 0; i < 2; i++) await expect(breaker.acquire('k', 'o:1', 1000, false)).rejects.toBeInstanceOf(LockBackendError);
+    for (let i = 0; i < 2; i++)
+      await expect(breaker.acquire('k', 'o:1', 1000, false)).rejects.toBeInstanceOf(LockBackendError);
     expect(breaker.state).toBe('closed');
     await expect(breaker.acquire('k', 'o:1', 1000, false)).rejects.toBeInstanceOf(LockBackendError);
     expect(breaker.state).toBe('open');
     expect(changes).toEqual([{ state: 'open', previous: 'closed', failures: 3 }]);
     const before = inner.calls.acquire;
-    const errors = await Promise.all(Array.from({ length: 100 }, () => breaker.acquire('k', 'o:1', 1000, false).catch((e) => e)));
+    const errors = await Promise.all(
+      Array.from({ length: 100 }, () => breaker.acquire('k', 'o:1', 1000, false).catch((e) => e)),
+    );
     expect(errors.every((e) => e instanceof LockBackendError && /circuit breaker open/.test(e.message))).toBe(true);
     expect(inner.calls.acquire).toBe(before);
     expect(breaker.status()).toMatchObject({ state: 'open', timesOpened: 1, rejected: 100 });
@@ -97,7 +100,9 @@ describe('CircuitBreakerStore', () => {
     await breaker.acquire('x', 'o:2', 1000, false).catch(() => undefined);
     expect(breaker.state).toBe('open');
     // Still failing: renewal is attempted (not short-circuited) and fails with the backend's own error.
-    await expect(breaker.renewMany([{ name: 'held', owner: 'o:1', ttlMs: 5000 }])).rejects.toThrow(/connection refused/);
+    await expect(breaker.renewMany([{ name: 'held', owner: 'o:1', ttlMs: 5000 }])).rejects.toThrow(
+      /connection refused/,
+    );
     expect(inner.calls.renewMany).toBe(1);
     inner.down = false;
     expect(await breaker.renewMany([{ name: 'held', owner: 'o:1', ttlMs: 5000 }])).toEqual([true]);
@@ -132,7 +137,10 @@ describe('CircuitBreakerStore', () => {
     inner.down = false;
     // Pretend the reset timeout elapsed without the timer firing.
     (breaker as unknown as { openedAt: number }).openedAt = performance.now() - 60_001;
-    const [probe, other] = await Promise.allSettled([breaker.acquire('k', 'o:1', 1000, false), breaker.acquire('k2', 'o:1', 1000, false)]);
+    const [probe, other] = await Promise.allSettled([
+      breaker.acquire('k', 'o:1', 1000, false),
+      breaker.acquire('k2', 'o:1', 1000, false),
+    ]);
     expect(probe).toMatchObject({ status: 'fulfilled', value: { acquired: true } });
     expect(other.status).toBe('rejected'); // only one probe at a time
     expect(breaker.state).toBe('closed');

@@ -118,7 +118,12 @@ export class CircuitBreakerStore implements LockStore {
 
   /** State and counters, for health and statistics. */
   status(): CircuitBreakerStatus {
-    return { state: this.current, consecutiveFailures: this.failures, timesOpened: this.timesOpened, rejected: this.rejected };
+    return {
+      state: this.current,
+      consecutiveFailures: this.failures,
+      timesOpened: this.timesOpened,
+      rejected: this.rejected,
+    };
   }
 
   /** Calls `listener` on every state change; returns a function that unsubscribes. */
@@ -235,7 +240,11 @@ export class CircuitBreakerStore implements LockStore {
   private gate<T>(name: string, call: () => Promise<T>): Promise<T> {
     if (this.current !== 'closed') {
       // Open past its reset timeout and no probe running (the timer may be late): let this call probe.
-      if (this.current === 'open' && !this.probing && performance.now() - this.openedAt >= this.settings.resetTimeoutMs) {
+      if (
+        this.current === 'open' &&
+        !this.probing &&
+        performance.now() - this.openedAt >= this.settings.resetTimeoutMs
+      ) {
         this.probing = true;
         this.transition('half_open');
         return this.track(call).finally(() => {
@@ -312,7 +321,14 @@ export class CircuitBreakerStore implements LockStore {
   }
 
   /** Fair-queue attempt (see `LockStore.acquireFair`); while the breaker is not closed, or the inner store has no queue, a plain attempt. */
-  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean, fence = false): Promise<FairAcquireResult> {
+  async acquireFair(
+    name: string,
+    owner: string,
+    ttlMs: number,
+    queueTtlMs: number,
+    queue: boolean,
+    fence = false,
+  ): Promise<FairAcquireResult> {
     const inner = this.inner;
     if (this.notClosed() || typeof inner.acquireFair !== 'function') {
       const result = await this.acquire(name, owner, ttlMs, false, fence);

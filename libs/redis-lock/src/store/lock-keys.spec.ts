@@ -17,18 +17,21 @@ describe('lock keys', () => {
     expect(nameFromLockKey('lynx:lock:', 'lynx:lock:{job:1}')).toBe('job:1');
     expect(nameFromLockKey('lynx:lock:', 'lynx:lock:{job:1}:fence')).toBeUndefined();
   });
-  it.each([[''], ['a{b'], ['b}'], ['tab\tkey'], ['nul\0'], ['x'.repeat(513)], [undefined], [7]])('rejects %j with InvalidLockKeyError naming the field', (name) => {
-    const error = (() => {
-      try {
-        assertLockName(name, 'keys[2]');
-      } catch (e) {
-        return e;
-      }
-    })() as InvalidLockKeyError;
-    expect(error).toBeInstanceOf(InvalidLockKeyError);
-    expect(error.field).toBe('keys[2]');
-    expect(error.message).toContain('keys[2]');
-  });
+  it.each([[''], ['a{b'], ['b}'], ['tab\tkey'], ['nul\0'], ['x'.repeat(513)], [undefined], [7]])(
+    'rejects %j with InvalidLockKeyError naming the field',
+    (name) => {
+      const error = (() => {
+        try {
+          assertLockName(name, 'keys[2]');
+        } catch (e) {
+          return e;
+        }
+      })() as InvalidLockKeyError;
+      expect(error).toBeInstanceOf(InvalidLockKeyError);
+      expect(error.field).toBe('keys[2]');
+      expect(error.message).toContain('keys[2]');
+    },
+  );
   // Characters that are invisible, reorder text or break lines: in a log line they forge or hide text.
   it.each([
     ['C0 control', 'U+000A'],
@@ -67,7 +70,8 @@ describe('lock keys', () => {
     expect(assertLockName('order:42:ü')).toBe('order:42:ü');
     expect(assertLockName('x'.repeat(512))).toHaveLength(512);
     // Visible characters next to the refused ranges stay allowed.
-    for (const name of ['a\u00a0b', 'café', 'a\u2027b', 'a\u202fb', 'a\u2065b', 'a\u206ab', 'a\u200eb', '東京', '🔒']) expect(assertLockName(name)).toBe(name);
+    for (const name of ['a\u00a0b', 'café', 'a\u2027b', 'a\u202fb', 'a\u2065b', 'a\u206ab', 'a\u200eb', '東京', '🔒'])
+      expect(assertLockName(name)).toBe(name);
   });
 });
 
@@ -85,8 +89,13 @@ describe('owner tokens', () => {
 
 describe('secret scrubbing', () => {
   it('removes known secrets and URL credentials', () => {
-    expect(scrubMessage('WRONGPASS s3cret at redis://u:s3cret@h:1', ['s3cret'])).toBe('WRONGPASS *** at redis://***@h:1');
-    const error = Object.assign(new Error('auth failed for hunter2'), { command: { name: 'auth', args: ['u', 'hunter2'] }, code: 'E' });
+    expect(scrubMessage('WRONGPASS s3cret at redis://u:s3cret@h:1', ['s3cret'])).toBe(
+      'WRONGPASS *** at redis://***@h:1',
+    );
+    const error = Object.assign(new Error('auth failed for hunter2'), {
+      command: { name: 'auth', args: ['u', 'hunter2'] },
+      code: 'E',
+    });
     const clean = scrubError(error, ['hunter2']);
     expect(JSON.stringify(clean)).not.toContain('hunter2');
     expect(clean).toEqual({ name: 'Error', message: 'auth failed for ***', code: 'E' });

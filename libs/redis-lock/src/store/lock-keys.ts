@@ -59,13 +59,18 @@ export function escapeUnsafeCharacters(text: string): string {
  * assertLockName('a\u202eb');   // throws: must not contain U+202E (a bidirectional control) at position 1 ...
  */
 export function assertLockName(name: unknown, field = 'key'): string {
-  if (typeof name !== 'string') throw new InvalidLockKeyError(field, `must be a string, got ${name === null ? 'null' : typeof name}`);
+  if (typeof name !== 'string')
+    throw new InvalidLockKeyError(field, `must be a string, got ${name === null ? 'null' : typeof name}`);
   if (name.length === 0) throw new InvalidLockKeyError(field, 'must not be empty');
   if (Buffer.byteLength(name, 'utf8') > MAX_KEY_BYTES) {
     throw new InvalidLockKeyError(field, `must be at most ${MAX_KEY_BYTES} bytes`, name.slice(0, 32) + '…');
   }
   if (name.includes('{') || name.includes('}')) {
-    throw new InvalidLockKeyError(field, 'must not contain "{" or "}" (they would change the Redis Cluster hash slot)', name);
+    throw new InvalidLockKeyError(
+      field,
+      'must not contain "{" or "}" (they would change the Redis Cluster hash slot)',
+      name,
+    );
   }
   const unsafe = UNSAFE_NAME_CHARACTER.exec(name);
   if (unsafe) {
@@ -114,7 +119,14 @@ export function lockKey(prefix: string, name: string): string {
  */
 export function lockKeys(prefix: string, name: string): LockKeys {
   const lock = lockKey(prefix, name);
-  return { lock, fence: `${lock}:fence`, waits: `${lock}:w`, queue: `${lock}:q`, waiters: `${lock}:qw`, channel: `${lock}:released` };
+  return {
+    lock,
+    fence: `${lock}:fence`,
+    waits: `${lock}:w`,
+    queue: `${lock}:q`,
+    waiters: `${lock}:qw`,
+    channel: `${lock}:released`,
+  };
 }
 
 /** Recovers the lock name from a lock key built by {@link lockKeys}, or `undefined` for other keys. */

@@ -29,7 +29,11 @@ export type AcquireResult =
 /** Outcome of one atomic all-or-none attempt at several locks ({@link LockStore.acquireMany}). */
 export type AcquireManyResult =
   | { acquired: true; /** Fencing token per name, in the order given (always minted). */ fences: number[] }
-  | { acquired: false; /** Index of the first busy name. */ busyIndex: number; /** Its holder's remaining TTL in ms. */ holderTtlMs: number };
+  | {
+      acquired: false;
+      /** Index of the first busy name. */ busyIndex: number;
+      /** Its holder's remaining TTL in ms. */ holderTtlMs: number;
+    };
 
 /** One lock an owner holds, for {@link LockStore.setWaitsFor}. */
 export interface WaitsForEntry {
@@ -45,7 +49,8 @@ export interface WaitsForEntry {
  * const r: FairAcquireResult = await store.acquireFair!('job', owner, 30_000, 2000, true);
  * if (r.acquired && r.handedOff) console.log('a release made us the owner', r.fence);
  */
-export type FairAcquireResult = (AcquireResult & { acquired: true; handedOff: boolean }) | (AcquireResult & { acquired: false });
+export type FairAcquireResult =
+  (AcquireResult & { acquired: true; handedOff: boolean }) | (AcquireResult & { acquired: false });
 
 /** What the store knows of one lock. */
 export interface StoredLockInfo {
@@ -154,7 +159,14 @@ export interface LockStore {
    * queue's head and tells it (a `handedOff` release event), so the head needs no acquire of its own;
    * a hand-off always mints the token (the grant carries it). `fence` as for {@link acquire}.
    */
-  acquireFair?(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean, fence?: boolean): Promise<FairAcquireResult>;
+  acquireFair?(
+    name: string,
+    owner: string,
+    ttlMs: number,
+    queueTtlMs: number,
+    queue: boolean,
+    fence?: boolean,
+  ): Promise<FairAcquireResult>;
   /** Leave the fair queue; when a release already handed `owner` the lock, release it to the next waiter. */
   leaveFairQueue?(name: string, owner: string): Promise<void>;
   /**

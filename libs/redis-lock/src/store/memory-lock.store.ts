@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { AcquireManyResult, AcquireResult, FairAcquireResult, LockStore, RenewRequest, StoredLockInfo, WaitsForEntry } from './lock-store.js';
+import type {
+  AcquireManyResult,
+  AcquireResult,
+  FairAcquireResult,
+  LockStore,
+  RenewRequest,
+  StoredLockInfo,
+  WaitsForEntry,
+} from './lock-store.js';
 import { RELEASED, type ReleaseEvent, type ReleaseListener } from './release-event.js';
 
 /** One owner waiting in a fair queue. */
@@ -72,12 +80,22 @@ export class MemoryLockStore implements LockStore {
       return { acquired: true, fence: entry.fence, holdCount: entry.holds };
     }
     const holderWaitsFor = entry.waits && entry.waits.until > now ? entry.waits.name : null;
-    return { acquired: false, holderTtlMs: Math.ceil(entry.expiresAt - now), heldBySelf: entry.owner === owner, holderWaitsFor };
+    return {
+      acquired: false,
+      holderTtlMs: Math.ceil(entry.expiresAt - now),
+      heldBySelf: entry.owner === owner,
+      holderWaitsFor,
+    };
   }
 
   async acquireMany(names: readonly string[], owner: string, ttlMs: number): Promise<AcquireManyResult> {
     const busyIndex = names.findIndex((name) => this.live(name) !== undefined);
-    if (busyIndex >= 0) return { acquired: false, busyIndex, holderTtlMs: Math.ceil(this.live(names[busyIndex])!.expiresAt - performance.now()) };
+    if (busyIndex >= 0)
+      return {
+        acquired: false,
+        busyIndex,
+        holderTtlMs: Math.ceil(this.live(names[busyIndex])!.expiresAt - performance.now()),
+      };
     return { acquired: true, fences: names.map((name) => this.take(name, owner, ttlMs, true)!) };
   }
 
@@ -96,7 +114,10 @@ export class MemoryLockStore implements LockStore {
 
   /** The next fencing token of `name` (as the scripts' `mint`): above every earlier one, seeded from the clock in µs. */
   private mint(name: string): number {
-    const fence = Math.max((this.fences.get(name) ?? 0) + 1, Math.floor((performance.timeOrigin + performance.now()) * 1000));
+    const fence = Math.max(
+      (this.fences.get(name) ?? 0) + 1,
+      Math.floor((performance.timeOrigin + performance.now()) * 1000),
+    );
     this.fences.set(name, fence);
     return fence;
   }
@@ -142,16 +163,31 @@ export class MemoryLockStore implements LockStore {
     return 0;
   }
 
-  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, enqueue: boolean, fence = false): Promise<FairAcquireResult> {
+  async acquireFair(
+    name: string,
+    owner: string,
+    ttlMs: number,
+    queueTtlMs: number,
+    enqueue: boolean,
+    fence = false,
+  ): Promise<FairAcquireResult> {
     let entry = this.live(name);
     if (entry?.owner === owner) return { acquired: true, fence: entry.fence, holdCount: entry.holds, handedOff: true };
     if (!entry) {
       const queue = this.queue(name);
       if (queue.length === 0 || queue[0].owner === owner) {
-        this.queues.set(name, queue.filter((w) => w.owner !== owner));
+        this.queues.set(
+          name,
+          queue.filter((w) => w.owner !== owner),
+        );
         this.queue(name);
         // Like the script: the free-lock path mints only when asked, a take from the queue always.
-        return { acquired: true, fence: this.take(name, owner, ttlMs, fence || queue.length > 0), holdCount: 1, handedOff: false };
+        return {
+          acquired: true,
+          fence: this.take(name, owner, ttlMs, fence || queue.length > 0),
+          holdCount: 1,
+          handedOff: false,
+        };
       }
       this.handOff(name);
       entry = this.live(name);
@@ -173,7 +209,10 @@ export class MemoryLockStore implements LockStore {
       this.releaseFully(name);
       return;
     }
-    this.queues.set(name, this.queue(name).filter((w) => w.owner !== owner));
+    this.queues.set(
+      name,
+      this.queue(name).filter((w) => w.owner !== owner),
+    );
     this.queue(name);
   }
 
@@ -212,7 +251,10 @@ export class MemoryLockStore implements LockStore {
   }
 
   async list(prefix: string, limit: number): Promise<string[]> {
-    return [...this.locks.keys()].filter((name) => name.startsWith(prefix) && this.live(name)).sort().slice(0, limit);
+    return [...this.locks.keys()]
+      .filter((name) => name.startsWith(prefix) && this.live(name))
+      .sort()
+      .slice(0, limit);
   }
 
   async forceRelease(name: string): Promise<boolean> {

@@ -16,8 +16,11 @@ export interface ClientHandle {
  * Parses one `addrs` entry (`host:port`, `[::1]:6379`, `redis://…`, `rediss://…`) into ioredis options.
  * An address it cannot parse throws an error that quotes it with its credentials masked.
  */
-export function parseAddress(addr: string): Pick<RedisOptions, 'host' | 'port' | 'username' | 'password' | 'db' | 'tls'> {
-  const unparsable = () => new Error(`cannot parse address "${maskAddress(addr)}" (expected host:port or a redis:// or rediss:// URL)`);
+export function parseAddress(
+  addr: string,
+): Pick<RedisOptions, 'host' | 'port' | 'username' | 'password' | 'db' | 'tls'> {
+  const unparsable = () =>
+    new Error(`cannot parse address "${maskAddress(addr)}" (expected host:port or a redis:// or rediss:// URL)`);
   if (/^rediss?:\/\//i.test(addr)) {
     // A malformed URL or percent-escape (`%E0%A4%A`) is reported like any other unparsable address.
     try {

@@ -13,8 +13,24 @@ import type {
 import { lockKey, lockKeys, nameFromLockKey } from './lock-keys.js';
 import { SET_WAITS_FOR, WAITS_FOR } from './lua/deadlock-scripts.js';
 import { ACQUIRE_MANY } from './lua/multi-lock-scripts.js';
-import { ACQUIRE, FORCE_RELEASE, INSPECT, LOCK_SCRIPTS, MINT_FENCE, RENEW, RENEW_MANY, RENEW_MANY_CHUNK, unfencedLockValue } from './lua/lock-scripts.js';
-import { ACQUIRE_FAIR, COUNT_FAIR_WAITERS, FAIR_LOCK_SCRIPTS, LEAVE_FAIR_QUEUE, RELEASE } from './lua/fair-lock-scripts.js';
+import {
+  ACQUIRE,
+  FORCE_RELEASE,
+  INSPECT,
+  LOCK_SCRIPTS,
+  MINT_FENCE,
+  RENEW,
+  RENEW_MANY,
+  RENEW_MANY_CHUNK,
+  unfencedLockValue,
+} from './lua/lock-scripts.js';
+import {
+  ACQUIRE_FAIR,
+  COUNT_FAIR_WAITERS,
+  FAIR_LOCK_SCRIPTS,
+  LEAVE_FAIR_QUEUE,
+  RELEASE,
+} from './lua/fair-lock-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
 import { acquireWithReplicaWait, claimWithReplicaWait, type ReplicaWait } from './replica-wait.js';
 import { decodingListener, type ReleaseListener } from './release-event.js';
@@ -165,7 +181,12 @@ export class RedisLockStore implements LockStore {
    * A Cluster re-sends a command after a failover (`retryDelayOnFailover` × `maxRedirections`), which
    * can outlast one node's `commandTimeout`, so Cluster calls are always timed.
    */
-  private async guard<T>(operation: string, name: string | undefined, promise: Promise<T>, timed = !this.owned || this.isCluster): Promise<T> {
+  private async guard<T>(
+    operation: string,
+    name: string | undefined,
+    promise: Promise<T>,
+    timed = !this.owned || this.isCluster,
+  ): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     try {
       if (!timed) return await promise;
@@ -217,9 +238,19 @@ export class RedisLockStore implements LockStore {
     const run = this.wait
       ? acquireWithReplicaWait(this.client, ACQUIRE, scriptKeys, args, this.wait, () => this.releaseOne(name, owner))
       : this.scripts.run(ACQUIRE, scriptKeys, args);
-    const reply = (await this.guard('acquire', name, run)) as [number, string | number, number, string | null | undefined];
+    const reply = (await this.guard('acquire', name, run)) as [
+      number,
+      string | number,
+      number,
+      string | null | undefined,
+    ];
     if (reply[0] === 1) return { acquired: true, fence: parseLazyFence(reply[1]), holdCount: Number(reply[2]) };
-    return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: reply[2] === 1, holderWaitsFor: reply[3] ? String(reply[3]) : null };
+    return {
+      acquired: false,
+      holderTtlMs: Number(reply[1]),
+      heldBySelf: reply[2] === 1,
+      holderWaitsFor: reply[3] ? String(reply[3]) : null,
+    };
   }
 
   /** Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE). */
@@ -238,16 +269,42 @@ export class RedisLockStore implements LockStore {
   }
 
   /** One fair-queue attempt (ACQUIRE_FAIR); see docs/fair-locking.md. */
-  async acquireFair(name: string, owner: string, ttlMs: number, queueTtlMs: number, queue: boolean, fence = false): Promise<FairAcquireResult> {
+  async acquireFair(
+    name: string,
+    owner: string,
+    ttlMs: number,
+    queueTtlMs: number,
+    queue: boolean,
+    fence = false,
+  ): Promise<FairAcquireResult> {
     const keys = lockKeys(this.prefix, name);
     const scriptKeys = [keys.lock, keys.fence, keys.queue, keys.waiters, keys.waits];
     const args = [owner, ttlMs, this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't', fence ? '1' : '0'];
     const run = this.wait
-      ? acquireWithReplicaWait(this.client, ACQUIRE_FAIR, scriptKeys, args, this.wait, () => this.releaseOne(name, owner))
+      ? acquireWithReplicaWait(this.client, ACQUIRE_FAIR, scriptKeys, args, this.wait, () =>
+          this.releaseOne(name, owner),
+        )
       : this.scripts.run(ACQUIRE_FAIR, scriptKeys, args);
-    const reply = (await this.guard('acquire', name, run)) as [number, string | number, number, number, string | null | undefined];
-    if (reply[0] === 1) return { acquired: true, fence: parseLazyFence(reply[1]), holdCount: Number(reply[2]), handedOff: reply[3] === 1 };
-    return { acquired: false, holderTtlMs: Number(reply[1]), heldBySelf: false, holderWaitsFor: reply[4] ? String(reply[4]) : null };
+    const reply = (await this.guard('acquire', name, run)) as [
+      number,
+      string | number,
+      number,
+      number,
+      string | null | undefined,
+    ];
+    if (reply[0] === 1)
+      return {
+        acquired: true,
+        fence: parseLazyFence(reply[1]),
+        holdCount: Number(reply[2]),
+        handedOff: reply[3] === 1,
+      };
+    return {
+      acquired: false,
+      holderTtlMs: Number(reply[1]),
+      heldBySelf: false,
+      holderWaitsFor: reply[4] ? String(reply[4]) : null,
+    };
   }
 
   async leaveFairQueue(name: string, owner: string): Promise<void> {
@@ -255,7 +312,11 @@ export class RedisLockStore implements LockStore {
     await this.guard(
       'release',
       name,
-      this.scripts.run(LEAVE_FAIR_QUEUE, [keys.lock, keys.fence, keys.queue, keys.waiters], [owner, this.fenceRetentionMs]),
+      this.scripts.run(
+        LEAVE_FAIR_QUEUE,
+        [keys.lock, keys.fence, keys.queue, keys.waiters],
+        [owner, this.fenceRetentionMs],
+      ),
     );
   }
 
@@ -306,22 +367,31 @@ export class RedisLockStore implements LockStore {
     // Sent back to back on one connection: one round trip in practice.
     const waiting = this.guard('inspect', name, this.scripts.run(COUNT_FAIR_WAITERS, [keys.queue, keys.waiters], []));
     waiting.catch(() => undefined);
-    const [owner, holds, fence, pttl] = (await this.guard('inspect', name, this.scripts.run(INSPECT, [keys.lock], []))) as [
-      string | null,
-      string | null,
-      string | null,
-      number,
-    ];
+    const [owner, holds, fence, pttl] = (await this.guard(
+      'inspect',
+      name,
+      this.scripts.run(INSPECT, [keys.lock], []),
+    )) as [string | null, string | null, string | null, number];
     const waiters = Number(await waiting);
     if (!owner) return { name, held: false, holdCount: 0, ttlMs: -2, waiters };
     const minted = parseLazyFence(fence);
-    return { name, held: true, owner, holdCount: Number(holds), ttlMs: Number(pttl), ...(minted !== undefined ? { fence: minted } : {}), waiters };
+    return {
+      name,
+      held: true,
+      owner,
+      holdCount: Number(holds),
+      ttlMs: Number(pttl),
+      ...(minted !== undefined ? { fence: minted } : {}),
+      waiters,
+    };
   }
 
   async list(prefix: string, limit: number): Promise<string[]> {
     const glob = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
     const match = `${glob(this.prefix)}{${glob(prefix)}*}`;
-    const nodes = this.isCluster ? (this.client as { nodes(role: string): RedisLikeClient[] }).nodes('master') : [this.client];
+    const nodes = this.isCluster
+      ? (this.client as { nodes(role: string): RedisLikeClient[] }).nodes('master')
+      : [this.client];
     const names: string[] = [];
     for (const node of nodes) {
       let cursor = '0';
@@ -368,19 +438,31 @@ export class RedisLockStore implements LockStore {
   /** Deadlock detection: owner-checked wait records in the held locks (one pipeline, or one call per lock on Cluster). */
   async setWaitsFor(held: readonly WaitsForEntry[], waitsFor: string | null, ttlMs: number): Promise<void> {
     if (held.length === 0) return;
-    const calls = held.map((entry) => ({ keys: waitRecordKeys(this.prefix, entry.name), args: [entry.owner, waitsFor ?? '', Math.max(1, Math.round(ttlMs))] }));
+    const calls = held.map((entry) => ({
+      keys: waitRecordKeys(this.prefix, entry.name),
+      args: [entry.owner, waitsFor ?? '', Math.max(1, Math.round(ttlMs))],
+    }));
     if (this.isCluster) {
-      await this.guard('waitsFor', waitsFor ?? undefined, Promise.all(calls.map((c) => this.scripts.run(SET_WAITS_FOR, c.keys, c.args))));
+      await this.guard(
+        'waitsFor',
+        waitsFor ?? undefined,
+        Promise.all(calls.map((c) => this.scripts.run(SET_WAITS_FOR, c.keys, c.args))),
+      );
       return;
     }
     const replies = await this.guard('waitsFor', waitsFor ?? undefined, this.scripts.runMany(SET_WAITS_FOR, calls));
     const failure = replies.find((reply) => reply instanceof Error);
-    if (failure) throw new LockBackendError('waitsFor', scrubError(failure, this.secrets).message, waitsFor ?? undefined);
+    if (failure)
+      throw new LockBackendError('waitsFor', scrubError(failure, this.secrets).message, waitsFor ?? undefined);
   }
 
   /** Deadlock detection: the live wait record of `name`'s holder. */
   async waitsFor(name: string): Promise<string | undefined> {
-    const reply = await this.guard('waitsFor', name, this.scripts.run(WAITS_FOR, waitRecordKeys(this.prefix, name), []));
+    const reply = await this.guard(
+      'waitsFor',
+      name,
+      this.scripts.run(WAITS_FOR, waitRecordKeys(this.prefix, name), []),
+    );
     return reply ? String(reply) : undefined;
   }
 

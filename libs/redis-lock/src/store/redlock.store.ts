@@ -17,9 +17,21 @@ const REDLOCK_LIST_SCAN_LIMIT = 10_000;
 type Settled<T> = { ok: true; value: T; node: number } | { ok: false; error: unknown; node: number };
 
 const settle = <T>(promises: Promise<T>[]): Promise<Settled<T>[]> =>
-  Promise.all(promises.map((p, node) => p.then((value) => ({ ok: true as const, value, node }), (error: unknown) => ({ ok: false as const, error, node }))));
+  Promise.all(
+    promises.map((p, node) =>
+      p.then(
+        (value) => ({ ok: true as const, value, node }),
+        (error: unknown) => ({ ok: false as const, error, node }),
+      ),
+    ),
+  );
 
-const reason = (error: unknown): string => (error instanceof LockBackendError ? String((error.cause as { message?: string })?.message ?? error.message) : error instanceof Error ? error.message : String(error));
+const reason = (error: unknown): string =>
+  error instanceof LockBackendError
+    ? String((error.cause as { message?: string })?.message ?? error.message)
+    : error instanceof Error
+      ? error.message
+      : String(error);
 
 /**
  * Redlock: a {@link LockStore} over N independent Redis masters (no replication between them).
@@ -62,7 +74,12 @@ export class RedlockStore implements LockStore {
     return this.nodes;
   }
 
-  private quorumError(operation: string, name: string | undefined, results: Settled<unknown>[], detail = ''): LockBackendError {
+  private quorumError(
+    operation: string,
+    name: string | undefined,
+    results: Settled<unknown>[],
+    detail = '',
+  ): LockBackendError {
     const failed = results.filter((r): r is Extract<Settled<unknown>, { ok: false }> => !r.ok);
     const causes = [...new Set(failed.map((f) => reason(f.error)))].slice(0, 3).join('; ');
     return new LockBackendError(
@@ -116,7 +133,8 @@ export class RedlockStore implements LockStore {
     const tokens = results.flatMap((r) => (r.ok && r.value !== undefined ? [r.value] : []));
     if (tokens.length >= this.quorum) return Math.max(...tokens);
     const failed = results.filter((r) => !r.ok).length;
-    if (tokens.length + failed >= this.quorum) throw this.quorumError('fence', name, results, `, ${tokens.length} minted`);
+    if (tokens.length + failed >= this.quorum)
+      throw this.quorumError('fence', name, results, `, ${tokens.length} minted`);
     return undefined;
   }
 
@@ -124,8 +142,16 @@ export class RedlockStore implements LockStore {
     const started = performance.now();
     const results = await settle(this.nodes.map((n) => n.acquire(name, owner, ttlMs, reentrant, fence)));
     const validity = ttlMs - (performance.now() - started) - this.drift(ttlMs);
-    const granted = results.filter((r) => r.ok && r.value.acquired) as { ok: true; value: Extract<AcquireResult, { acquired: true }>; node: number }[];
-    const busy = results.filter((r) => r.ok && !r.value.acquired) as { ok: true; value: Extract<AcquireResult, { acquired: false }>; node: number }[];
+    const granted = results.filter((r) => r.ok && r.value.acquired) as {
+      ok: true;
+      value: Extract<AcquireResult, { acquired: true }>;
+      node: number;
+    }[];
+    const busy = results.filter((r) => r.ok && !r.value.acquired) as {
+      ok: true;
+      value: Extract<AcquireResult, { acquired: false }>;
+      node: number;
+    }[];
     const failed = results.filter((r) => !r.ok);
 
     if (granted.length >= this.quorum && validity > 0) {
@@ -174,7 +200,8 @@ export class RedlockStore implements LockStore {
     const validity = ttlMs - (performance.now() - started) - this.drift(ttlMs);
     if (renewed >= this.quorum && validity > 0) return true;
     const failed = results.filter((r) => !r.ok).length;
-    if (renewed + failed >= this.quorum && failed > 0) throw this.quorumError('renew', name, results, `, ${renewed} renewed`);
+    if (renewed + failed >= this.quorum && failed > 0)
+      throw this.quorumError('renew', name, results, `, ${renewed} renewed`);
     return false;
   }
 
@@ -186,7 +213,9 @@ export class RedlockStore implements LockStore {
     const elapsed = performance.now() - started;
     const answered = results.filter((r) => r.ok) as { ok: true; value: boolean[]; node: number }[];
     if (answered.length < this.quorum) throw this.quorumError('renew', undefined, results);
-    return requests.map((r, i) => answered.filter((a) => a.value[i]).length >= this.quorum && r.ttlMs - elapsed - this.drift(r.ttlMs) > 0);
+    return requests.map(
+      (r, i) => answered.filter((a) => a.value[i]).length >= this.quorum && r.ttlMs - elapsed - this.drift(r.ttlMs) > 0,
+    );
   }
 
   async inspect(name: string): Promise<StoredLockInfo> {
@@ -222,7 +251,11 @@ export class RedlockStore implements LockStore {
     if (lists.length < this.quorum) throw this.quorumError('list', undefined, results);
     const counts = new Map<string, number>();
     for (const names of lists) for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
-    return [...counts].filter(([, n]) => n >= this.quorum).map(([name]) => name).sort().slice(0, limit);
+    return [...counts]
+      .filter(([, n]) => n >= this.quorum)
+      .map(([name]) => name)
+      .sort()
+      .slice(0, limit);
   }
 
   async forceRelease(name: string): Promise<boolean> {
@@ -269,7 +302,13 @@ export class RedlockStore implements LockStore {
             errors.push(error);
             if (++failed === this.nodes.length - needed + 1) {
               unsubscribe();
-              reject(new LockBackendError('subscribe', `quorum not reached: ${active} of ${needed} needed subscriptions active (${reason(errors[0])})`, name));
+              reject(
+                new LockBackendError(
+                  'subscribe',
+                  `quorum not reached: ${active} of ${needed} needed subscriptions active (${reason(errors[0])})`,
+                  name,
+                ),
+              );
             }
           },
         );
@@ -281,7 +320,10 @@ export class RedlockStore implements LockStore {
   /** Latency of the slowest node of the fastest majority. */
   async ping(): Promise<number> {
     const results = await settle(this.nodes.map((n) => n.ping()));
-    const latencies = results.filter((r) => r.ok).map((r) => (r as { value: number }).value).sort((a, b) => a - b);
+    const latencies = results
+      .filter((r) => r.ok)
+      .map((r) => (r as { value: number }).value)
+      .sort((a, b) => a - b);
     if (latencies.length < this.quorum) throw this.quorumError('ping', undefined, results);
     return latencies[this.quorum - 1];
   }

@@ -12,6 +12,7 @@ describe('decodeReleaseMessage', () => {
   });
 
   it('reads every other message (a plain release, a malformed grant, nothing) as released', () => {
-    for (const message of ['1', undefined, '', 'g:', 'g:12', 'x:1:ab']) expect(decodeReleaseMessage(message)).toBe(RELEASED);
+    for (const message of ['1', undefined, '', 'g:', 'g:12', 'x:1:ab'])
+      expect(decodeReleaseMessage(message)).toBe(RELEASED);
   });
 });

@@ -12,8 +12,7 @@ import { createHash } from 'node:crypto';
  * });
  */
 export type ReleaseEvent =
-  | { readonly kind: 'released' }
-  | { readonly kind: 'handedOff'; readonly fence: number; isFor(owner: string): boolean };
+  { readonly kind: 'released' } | { readonly kind: 'handedOff'; readonly fence: number; isFor(owner: string): boolean };
 
 /**
  * A listener of {@link ReleaseEvent}s (see `LockStore.onRelease`).

@@ -16,7 +16,9 @@ export class ReplicaAckError extends Error {
     readonly required: number,
     timeoutMs: number,
   ) {
-    super(`only ${acknowledged} of ${required} replica(s) acknowledged the lock within ${timeoutMs} ms; the lock was released again`);
+    super(
+      `only ${acknowledged} of ${required} replica(s) acknowledged the lock within ${timeoutMs} ms; the lock was released again`,
+    );
     this.name = 'ReplicaAckError';
   }
 }
@@ -89,7 +91,8 @@ async function checkAcks(
   if (!granted) return result.reply;
   if (result.waitError || !(result.acks >= wait.replicas)) {
     await releaseOneHold().catch(() => undefined); // if this fails too, the lock expires by its TTL
-    if (result.waitError) throw new Error(`WAIT failed (${(result.waitError as Error).message}); the lock was released again`);
+    if (result.waitError)
+      throw new Error(`WAIT failed (${(result.waitError as Error).message}); the lock was released again`);
     throw new ReplicaAckError(result.acks, wait.replicas, wait.timeoutMs);
   }
   return result.reply;

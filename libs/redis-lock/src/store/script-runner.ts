@@ -26,7 +26,10 @@ export class ScriptRunner {
    * Many calls of one script in a single pipeline (one round trip); calls that met NOSCRIPT are
    * re-sent with EVAL. Returns one result or Error per call, in order.
    */
-  async runMany(script: LuaScript, calls: readonly { keys: readonly string[]; args: readonly (string | number)[] }[]): Promise<(unknown | Error)[]> {
+  async runMany(
+    script: LuaScript,
+    calls: readonly { keys: readonly string[]; args: readonly (string | number)[] }[],
+  ): Promise<(unknown | Error)[]> {
     const pipe: ChainableCommander = this.client.pipeline();
     for (const call of calls) pipe.evalsha(script.sha, script.keys, ...call.keys, ...call.args);
     const replies = (await pipe.exec()) ?? [];
@@ -42,14 +45,18 @@ export class ScriptRunner {
 
   /** SCRIPT LOAD every script on the connected node(s). */
   async load(scripts: readonly LuaScript[]): Promise<void> {
-    const nodes = 'nodes' in this.client && typeof this.client.nodes === 'function' ? this.client.nodes('master') : [this.client];
+    const nodes =
+      'nodes' in this.client && typeof this.client.nodes === 'function' ? this.client.nodes('master') : [this.client];
     await Promise.all(nodes.map((node) => Promise.all(scripts.map((s) => node.script('LOAD', s.body)))));
   }
 
   /** Whether every script is cached on the connected node(s). */
   async loaded(scripts: readonly LuaScript[]): Promise<boolean> {
-    const nodes = 'nodes' in this.client && typeof this.client.nodes === 'function' ? this.client.nodes('master') : [this.client];
-    const answers = await Promise.all(nodes.map((node) => node.script('EXISTS', ...scripts.map((s) => s.sha)) as Promise<number[]>));
+    const nodes =
+      'nodes' in this.client && typeof this.client.nodes === 'function' ? this.client.nodes('master') : [this.client];
+    const answers = await Promise.all(
+      nodes.map((node) => node.script('EXISTS', ...scripts.map((s) => s.sha)) as Promise<number[]>),
+    );
     return answers.every((flags) => flags.every((flag) => flag === 1));
   }
 }

@@ -43,10 +43,17 @@ export function scrubMessage(message: string, secrets: readonly (string | undefi
 }
 
 /** A plain, credential-free copy of an error: `{ name, message, code }` only. */
-export function scrubError(error: unknown, secrets: readonly (string | undefined)[]): { name: string; message: string; code?: string } {
+export function scrubError(
+  error: unknown,
+  secrets: readonly (string | undefined)[],
+): { name: string; message: string; code?: string } {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: scrubMessage(error.message, secrets), ...(typeof code === 'string' ? { code } : {}) };
+    return {
+      name: error.name,
+      message: scrubMessage(error.message, secrets),
+      ...(typeof code === 'string' ? { code } : {}),
+    };
   }
   return { name: 'Error', message: scrubMessage(String(error), secrets) };
 }

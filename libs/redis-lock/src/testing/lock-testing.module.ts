@@ -19,7 +19,9 @@ export class LockTestingModule {
   static forRoot(options: Omit<RedisLockModuleOptions, 'client' | 'namespace' | 'addrs'> = {}): DynamicModule {
     return {
       module: LockTestingModule,
-      imports: [RedisLockModule.forRoot({ store: new MemoryLockStore(), monitoring: { healthCheckInterval: 0 }, ...options })],
+      imports: [
+        RedisLockModule.forRoot({ store: new MemoryLockStore(), monitoring: { healthCheckInterval: 0 }, ...options }),
+      ],
       exports: [RedisLockModule],
       global: true,
     };
