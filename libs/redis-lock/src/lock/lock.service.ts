@@ -81,7 +81,7 @@ export class LockService
       renewalLagMs: () => scheduler.lagMs,
       activeLocks: () => scheduler.size,
       errorRate: () => this.statistics.errorRate(),
-      secrets: [config.connection.password],
+      secrets: [config.connection.password, config.connection.sentinelPassword],
     };
     const healthTimeoutMs = Math.max(1000, 3 * config.commandTimeoutMs);
     this.health = new HealthProbe(() => healthDeps, this.logger, config.healthCheckIntervalMs, healthTimeoutMs);

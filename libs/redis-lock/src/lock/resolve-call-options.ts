@@ -5,7 +5,11 @@ import type { ResolvedLockConfig, ResolvedRetry } from '../config/resolved-confi
 import { InvalidLockOptionsError, type OptionProblem } from '../errors/index.js';
 import type { LockLostError } from '../errors/index.js';
 import type { LockOptions, RetryDelayFunction } from './lock-options.js';
+import { unsafeRanges } from '../store/lock-keys.js';
 import { MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM } from './lock-validity.js';
+
+/** Characters a `name` label must not contain: those lock names refuse (it reaches logs and metrics). */
+const UNSAFE_LABEL = new RegExp(`[${unsafeRanges()}]`);
 
 /** Per-call options after validation, in ms. */
 export interface CallOptions {
@@ -179,6 +183,8 @@ export function resolveCallOptions(
     (typeof options.name !== 'string' || options.name.length === 0 || options.name.length > 128)
   ) {
     problems.push({ path: 'options.name', problem: 'must be a non-empty string of at most 128 characters' });
+  } else if (options.name !== undefined && UNSAFE_LABEL.test(options.name)) {
+    problems.push({ path: 'options.name', problem: 'must not contain control, bidi or zero-width characters' });
   }
   if (options.onLockLost !== undefined && typeof options.onLockLost !== 'function') {
     problems.push({ path: 'options.onLockLost', problem: 'must be a function' });
