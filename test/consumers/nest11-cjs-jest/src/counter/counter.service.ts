@@ -18,7 +18,7 @@ export class CounterService {
     const read = this.value;
     await new Promise((resolve) => setTimeout(resolve, 1));
     this.value = read + 1;
-    return { value: this.value, fence: currentLock()!.fence };
+    return { value: this.value, fence: await currentLock()!.getFence() };
   }
 
   read(): number {

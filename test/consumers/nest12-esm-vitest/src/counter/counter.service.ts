@@ -23,7 +23,7 @@ export class CounterService {
   async increment(): Promise<Increment> {
     const value = Number((await this.client.get('consumer:counter')) ?? 0) + 1;
     await this.client.set('consumer:counter', String(value));
-    return { value, fence: currentLock()!.fence };
+    return { value, fence: await currentLock()!.getFence() };
   }
 
   async read(): Promise<number> {
