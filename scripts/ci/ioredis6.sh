@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The library's Redis tests on ioredis 6 (the peer range is ^5.0.0 || ^6.0.0; the repository itself
-# develops on ioredis 5). Installs ioredis@^6 without saving it, builds, runs a representative
-# subset of the Redis end-to-end specs, then puts the repository's own ioredis back whatever happened.
+# develops on ioredis 5). Installs ioredis@^6 without saving it, builds, runs the library's
+# whole Vitest suite but the demo's e2e spec, then puts the repository's own ioredis back whatever happened.
 # Exit code 0 when every spec passed on ioredis 6.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,9 +26,8 @@ case "$version" in
 esac
 
 npm run build || exit 1
+# The whole suite except the demo's end-to-end spec: the demo workspace keeps its own ioredis 5 in
+# apps/demo/node_modules, and tsc refuses the two copies' types side by side (a test-setup artefact,
+# not an ioredis 6 problem; the demo runs on whatever ioredis the app installs).
 # --reporter=default: no JSON report, so test-results/vitest.json (npm test's, counted by .ci/run) stays as it is
-npx vitest run --reporter=default \
-  test/lock-service.e2e-spec.ts test/fair-lock.e2e-spec.ts test/with-lock.e2e-spec.ts test/health.e2e-spec.ts \
-  test/circuit-breaker.e2e-spec.ts test/redis-data-model.e2e-spec.ts test/topology-sentinel.e2e-spec.ts \
-  test/topology-cluster.e2e-spec.ts test/security.e2e-spec.ts test/nestjs-redis-namespace.e2e-spec.ts \
-  test/lock-exception-filter.e2e-spec.ts test/package-exports.spec.ts
+npx vitest run --reporter=default --exclude test/demo.e2e-spec.ts
