@@ -59,6 +59,15 @@ export type {
 } from './store/lock-store.js';
 export type { FairAcquireResult, StoreDiagnosis } from './store/lock-store.js';
 export type { ReleaseEvent, ReleaseListener } from './store/release-event.js';
+export {
+  RW_PERMITS,
+  supportsPermits,
+  type PermitFamily,
+  type PermitSpec,
+  type PermitStore,
+  type StoredPermitHolder,
+  type StoredPermitInfo,
+} from './store/permit-store.js';
 export { FAIR_QUEUE_ENTRY_TTL_MS } from './lock/fair-acquire.js';
 export { RedisLockStore, type RedisLockStoreOptions } from './store/redis-lock.store.js';
 export { RedlockStore, type RedlockStoreOptions } from './store/redlock.store.js';

@@ -1,5 +1,6 @@
 import { MAX_KEY_BYTES } from '../config/limits.js';
 import { InvalidLockKeyError } from '../errors/index.js';
+import type { PermitFamily } from './permit-store.js';
 
 /**
  * Characters refused in lock names (and other names that reach log lines): C0 controls, DEL, C1
@@ -133,4 +134,50 @@ export function lockKeys(prefix: string, name: string): LockKeys {
 export function nameFromLockKey(prefix: string, key: string): string | undefined {
   if (!key.startsWith(`${prefix}{`) || !key.endsWith('}')) return undefined;
   return key.slice(prefix.length + 1, -1);
+}
+
+/** The Redis keys and channel of one read-write lock or semaphore (one hash tag, so one Cluster slot). */
+export interface PermitKeys {
+  /** Live holders: a sorted set of owner tokens scored by expiry (server ms). Also what `list` scans for. */
+  holders: string;
+  /** Holder details: owner token → `"<count> <holds> <fence>"`; field `#l` the limit, `#u` the permits used. */
+  info: string;
+  /** The queue: a sorted set of owner tokens by arrival number. */
+  queue: string;
+  /** Waiter info: owner token → `"<deadline ms>:<ttl ms>:<count>:<m|s>"`, the arrival counter in field `#`. */
+  waiters: string;
+  /** The fencing-token counter. */
+  fence: string;
+  /** The release channel (pub/sub): hand-off grants as for mutexes. */
+  channel: string;
+}
+
+/**
+ * Every Redis key of a read-write lock (`family` `rw`) or semaphore (`sem`): `<prefix>{<name>}:<family>`
+ * and `…:i`, `…:q`, `…:qw`, `…:fence`, `…:released` after it.
+ *
+ * @example
+ * permitKeys('lynx:lock:', 'report', 'rw').holders; // 'lynx:lock:{report}:rw'
+ */
+export function permitKeys(prefix: string, name: string, family: PermitFamily): PermitKeys {
+  const holders = `${lockKey(prefix, name)}:${family}`;
+  return {
+    holders,
+    info: `${holders}:i`,
+    queue: `${holders}:q`,
+    waiters: `${holders}:qw`,
+    fence: `${holders}:fence`,
+    channel: `${holders}:released`,
+  };
+}
+
+/** Recovers the name and family from a holders key built by {@link permitKeys}, or `undefined` for other keys. */
+export function nameFromPermitKey(prefix: string, key: string): { name: string; family: PermitFamily } | undefined {
+  for (const family of ['rw', 'sem'] as const) {
+    const suffix = `}:${family}`;
+    if (key.startsWith(`${prefix}{`) && key.endsWith(suffix)) {
+      return { name: key.slice(prefix.length + 1, -suffix.length), family };
+    }
+  }
+  return undefined;
 }

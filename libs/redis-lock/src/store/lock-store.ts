@@ -1,3 +1,4 @@
+import type { PermitFamily, PermitStore } from './permit-store.js';
 import type { ReleaseListener } from './release-event.js';
 
 /** Outcome of one acquire attempt. */
@@ -90,11 +91,14 @@ export interface RenewRequest {
   name: string;
   owner: string;
   ttlMs: number;
+  /** A read-write lock's or semaphore's holding (see {@link PermitStore.renewPermits}); absent for a mutex. */
+  family?: PermitFamily;
 }
 
 /**
  * The storage contract behind {@link LockService}. `RedisLockStore` implements it on Redis with
- * Lua scripts; `MemoryLockStore` implements it in process for unit tests. Both pass the same
+ * Lua scripts; `MemoryLockStore` implements it in process for unit tests. Read-write locks and
+ * semaphores use the optional {@link PermitStore} methods (see `supportsPermits`). Both pass the same
  * contract test suite. Methods reject with `LockBackendError` when the backend fails; they never
  * throw for "busy" or "not owner", which are ordinary results.
  *
@@ -103,7 +107,7 @@ export interface RenewRequest {
  * const r = await store.acquire('job', 'me:1', 1000, false);
  * if (r.acquired) await store.release('job', 'me:1');
  */
-export interface LockStore {
+export interface LockStore extends Partial<PermitStore> {
   /** Short description for logs and health (`redis`, `memory`); never contains credentials. */
   readonly kind: string;
   /** Connect and load scripts. Safe to call more than once. */
