@@ -93,7 +93,7 @@ describe('Prometheus metrics of a Nest app (real Redis)', () => {
     await stolen.release();
     raw.disconnect();
     // 6. a skip, as @WithLock({ onLocked: 'skip' }) reports it
-    locks.events.emit('skipped', { name: 'nightly', key: 'nightly' });
+    locks.events.emit('skipped', { kind: 'mutex', name: 'nightly', key: 'nightly' });
     // 7. a lock held while /metrics is scraped
     const held = await locks.acquire('held-now', '5s');
     const during = await scrape();

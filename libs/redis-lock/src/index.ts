@@ -38,6 +38,10 @@ export type { ResolvedLockConfig } from './config/resolved-config.js';
 
 export { LockService, type LockCallback } from './lock/lock.service.js';
 export { LockHandle } from './lock/lock-handle.js';
+export type { LockKind } from './lock/lock-kind.js';
+export { Semaphore, type SemaphoreOptions } from './lock/primitives/semaphore.js';
+export { MAX_SEMAPHORE_PERMITS } from './lock/primitives/primitive-request.js';
+export { WithSemaphore, type WithSemaphoreOptions } from './decorators/with-semaphore.decorator.js';
 export { MultiLockHandle } from './lock/multi-lock-handle.js';
 export type { MultiLockCallback, TryRunResult } from './lock/multi-lock.js';
 export { WithLock, type WithLockOptions, type OnLocked } from './decorators/with-lock.decorator.js';

@@ -3,6 +3,8 @@ import { parseDuration, type Duration } from '../config/duration.js';
 import { MAX_DURATION_MS } from '../config/limits.js';
 import { InvalidLockOptionsError, LockAcquireTimeoutError, type OptionProblem } from '../errors/index.js';
 import type { LockHandle } from '../lock/lock-handle.js';
+import type { LockKind } from '../lock/lock-kind.js';
+import type { TryRunResult } from '../lock/multi-lock.js';
 import type { LockOptions } from '../lock/lock-options.js';
 import { lockServiceRegistry, type RegisteredLockService } from '../lock/lock-service.registry.js';
 import { MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM } from '../lock/lock-validity.js';
@@ -69,12 +71,16 @@ const DECORATOR_ONLY = ['onLocked', 'lockAtMostFor', 'lockAtLeastFor', 'lockServ
 const ON_LOCKED: readonly OnLocked[] = ['wait', 'skip', 'throw'];
 
 /** Decoration-time checks of the decorator's own options; `LockOptions` fields are checked per call by the service. */
-function checkOptions(options: WithLockOptions, where: string): { atMostMs?: number; atLeastMs?: number } {
+function checkOptions(
+  options: WithLockOptions,
+  where: string,
+  decorator: string,
+): { atMostMs?: number; atLeastMs?: number } {
   const problems: OptionProblem[] = [];
   if (typeof options !== 'object' || options === null)
     throw new InvalidLockOptionsError(
       [{ path: 'options', problem: 'must be an object' }],
-      `@WithLock options of ${where}`,
+      `@${decorator} options of ${where}`,
     );
   if (options.onLocked !== undefined && !ON_LOCKED.includes(options.onLocked)) {
     problems.push({ path: 'options.onLocked', problem: `must be one of ${ON_LOCKED.join(', ')}` });
@@ -110,12 +116,12 @@ function checkOptions(options: WithLockOptions, where: string): { atMostMs?: num
   if (atMostMs !== undefined && atLeastMs !== undefined && atLeastMs > atMostMs) {
     problems.push({ path: 'options.lockAtLeastFor', problem: 'must not be longer than lockAtMostFor' });
   }
-  if (problems.length > 0) throw new InvalidLockOptionsError(problems, `@WithLock options of ${where}`);
+  if (problems.length > 0) throw new InvalidLockOptionsError(problems, `@${decorator} options of ${where}`);
   return { atMostMs, atLeastMs };
 }
 
 /** The service for `name`, or an error that says how to make one exist. */
-function serviceFor(name: string, where: string): RegisteredLockService {
+function serviceFor(name: string, where: string, decorator: string): RegisteredLockService {
   const service = lockServiceRegistry.get(name);
   if (service) return service;
   const named = name === DEFAULT_LOCK_SERVICE_NAME ? '' : ` with { name: '${name}' }`;
@@ -129,7 +135,7 @@ function serviceFor(name: string, where: string): RegisteredLockService {
           (named ? '' : "; for another module instance pass @WithLock(key, { lockService: '<name>' })"),
       },
     ],
-    `@WithLock on ${where}`,
+    `@${decorator} on ${where}`,
   );
 }
 
@@ -179,7 +185,40 @@ export function WithLock<A extends unknown[] = unknown[]>(
   key: LockKeySource<A>,
   options: WithLockOptions = {},
 ): MethodDecorator {
-  const keyOf = compileLockKey(key as LockKeySource, options?.keyValues ?? 'escape');
+  return lockingDecorator(
+    'WithLock',
+    key as LockKeySource,
+    options,
+    async (service, keys, invoke, lockOptions, onLocked) => {
+      if (onLocked === 'wait') {
+        if (keys.length === 1)
+          return { acquired: true, value: await service.withLock(keys[0], (lock) => invoke([lock]), lockOptions) };
+        return { acquired: true, value: await service.withLocks(keys, (held) => invoke(held.locks), lockOptions) };
+      }
+      return service.tryWithLocks(keys, (held) => invoke(held.locks), lockOptions);
+    },
+  );
+}
+
+/**
+ * @internal The part every locking decorator shares: key compilation, option checks, metadata
+ * copying, the service lookup at call time, `lockAtLeastFor`, and `onLocked`. `execute` takes the
+ * lock(s) and runs `invoke`; with `onLocked` other than `wait` it makes one attempt.
+ */
+export function lockingDecorator(
+  decorator: string,
+  key: LockKeySource,
+  options: WithLockOptions,
+  execute: (
+    service: RegisteredLockService,
+    keys: readonly string[],
+    invoke: (locks: readonly LockHandle[]) => unknown,
+    lockOptions: LockOptions,
+    onLocked: OnLocked,
+  ) => Promise<TryRunResult<unknown>>,
+  ownFields: readonly string[] = [],
+): MethodDecorator {
+  const keyOf = compileLockKey(key, options?.keyValues ?? 'escape');
   return (target, propertyKey, descriptor: PropertyDescriptor) => {
     const owner = typeof target === 'function' ? target.name : target.constructor.name;
     const where = `${owner}.${String(propertyKey)}`;
@@ -187,19 +226,19 @@ export function WithLock<A extends unknown[] = unknown[]>(
     if (typeof original !== 'function') {
       throw new InvalidLockOptionsError(
         [{ path: 'target', problem: 'must be a method (not a property or accessor)' }],
-        `@WithLock on ${where}`,
+        `@${decorator} on ${where}`,
       );
     }
-    const { atMostMs, atLeastMs } = checkOptions(options, where);
+    const { atMostMs, atLeastMs } = checkOptions(options, where, decorator);
     const onLocked = options.onLocked ?? 'wait';
     const serviceName = options.lockService ?? DEFAULT_LOCK_SERVICE_NAME;
     const lockOptions: LockOptions = { ...options, name: options.name ?? where, reentrant: options.reentrant ?? true };
-    for (const field of DECORATOR_ONLY) delete (lockOptions as Record<string, unknown>)[field];
+    for (const field of [...DECORATOR_ONLY, ...ownFields]) delete (lockOptions as Record<string, unknown>)[field];
     if (atMostMs !== undefined)
       Object.assign(lockOptions, { ttl: atMostMs, renewalEnabled: false, maxHoldTime: atMostMs });
 
     const wrapper = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
-      const service = serviceFor(serviceName, where);
+      const service = serviceFor(serviceName, where, decorator);
       const keys = keyOf(args);
       const invoke = (locks: readonly LockHandle[]) => {
         if (atLeastMs !== undefined) {
@@ -207,15 +246,11 @@ export function WithLock<A extends unknown[] = unknown[]>(
         }
         return original.apply(this, args);
       };
-      if (onLocked === 'wait') {
-        if (keys.length === 1) return service.withLock(keys[0], (lock) => invoke([lock]), lockOptions);
-        return service.withLocks(keys, (held) => invoke(held.locks), lockOptions);
-      }
       const started = performance.now();
-      const run = await service.tryWithLocks(keys, (held) => invoke(held.locks), lockOptions);
+      const run = await execute(service, keys, invoke, lockOptions, onLocked);
       if (run.acquired) return run.value;
       if (onLocked === 'skip') {
-        service.noteSkipped(lockOptions.name!, run.busyKey);
+        service.noteSkipped(lockOptions.name!, run.busyKey, kindOf(decorator, lockOptions));
         return undefined;
       }
       throw new LockAcquireTimeoutError(run.busyKey, 1, performance.now() - started);
@@ -226,3 +261,7 @@ export function WithLock<A extends unknown[] = unknown[]>(
     return descriptor;
   };
 }
+
+/** What a decorator's `skipped` event reports. */
+const kindOf = (decorator: string, options: LockOptions): LockKind =>
+  decorator === 'WithSemaphore' ? 'semaphore' : (options.mode ?? 'mutex');

@@ -1,10 +1,13 @@
 import type { LockStore } from '../store/lock-store.js';
 import type { DeadlockProbe } from './deadlock-probe.js';
+import type { LockKind } from './lock-kind.js';
 import type { LockEvents } from './lock-events.js';
 import type { CallOptions } from './resolve-call-options.js';
 
 /** What one acquisition needs to know. */
 export interface AcquireRequest {
+  /** What is being acquired (events carry it). */
+  kind: LockKind;
   store: LockStore;
   events: LockEvents;
   name: string;

@@ -12,6 +12,7 @@ import {
   type LockLostReason,
 } from '../errors/index.js';
 import type { LockStore } from '../store/lock-store.js';
+import { supportsPermits } from '../store/permit-store.js';
 import { assertLockName } from '../store/lock-keys.js';
 import { newOwnerToken, redactToken } from '../store/owner-token.js';
 import { acquireWithRetry } from './acquire-loop.js';
@@ -29,6 +30,8 @@ import { resolveCallOptions, type CallOptions } from './resolve-call-options.js'
 import type { ShutdownCoordinator } from './shutdown.js';
 import { LockTracer } from '../tracing/lock-tracer.js';
 import { supportsFairQueue } from './fair-acquire.js';
+import type { HeldPrimitive, LockKind } from './lock-kind.js';
+import { primitiveFor, type PrimitiveRequest } from './primitives/primitive-request.js';
 
 /** Ownership ids for events (see `LockEventMap.acquired`). */
 let ownerships = 0;
@@ -61,6 +64,7 @@ export class LockHandleController implements HandleController {
       {
         renewed: (h) =>
           this.events.emit('renewed', {
+            kind: h.kind,
             name: h.state.label,
             key: h.getKey(),
             ttlMs: h.state.ttlMs,
@@ -68,7 +72,7 @@ export class LockHandleController implements HandleController {
           }),
         renewalFailed: (h, error) => {
           const message = error instanceof Error ? error.message : String(error);
-          this.events.emit('renewalFailed', { name: h.state.label, key: h.getKey(), message });
+          this.events.emit('renewalFailed', { kind: h.kind, name: h.state.label, key: h.getKey(), message });
           this.logger.warn(`Renewal of "${h.getKey()}" failed (will retry while the lock is valid): ${message}`);
         },
         lost: (h, reason) => this.lose(h, reason),
@@ -78,6 +82,9 @@ export class LockHandleController implements HandleController {
     // tracing: spans fed by this.events (tracing/lock-tracer.ts)
     this.tracer = new LockTracer(this.events, { fair: config.fair, fairQueue: supportsFairQueue(store) });
   }
+
+  /** Permit views by request shape (see primitive-request.ts). */
+  private readonly views = new Map<string, LockStore>();
 
   private multiHost?: MultiLockHost;
   /** What multi-lock.ts needs to take several locks. */
@@ -142,10 +149,16 @@ export class LockHandleController implements HandleController {
     options: LockOptions | undefined,
     defaults: { reentrant: boolean; renew: boolean },
     once: boolean,
+    primitive?: PrimitiveRequest,
   ): Promise<LockHandle | null> {
     // tracing: one check when off; else the acquire span, in the caller's context, wraps takeLock
-    if (!this.tracer.enabled()) return this.takeLock(key, options, defaults, once);
-    return this.tracer.traceAcquire(key, options, once, () => this.takeLock(key, options, defaults, once));
+    if (!this.tracer.enabled()) return this.takeLock(key, options, defaults, once, primitive);
+    return this.tracer.traceAcquire(key, options, once, () => this.takeLock(key, options, defaults, once, primitive));
+  }
+
+  /** The store a holding's calls go through: the store itself for a mutex, its permit view otherwise. */
+  storeOf(handle: LockHandle): LockStore {
+    return handle.state.primitive?.store ?? this.store;
   }
 
   private async takeLock(
@@ -153,25 +166,33 @@ export class LockHandleController implements HandleController {
     options: LockOptions | undefined,
     defaults: { reentrant: boolean; renew: boolean },
     once: boolean,
+    request?: PrimitiveRequest,
   ): Promise<LockHandle | null> {
     const started = performance.now();
     let label = typeof options?.name === 'string' ? options.name : typeof key === 'string' ? key : '(invalid)';
     try {
       const name = assertLockName(key);
-      const call = resolveCallOptions(this.config, options, defaults);
-      label = call.label ?? name;
+      const resolved = resolveCallOptions(this.config, options, defaults);
+      label = resolved.label ?? name;
+      request ??= options?.mode === undefined ? undefined : { kind: options.mode };
+      const primitive = request && primitiveFor(this.store, name, request, this.views);
+      // Permits always queue fairly and always carry their token (the Lua grants mint it).
+      const call = primitive ? { ...resolved, fair: true, fence: true } : resolved;
       if (this.shutdown.shuttingDown) throw new LockShutdownError(name);
-      const parent = lockContext.held(this, name);
+      const contextKey = primitive ? primitive.contextKey : name;
+      const parent = contextKey === undefined ? undefined : lockContext.held(this, contextKey);
       if (parent) {
         if (once && !call.reentrant) return null; // held by this very context: busy, and tryLock never waits
-        return await this.holdAgain(parent, call, label);
+        return await this.holdAgain(parent, call, label, primitive?.kind);
       }
       const owner = newOwnerToken(this.config.instanceId);
-      const deadlock = once
-        ? undefined
-        : DeadlockProbe.create(this.store, name, lockContext.heldAll(this), call.retry.maxMs);
+      const deadlock =
+        once || primitive
+          ? undefined
+          : DeadlockProbe.create(this.store, name, lockContext.heldAll(this), call.retry.maxMs);
       const granted = await acquireWithRetry({
-        store: this.store,
+        kind: primitive?.kind ?? 'mutex',
+        store: primitive?.store ?? this.store,
         events: this.events,
         name,
         label,
@@ -183,10 +204,11 @@ export class LockHandleController implements HandleController {
         started,
       });
       if (!granted) return null;
-      return this.grant(name, owner, granted, call, label);
+      return this.grant(name, owner, granted, call, label, primitive);
     } catch (error) {
       const reason = error instanceof LockError ? error.code : 'aborted';
       this.events.emit('failed', {
+        kind: request?.kind ?? 'mutex',
         name: label,
         key: typeof key === 'string' ? key : String(key),
         reason,
@@ -197,8 +219,16 @@ export class LockHandleController implements HandleController {
   }
 
   /** A new holding of `name` by `owner`: its handle, watched by the watchdog; emits `acquired`. */
-  grant(name: string, owner: string, granted: Granted, call: CallOptions, label: string): LockHandle {
+  grant(
+    name: string,
+    owner: string,
+    granted: Granted,
+    call: CallOptions,
+    label: string,
+    primitive?: HeldPrimitive,
+  ): LockHandle {
     const state: HandleState = {
+      primitive,
       ttlMs: call.ttlMs,
       expiresAt: validUntil(granted.sentAt, call.ttlMs),
       renewAt: granted.sentAt + call.ttlMs * call.renewalThreshold,
@@ -217,6 +247,7 @@ export class LockHandleController implements HandleController {
     }
     this.scheduler.add(handle);
     this.events.emit('acquired', {
+      kind: primitive?.kind ?? 'mutex',
       name: label,
       key: name,
       waitMs: granted.waitMs,
@@ -234,10 +265,16 @@ export class LockHandleController implements HandleController {
   }
 
   /** A reentrant hold of a lock the current context already holds. */
-  async holdAgain(parent: LockHandle, call: CallOptions, label: string): Promise<LockHandle> {
+  async holdAgain(parent: LockHandle, call: CallOptions, label: string, kind?: LockKind): Promise<LockHandle> {
     const name = parent.getKey();
     const root = parent.parent ?? parent;
     if (!root.isHeld()) throw root.signal.reason ?? new LockNotHeldError(name, 'the enclosing lock is no longer held');
+    if (kind === 'write' && root.kind === 'read') {
+      throw new DeadlockError(
+        [name],
+        'the current async context holds only the read lock, and asking for the write lock would wait for itself (upgrading is not supported: release the read lock first, or take the write lock from the start)',
+      );
+    }
     if (!call.reentrant) {
       throw new DeadlockError(
         [name],
@@ -246,7 +283,7 @@ export class LockHandleController implements HandleController {
     }
     const sentAt = performance.now();
     const mint = call.fence && root.fence === undefined;
-    const result = await this.store.acquire(name, root.getValue(), call.ttlMs, true, mint);
+    const result = await this.storeOf(root).acquire(name, root.getValue(), call.ttlMs, true, mint);
     if (!result.acquired) {
       this.lose(root, 'refused');
       throw root.signal.reason;
@@ -255,6 +292,7 @@ export class LockHandleController implements HandleController {
     const state: HandleState = { ...root.state, expiresAt: Infinity, autoRenew: false, label, status: 'held' };
     const handle = new LockHandle(name, root.getValue(), result.fence, result.holdCount, state, this, root);
     this.events.emit('acquired', {
+      kind: root.kind,
       name: label,
       key: name,
       waitMs: performance.now() - sentAt,
@@ -273,9 +311,10 @@ export class LockHandleController implements HandleController {
     if (!error) return;
     const label = handle.state.label;
     const ownership = handle.state.ownership;
-    this.events.emit('lost', { name: label, key: handle.getKey(), reason, ownership, fence: handle.fence });
+    const kind = handle.kind;
+    this.events.emit('lost', { kind, name: label, key: handle.getKey(), reason, ownership, fence: handle.fence });
     if (reason === 'expired' || reason === 'max_hold_time')
-      this.events.emit('expired', { name: label, key: handle.getKey() });
+      this.events.emit('expired', { kind, name: label, key: handle.getKey() });
     if (reason !== 'shutdown') this.logger.warn(error.message);
     const callback = this.config.onLockLost;
     if (callback) this.safely(() => callback(error));
@@ -306,7 +345,7 @@ export class LockHandleController implements HandleController {
       ttlMs = parsed;
     }
     const sentAt = performance.now();
-    const ok = await this.store.renew(handle.getKey(), handle.getValue(), ttlMs);
+    const ok = await this.storeOf(handle).renew(handle.getKey(), handle.getValue(), ttlMs);
     if (!ok) {
       this.lose(handle, 'refused');
       throw handle.signal.reason;
@@ -319,6 +358,7 @@ export class LockHandleController implements HandleController {
     s.renewAt = sentAt + ttlMs * s.renewalThreshold;
     if (this.scheduler.has(handle)) this.scheduler.add(handle);
     this.events.emit('renewed', {
+      kind: handle.kind,
       name: s.label,
       key: handle.getKey(),
       ttlMs,
@@ -346,10 +386,10 @@ export class LockHandleController implements HandleController {
       wasHeld && !handle.parent && s.keepUntil !== undefined ? Math.ceil(s.keepUntil - performance.now()) : 0;
     const remaining =
       keepMs > 0
-        ? (await this.store.renew(handle.getKey(), handle.getValue(), keepMs))
+        ? (await this.storeOf(handle).renew(handle.getKey(), handle.getValue(), keepMs))
           ? 0
           : -1
-        : await this.store.release(handle.getKey(), handle.getValue());
+        : await this.storeOf(handle).release(handle.getKey(), handle.getValue());
     const expired = remaining < 0;
     if (expired && wasHeld && !handle.parent) {
       // Redis no longer had it: the lock was lost while the critical section ran (e.g. the process was
@@ -359,6 +399,7 @@ export class LockHandleController implements HandleController {
     }
     const heldMs = performance.now() - s.acquiredAt;
     this.events.emit('released', {
+      kind: handle.kind,
       name: s.label,
       key: handle.getKey(),
       heldMs,
@@ -377,7 +418,7 @@ export class LockHandleController implements HandleController {
 
   /** @internal HandleController: the first `getFence()` of a root handle without a token. */
   async mintFence(handle: LockHandle): Promise<number> {
-    const fence = await this.store.mintFence(handle.getKey(), handle.getValue(), handle.state.ttlMs);
+    const fence = await this.storeOf(handle).mintFence(handle.getKey(), handle.getValue(), handle.state.ttlMs);
     if (fence === undefined) {
       // Redis no longer has the lock for this owner: it was lost, and a stale holder gets no token.
       this.lose(handle, 'refused');
@@ -389,6 +430,11 @@ export class LockHandleController implements HandleController {
 
   /** @internal HandleController */
   async remainingTtl(handle: LockHandle): Promise<number> {
+    const family = handle.state.primitive?.spec.family;
+    if (family && supportsPermits(this.store)) {
+      const info = await this.store.inspectPermits(handle.getKey(), family);
+      return Math.max(0, info.holders.find((h) => h.owner === handle.getValue())?.ttlMs ?? 0);
+    }
     const info = await this.store.inspect(handle.getKey());
     return info.held && info.owner === handle.getValue() ? Math.max(0, info.ttlMs) : 0;
   }

@@ -19,7 +19,7 @@ const NONE: readonly LockHandle[] = Object.freeze([]);
  * (another request) is a different owner. Scoped per `LockService` instance.
  */
 export const lockContext = {
-  /** The handle the current context holds for `key` under `service`, if any. */
+  /** The handle the current context holds for `key` (a mutex name, or `readWriteContextKey`) under `service`, if any. */
   held(service: unknown, key: string): LockHandle | undefined {
     const store = storage.getStore();
     return store && store.service === service ? store.byKey.get(key) : undefined;
@@ -28,13 +28,20 @@ export const lockContext = {
   heldAll(service: unknown): readonly LockHandle[] {
     const store = storage.getStore();
     if (!store || store.service !== service) return NONE;
-    return [...new Set([...store.byKey.values()].map((handle) => handle.parent ?? handle))];
+    // Mutexes only: deadlock detection records waits in mutex keys.
+    const mutexes = [...store.byKey.values()].filter((handle) => handle.state.primitive === undefined);
+    return [...new Set(mutexes.map((handle) => handle.parent ?? handle))];
   },
   /** Runs `fn` with `handles` added to the held set. */
   run<T>(service: unknown, handles: readonly LockHandle[], fn: () => T): T {
     const parent = storage.getStore();
     const byKey = new Map(parent && parent.service === service ? parent.byKey : []);
-    for (const handle of handles) byKey.set(handle.getKey(), handle);
+    for (const handle of handles) {
+      // A read-write lock's holdings under their own key (never a mutex's); a semaphore's under none.
+      const primitive = handle.state.primitive;
+      const key = primitive ? primitive.contextKey : handle.getKey();
+      if (key !== undefined) byKey.set(key, handle);
+    }
     return storage.run({ byKey, current: handles[handles.length - 1], service }, fn);
   },
   /** The innermost lock of the current context (any service). */

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { LockErrorCode, LockLostReason } from '../errors/index.js';
+import type { LockKind } from './lock-kind.js';
 
 /**
  * Events `LockService.events` emits. Metrics, statistics and logs are fed from these; they never
- * sit in the locking path. `name` is the low-cardinality label (the `name` option, else the key).
+ * sit in the locking path. `name` is the low-cardinality label (the `name` option, else the key);
+ * `kind` says what was locked (`mutex`, `read`, `write`, `semaphore`).
  *
  * @example
  * locks.events.on('lost', (e) => alert(`lock ${e.key} lost: ${e.reason}`));
@@ -16,6 +18,7 @@ export interface LockEventMap {
    */
   acquired: [
     {
+      kind: LockKind;
       name: string;
       key: string;
       waitMs: number;
@@ -31,6 +34,7 @@ export interface LockEventMap {
    */
   released: [
     {
+      kind: LockKind;
       name: string;
       key: string;
       heldMs: number;
@@ -41,24 +45,26 @@ export interface LockEventMap {
     },
   ];
   /** An acquire failed: busy (`timeout`), backend down, invalid input, deadlock, shutdown. */
-  failed: [{ name: string; key: string; reason: LockErrorCode | 'aborted'; waitMs: number }];
+  failed: [{ kind: LockKind; name: string; key: string; reason: LockErrorCode | 'aborted'; waitMs: number }];
   /** The lock was busy; the caller waits `delayMs` (or less, on a release message) before retry `attempt`. */
-  retry: [{ name: string; key: string; attempt: number; delayMs: number }];
+  retry: [{ kind: LockKind; name: string; key: string; attempt: number; delayMs: number }];
   /** The watchdog or `handle.renew()` extended a lock to `ttlMs`, `heldMs` after it was acquired. */
-  renewed: [{ name: string; key: string; ttlMs: number; heldMs: number }];
+  renewed: [{ kind: LockKind; name: string; key: string; ttlMs: number; heldMs: number }];
   /** A renewal could not reach Redis (the lock may still be held). */
-  renewalFailed: [{ name: string; key: string; message: string }];
+  renewalFailed: [{ kind: LockKind; name: string; key: string; message: string }];
   /** A held lock was lost (`refused`, `expired`, `max_hold_time`, `shutdown`). */
-  lost: [{ name: string; key: string; reason: LockLostReason; ownership: number; fence: number | undefined }];
+  lost: [
+    { kind: LockKind; name: string; key: string; reason: LockLostReason; ownership: number; fence: number | undefined },
+  ];
   /** A lock's TTL ran out while this process still believed it held it. */
-  expired: [{ name: string; key: string }];
+  expired: [{ kind: LockKind; name: string; key: string }];
   /**
    * The circuit breaker changed state (`closed` → `open` after `failures` consecutive backend
    * failures; `open` → `half_open` while a probe runs; back to `closed` when Redis answers).
    */
   breaker: [{ state: 'closed' | 'open' | 'half_open'; previous: 'closed' | 'open' | 'half_open'; failures: number }];
   /** `@WithLock({ onLocked: 'skip' })` skipped a call because the lock was busy. */
-  skipped: [{ name: string; key: string }];
+  skipped: [{ kind: LockKind; name: string; key: string }];
 }
 
 /** Name of a {@link LockEventMap} event. */

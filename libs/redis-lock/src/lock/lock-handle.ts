@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Duration } from '../config/duration.js';
 import { LockLostError, LockNotHeldError, type LockLostReason } from '../errors/index.js';
+import type { HeldPrimitive, LockKind } from './lock-kind.js';
 
 /** What a handle needs from the service that issued it (internal). */
 export interface HandleController {
@@ -32,6 +33,8 @@ export interface HandleState {
    * (its TTL set to the time left) instead of deleting it.
    */
   keepUntil?: number;
+  /** A read-write lock's or semaphore's holding (absent for a mutex). */
+  primitive?: HeldPrimitive;
 }
 
 /**
@@ -119,6 +122,20 @@ export class LockHandle {
   /** Aborts with a {@link LockLostError} when the lock is lost. Never aborts on a normal release. */
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /**
+   * What this handle holds: `mutex`, `read` or `write` (a read-write lock; a read inside a write is a
+   * hold of the write), or `semaphore`.
+   */
+  get kind(): LockKind {
+    return (this.parent ?? this).state.primitive?.kind ?? 'mutex';
+  }
+
+  /** Permits this holding takes: a semaphore's count, 1 for anything else. */
+  get permits(): number {
+    const primitive = (this.parent ?? this).state.primitive;
+    return primitive?.kind === 'semaphore' ? primitive.spec.count : 1;
   }
 
   /** The lock name as the caller passed it (not the Redis key). */

@@ -64,6 +64,16 @@ export interface LockOptions {
    * @default lock.fence (false)
    */
   fence?: boolean;
+  /**
+   * Take the name's read-write lock instead of its mutex: `'read'` shares it with other readers,
+   * `'write'` excludes everyone. Fair and writer-preferring, always fenced; a read inside a read or
+   * a write of the same context is a reentrant hold, a write inside only a read fails at once with
+   * `DeadlockError`. One key only. See docs/read-write-and-semaphores.md.
+   * @default absent (the mutex)
+   * @example
+   * const lock = await locks.acquire('catalog', '10s', { mode: 'read' });
+   */
+  mode?: 'read' | 'write';
   /** Stop renewing after this long. @default lock.maxHoldTime ('30m') */
   maxHoldTime?: Duration;
   /** Low-cardinality name for metrics and statistics (never the resolved key). @default the key */

@@ -1,5 +1,6 @@
 import { processWide } from '../runtime/process-wide.state.js';
 import type { LockHandle } from './lock-handle.js';
+import type { LockKind } from './lock-kind.js';
 import type { LockOptions } from './lock-options.js';
 import type { MultiLockCallback, TryRunResult } from './multi-lock.js';
 
@@ -11,7 +12,18 @@ export interface RegisteredLockService {
   withLock<T>(key: string, fn: (lock: LockHandle) => Promise<T> | T, options?: LockOptions): Promise<T>;
   withLocks<T>(keys: readonly string[], fn: MultiLockCallback<T>, options?: LockOptions): Promise<T>;
   tryWithLocks<T>(keys: readonly string[], fn: MultiLockCallback<T>, options?: LockOptions): Promise<TryRunResult<T>>;
-  noteSkipped(name: string, key: string): void;
+  noteSkipped(name: string, key: string, kind?: LockKind): void;
+  semaphore(
+    name: string,
+    options: { permits: number },
+  ): {
+    withPermits<T>(count: number, fn: (permit: LockHandle) => Promise<T> | T, options?: LockOptions): Promise<T>;
+    tryWithPermits<T>(
+      count: number,
+      fn: (permit: LockHandle) => Promise<T> | T,
+      options?: LockOptions,
+    ): Promise<TryRunResult<T>>;
+  };
 }
 
 // One map per process, shared by the ESM and the CommonJS build when an app loads both.

@@ -65,10 +65,29 @@ describe('StatisticsCollector', () => {
       10_000,
       () => now,
     );
-    events.emit('acquired', { name: 'a', key: 'a', waitMs: 4, attempts: 1, reentrant: false, ownership: 1, fence: 1 });
-    events.emit('acquired', { name: 'a', key: 'a', waitMs: 0.1, attempts: 1, reentrant: true, ownership: 1, fence: 1 });
+    events.emit('acquired', {
+      kind: 'mutex',
+      name: 'a',
+      key: 'a',
+      waitMs: 4,
+      attempts: 1,
+      reentrant: false,
+      ownership: 1,
+      fence: 1,
+    });
+    events.emit('acquired', {
+      kind: 'mutex',
+      name: 'a',
+      key: 'a',
+      waitMs: 0.1,
+      attempts: 1,
+      reentrant: true,
+      ownership: 1,
+      fence: 1,
+    });
     active = 1;
     events.emit('released', {
+      kind: 'mutex',
       name: 'a',
       key: 'a',
       heldMs: 50,
@@ -78,6 +97,7 @@ describe('StatisticsCollector', () => {
       fence: 1,
     });
     events.emit('released', {
+      kind: 'mutex',
       name: 'a',
       key: 'a',
       heldMs: 80,
@@ -87,14 +107,14 @@ describe('StatisticsCollector', () => {
       fence: 1,
     });
     active = 0;
-    events.emit('failed', { name: 'b', key: 'b', reason: 'timeout', waitMs: 300 });
-    events.emit('failed', { name: 'b', key: 'b', reason: 'backend', waitMs: 1 });
-    events.emit('retry', { name: 'b', key: 'b', attempt: 1, delayMs: 100 });
-    events.emit('renewed', { name: 'c', key: 'c', ttlMs: 1000, heldMs: 500 });
-    events.emit('renewalFailed', { name: 'c', key: 'c', message: 'down' });
-    events.emit('lost', { name: 'c', key: 'c', reason: 'expired', ownership: 2, fence: 2 });
-    events.emit('expired', { name: 'c', key: 'c' });
-    events.emit('skipped', { name: 'd', key: 'd' });
+    events.emit('failed', { kind: 'mutex', name: 'b', key: 'b', reason: 'timeout', waitMs: 300 });
+    events.emit('failed', { kind: 'mutex', name: 'b', key: 'b', reason: 'backend', waitMs: 1 });
+    events.emit('retry', { kind: 'mutex', name: 'b', key: 'b', attempt: 1, delayMs: 100 });
+    events.emit('renewed', { kind: 'mutex', name: 'c', key: 'c', ttlMs: 1000, heldMs: 500 });
+    events.emit('renewalFailed', { kind: 'mutex', name: 'c', key: 'c', message: 'down' });
+    events.emit('lost', { kind: 'mutex', name: 'c', key: 'c', reason: 'expired', ownership: 2, fence: 2 });
+    events.emit('expired', { kind: 'mutex', name: 'c', key: 'c' });
+    events.emit('skipped', { kind: 'mutex', name: 'd', key: 'd' });
     const s = stats.snapshot();
     expect(s).toMatchObject({
       activeLocks: 0,

@@ -17,6 +17,7 @@ import { LockHandleController } from './handle-controller.js';
 import { HealthProbe } from './health-probe.js';
 import { LockEvents } from './lock-events.js';
 import type { LockHandle } from './lock-handle.js';
+import type { LockKind } from './lock-kind.js';
 import type { LockHealthReport, LockInfo } from './lock-info.js';
 import { LockLogger } from './lock-logger.js';
 import type { LockOptions } from './lock-options.js';
@@ -24,6 +25,7 @@ import { lockServiceRegistry } from './lock-service.registry.js';
 import { runWithLocks, type MultiLockCallback, type TryRunResult } from './multi-lock.js';
 import { StatisticsCollector, type LockStatistics } from './lock-statistics.js';
 import { ShutdownCoordinator } from './shutdown.js';
+import { Semaphore, type SemaphoreHost, type SemaphoreOptions } from './primitives/semaphore.js';
 
 /** The callback of `withLock` and friends: receives the held lock, returns the result. */
 export type LockCallback<T> = (lock: LockHandle) => Promise<T> | T;
@@ -64,6 +66,7 @@ export class LockService
   private readonly handles: LockHandleController;
   private readonly admin: LockAdmin;
   private readonly health: HealthProbe;
+  private readonly semaphoreHost: SemaphoreHost;
 
   constructor(
     @Inject(REDIS_LOCK_CONFIG) readonly config: ResolvedLockConfig,
@@ -73,6 +76,13 @@ export class LockService
     this.shutdown = new ShutdownCoordinator(config.shutdownGraceMs);
     this.handles = new LockHandleController(store, config, this.events, this.logger, this.shutdown);
     const scheduler = this.handles.scheduler;
+    const handles = this.handles;
+    this.semaphoreHost = {
+      store,
+      renewByDefault: config.renewal.enabled,
+      take: (key, options, defaults, once, request) => handles.take(key, options, defaults, once, request),
+      runHeld: (held, fn) => handles.runHeld(held, fn),
+    };
     this.statistics = new StatisticsCollector(this.events, () => scheduler.size);
     this.admin = new LockAdmin(store, config, this.logger);
     const healthDeps = {
@@ -177,6 +187,43 @@ export class LockService
   }
 
   /**
+   * Takes `key`'s read-write lock for reading (shared with other readers), runs `fn`, releases.
+   * Fair and writer-preferring: once a writer waits, new readers queue behind it. Reentrant (a read
+   * inside a read or a write of the same context), renewed, fenced. Same as `withLock(key, fn,
+   * { ...options, mode: 'read' })`. See docs/read-write-and-semaphores.md.
+   *
+   * @example
+   * const report = await locks.withReadLock('catalog', () => catalog.snapshot());
+   */
+  withReadLock<T>(key: string, fn: LockCallback<T>, options?: LockOptions): Promise<T> {
+    return this.run(key, fn, { ...options, mode: 'read' }, true);
+  }
+
+  /**
+   * Takes `key`'s read-write lock for writing (no reader, no other writer), runs `fn`, releases.
+   * Its fencing token is above every earlier token of the name. Asking for it inside a read of the
+   * same lock fails at once with `DeadlockError` (it would wait for itself).
+   *
+   * @example
+   * await locks.withWriteLock('catalog', async (lock) => catalog.replace(rows, await lock.getFence()));
+   */
+  withWriteLock<T>(key: string, fn: LockCallback<T>, options?: LockOptions): Promise<T> {
+    return this.run(key, fn, { ...options, mode: 'write' }, true);
+  }
+
+  /**
+   * A distributed semaphore of `permits` permits named `name` (see {@link Semaphore}). Cheap: the
+   * object holds no state, so create it where it is used or keep one.
+   *
+   * @example
+   * const api = locks.semaphore('partner-api', { permits: 4 });
+   * await api.withPermits(1, () => partner.call());
+   */
+  semaphore(name: string, options: SemaphoreOptions): Semaphore {
+    return new Semaphore(name, options, this.semaphoreHost);
+  }
+
+  /**
    * Takes every key, all or none, runs `fn` with the set held, releases and returns `fn`'s result.
    * Keys are taken in one canonical order (sorted, duplicates removed): in one atomic script when
    * the store can (a single Redis node), otherwise one by one, releasing what was taken before
@@ -206,8 +253,8 @@ export class LockService
   }
 
   /** @internal `@WithLock({ onLocked: 'skip' })` skipped a call: emits `skipped` (statistics and metrics count it). */
-  noteSkipped(name: string, key: string): void {
-    this.events.emit('skipped', { name, key });
+  noteSkipped(name: string, key: string, kind: LockKind = 'mutex'): void {
+    this.events.emit('skipped', { kind, name, key });
   }
 
   // ---- monitoring and administration (admin.ts, health-probe.ts) ------------------------------------
@@ -304,7 +351,7 @@ export class LockService
       () => scheduler.stop(),
       (handle) => {
         this.handles.lose(handle, 'shutdown');
-        return this.store.release(handle.getKey(), handle.getValue());
+        return this.handles.storeOf(handle).release(handle.getKey(), handle.getValue());
       },
     );
   }

@@ -138,6 +138,11 @@ export async function acquireAll(
     return handle ? [handle] : { busy: names[0] };
   }
   const call = resolveCallOptions(host.config, options, defaults); // validates the options once, up front
+  if (options?.mode !== undefined) {
+    throw new InvalidLockOptionsError([
+      { path: 'options.mode', problem: 'takes one key (a read-write lock of one name)' },
+    ]);
+  }
   const started = performance.now();
   let anchor: LockHandle | undefined;
   let rounds = 0;

@@ -45,6 +45,7 @@ const KNOWN = new Set([
   'onLockLost',
   'fair',
   'fence',
+  'mode',
 ]);
 
 /** Validates a duration field; pushes a problem and returns undefined when bad. */
@@ -167,6 +168,12 @@ export function resolveCallOptions(
   const reentrant = bool(options.reentrant, 'options.reentrant') ?? defaults.reentrant;
   const fair = bool(options.fair, 'options.fair') ?? config.fair;
   const fence = bool(options.fence, 'options.fence') ?? config.fence;
+  if (options.mode !== undefined && options.mode !== 'read' && options.mode !== 'write') {
+    problems.push({
+      path: 'options.mode',
+      problem: "must be 'read' or 'write' (a read-write lock), or absent (a mutex)",
+    });
+  }
   let threshold = config.renewal.threshold;
   if (options.renewalThreshold !== undefined) {
     const t = options.renewalThreshold;

@@ -91,7 +91,13 @@ export class Waiter {
   /** Emits `retry` and sleeps up to `delayMs`, unless a release already woke it since the last attempt. */
   async sleep(delayMs: number): Promise<void> {
     this.retries++;
-    this.req.events.emit('retry', { name: this.req.label, key: this.req.name, attempt: this.retries, delayMs });
+    this.req.events.emit('retry', {
+      kind: this.req.kind,
+      name: this.req.label,
+      key: this.req.name,
+      attempt: this.retries,
+      delayMs,
+    });
     if (!this.woken)
       await sleepUntilWoken(delayMs, this.req.call.signal, this.req.lifecycle.waiters, (fn) => (this.wake = fn));
     this.wake = undefined;

@@ -117,7 +117,7 @@ describe('lock metrics', () => {
       await renewable.renew('6s');
       await renewable.release();
       // a skip reported by the decorator (emitted the way @WithLock does)
-      locks.events.emit('skipped', { name: 'cron', key: 'cron' });
+      locks.events.emit('skipped', { kind: 'mutex', name: 'cron', key: 'cron' });
 
       const r = register;
       expect(await value(r, LOCK_METRIC_NAMES.acquisitions, { name: 'jobs' })).toBe(2);
