@@ -1,4 +1,4 @@
-import type { FairAcquireResult } from './lock-store.js';
+import type { FairAcquireResult } from './acquire-result.js';
 import type { ReleaseListener } from './release-event.js';
 
 /**
