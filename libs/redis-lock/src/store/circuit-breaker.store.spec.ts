@@ -3,6 +3,8 @@ import { InvalidLockKeyError, LockBackendError } from '../errors/index.js';
 import { CircuitBreakerStore, type CircuitBreakerChange } from './circuit-breaker.store.js';
 import type { LockStore } from './lock-store.js';
 import { MemoryLockStore } from './memory-lock.store.js';
+import { supportsPermits, type PermitStore } from './permit-store.js';
+import { RedlockStore } from './redlock.store.js';
 
 /** A memory store that fails every call with LockBackendError while `down`, and counts calls. */
 class FlakyStore extends MemoryLockStore {
@@ -144,6 +146,54 @@ describe('CircuitBreakerStore', () => {
     expect(probe).toMatchObject({ status: 'fulfilled', value: { acquired: true } });
     expect(other.status).toBe('rejected'); // only one probe at a time
     expect(breaker.state).toBe('closed');
+  });
+
+  it('read-write locks and semaphores: acquirePermits is gated like acquire, the other permit calls counted', async () => {
+    const { inner, breaker } = make(2, 60_000);
+    // Permit methods of a fake backend (on the instance: whatever MemoryLockStore has is not used here).
+    const permits: Pick<PermitStore, 'acquirePermits' | 'releasePermits'> = {
+      acquirePermits: async () => {
+        inner.calls.acquirePermits = (inner.calls.acquirePermits ?? 0) + 1;
+        if (inner.down) throw new LockBackendError('acquire', 'connection refused');
+        return { acquired: true, fence: 7, holdCount: 1, handedOff: false };
+      },
+      releasePermits: async () => {
+        if (inner.down) throw new LockBackendError('release', 'connection refused');
+        return 0;
+      },
+    };
+    Object.assign(inner, permits);
+    expect(breaker.permits).toBe(true);
+    expect(supportsPermits(breaker)).toBe(true);
+    const spec = { family: 'sem', count: 1, limit: 2, fence: 'mint' } as const;
+    expect(await breaker.acquirePermits('s', 'o:1', spec, 1000, 1000, true, false)).toMatchObject({ fence: 7 });
+    inner.down = true;
+    await expect(breaker.releasePermits('s', 'sem', 'o:1')).rejects.toBeInstanceOf(LockBackendError);
+    await expect(breaker.acquirePermits('s', 'o:1', spec, 1000, 1000, true, false)).rejects.toThrow(
+      /connection refused/,
+    );
+    expect(breaker.state).toBe('open');
+    const before = inner.calls.acquirePermits;
+    await expect(breaker.acquirePermits('s', 'o:1', spec, 1000, 1000, true, false)).rejects.toThrow(
+      /circuit breaker open/,
+    );
+    expect(inner.calls.acquirePermits).toBe(before);
+    inner.down = false;
+    expect(await breaker.releasePermits('s', 'sem', 'o:1')).toBe(0); // a release still goes through, and closes it
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('over a store without them (Redlock) it says permits: false and refuses permit calls', async () => {
+    const breaker = new CircuitBreakerStore(new RedlockStore({ nodes: [new MemoryLockStore()] }), {
+      failureThreshold: 1,
+      resetTimeoutMs: 100,
+    });
+    stores.push(breaker);
+    expect(breaker.permits).toBe(false);
+    expect(supportsPermits(breaker)).toBe(false);
+    await expect(breaker.releasePermits('s', 'rw', 'o:1')).rejects.toThrow(/no read-write locks or semaphores/);
+    expect(breaker.watchPermitRelease('s', 'rw', () => undefined)).toBeUndefined();
+    expect(breaker.state).toBe('closed'); // not a backend failure
   });
 
   it('close() stops probing', async () => {

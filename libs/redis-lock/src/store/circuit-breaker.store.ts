@@ -10,6 +10,13 @@ import type {
   StoredLockInfo,
   WaitsForEntry,
 } from './lock-store.js';
+import {
+  supportsPermits,
+  type PermitFamily,
+  type PermitSpec,
+  type PermitStore,
+  type StoredPermitInfo,
+} from './permit-store.js';
 import type { ReleaseListener } from './release-event.js';
 
 /**
@@ -78,7 +85,7 @@ export interface CircuitBreakerStatus {
  * Only `LockBackendError`s count: a `LockKeyTypeError` (a key of another Redis type at one lock's
  * key) is that lock's problem, so a foreign key never opens the breaker for every other lock.
  *
- * Only new acquisitions are short-circuited. Renewals, releases, inspection, `forceRelease`,
+ * Only new acquisitions (`acquire`, `acquireFair`, `acquirePermits`) are short-circuited. Renewals, releases, inspection, `forceRelease`,
  * pub/sub and `ping` always go through, so locks already held keep renewing while the breaker is
  * open and release as usual.
  *
@@ -86,7 +93,7 @@ export interface CircuitBreakerStatus {
  * const store = new CircuitBreakerStore(new RedisLockStore({ client }), { failureThreshold: 5, resetTimeoutMs: 1000 });
  * store.onStateChange((c) => console.log(`breaker ${c.previous} -> ${c.state}`));
  */
-export class CircuitBreakerStore implements LockStore {
+export class CircuitBreakerStore implements LockStore, PermitStore {
   private current: CircuitBreakerState = 'closed';
   private failures = 0;
   private timesOpened = 0;
@@ -335,6 +342,69 @@ export class CircuitBreakerStore implements LockStore {
       return result.acquired ? { ...result, handedOff: false } : result;
     }
     return this.track(() => inner.acquireFair!(name, owner, ttlMs, queueTtlMs, queue, fence));
+  }
+
+  /**
+   * Whether the inner store has read-write locks and semaphores (`supportsPermits` reads this: the
+   * breaker always has the methods). `false` for Redlock.
+   */
+  get permits(): boolean {
+    return supportsPermits(this.inner);
+  }
+
+  /** The inner store's permit methods; rejects when it has none (callers check `supportsPermits` first). */
+  private permitStore(): Promise<PermitStore> {
+    const inner = this.inner;
+    if (supportsPermits(inner)) return Promise.resolve(inner);
+    return Promise.reject(new Error(`the ${inner.kind} lock store has no read-write locks or semaphores`));
+  }
+
+  /** A permit request, gated like `acquire` (no fallback: while the breaker is not closed it fails at once). */
+  acquirePermits(
+    name: string,
+    owner: string,
+    spec: PermitSpec,
+    ttlMs: number,
+    queueTtlMs: number,
+    queue: boolean,
+    reentrant: boolean,
+  ): Promise<FairAcquireResult> {
+    return this.permitStore().then((inner) =>
+      this.gate(name, () => inner.acquirePermits(name, owner, spec, ttlMs, queueTtlMs, queue, reentrant)),
+    );
+  }
+
+  releasePermits(name: string, family: PermitFamily, owner: string): Promise<number> {
+    return this.permitStore().then((inner) => this.track(() => inner.releasePermits(name, family, owner)));
+  }
+
+  renewPermits(name: string, family: PermitFamily, owner: string, ttlMs: number): Promise<boolean> {
+    return this.permitStore().then((inner) => this.track(() => inner.renewPermits(name, family, owner, ttlMs)));
+  }
+
+  /** Passed through, not counted (as `leaveFairQueue`). */
+  leavePermitQueue(name: string, family: PermitFamily, owner: string): Promise<void> {
+    return this.permitStore().then((inner) => inner.leavePermitQueue(name, family, owner));
+  }
+
+  inspectPermits(name: string, family: PermitFamily): Promise<StoredPermitInfo> {
+    return this.permitStore().then((inner) => this.track(() => inner.inspectPermits(name, family)));
+  }
+
+  listPermits(prefix: string, limit: number): Promise<{ name: string; family: PermitFamily }[]> {
+    return this.permitStore().then((inner) => this.track(() => inner.listPermits(prefix, limit)));
+  }
+
+  forceReleasePermits(name: string, family: PermitFamily): Promise<boolean> {
+    return this.permitStore().then((inner) => this.track(() => inner.forceReleasePermits(name, family)));
+  }
+
+  onPermitRelease(name: string, family: PermitFamily, listener: ReleaseListener): Promise<() => void> {
+    return this.permitStore().then((inner) => inner.onPermitRelease(name, family, listener));
+  }
+
+  watchPermitRelease(name: string, family: PermitFamily, listener: ReleaseListener): (() => void) | undefined {
+    return this.inner.watchPermitRelease?.(name, family, listener);
   }
 
   leaveFairQueue(name: string, owner: string): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   WaitsForEntry,
 } from './lock-store.js';
 import { lockKey, lockKeys, nameFromLockKey } from './lock-keys.js';
+import type { PermitFamily, PermitSpec, PermitStore, StoredPermitInfo } from './permit-store.js';
 import { SET_WAITS_FOR, WAITS_FOR } from './lua/deadlock-scripts.js';
 import { ACQUIRE_MANY } from './lua/multi-lock-scripts.js';
 import {
@@ -31,10 +32,13 @@ import {
   LEAVE_FAIR_QUEUE,
   RELEASE,
 } from './lua/fair-lock-scripts.js';
+import { PERMIT_SCRIPTS } from './lua/permit-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
 import { acquireWithReplicaWait, claimWithReplicaWait, type ReplicaWait } from './replica-wait.js';
 import { decodingListener, type ReleaseListener } from './release-event.js';
+import { RedisPermits } from './redis-permits.js';
 import { ReleaseSubscriptions } from './release-subscriptions.js';
+import { globEscape, scanKeys } from './scan-keys.js';
 import { ScriptRunner } from './script-runner.js';
 import { scrubError } from './scrub-secrets.js';
 
@@ -74,6 +78,9 @@ const notOursIfWrongType =
     throw error;
   };
 
+/** Every script the store loads at start-up and checks in `diagnose` (the rest fall back to EVAL). */
+const LOADED_SCRIPTS = [...LOCK_SCRIPTS, ...FAIR_LOCK_SCRIPTS, ...PERMIT_SCRIPTS];
+
 /** KEYS of the deadlock scripts: the lock and its wait record. */
 const waitRecordKeys = (prefix: string, name: string): string[] => {
   const keys = lockKeys(prefix, name);
@@ -83,13 +90,14 @@ const waitRecordKeys = (prefix: string, name: string): string[] => {
 /**
  * {@link LockStore} on Redis: constant Lua scripts (EVALSHA with EVAL fallback), keys sharing one
  * hash tag per lock, release notifications by pub/sub on a dedicated subscriber connection.
- * Every failure becomes a credential-free {@link LockBackendError}.
+ * Every failure becomes a credential-free {@link LockBackendError}. Read-write locks and semaphores
+ * ({@link PermitStore}) are delegated to {@link RedisPermits}.
  *
  * @example
  * const store = new RedisLockStore({ client: new Redis(), keyPrefix: 'app:lock:' });
  * await store.init();
  */
-export class RedisLockStore implements LockStore {
+export class RedisLockStore implements LockStore, PermitStore {
   readonly kind = 'redis';
   private readonly client: RedisLikeClient;
   private readonly owned: boolean;
@@ -101,6 +109,7 @@ export class RedisLockStore implements LockStore {
   private readonly subscriptions: ReleaseSubscriptions;
   private readonly isCluster: boolean;
   private readonly wait?: ReplicaWait;
+  private readonly permitOps: RedisPermits;
 
   constructor(options: RedisLockStoreOptions) {
     this.client = options.client;
@@ -116,6 +125,14 @@ export class RedisLockStore implements LockStore {
       () => subscriberClient(this.client),
       (op, promise) => this.guard(op, undefined, promise, true),
     );
+    this.permitOps = new RedisPermits({
+      prefix: this.prefix,
+      fenceRetentionMs: this.fenceRetentionMs,
+      scripts: this.scripts,
+      subscriptions: this.subscriptions,
+      guard: (op, name, promise) => this.guard(op, name, promise),
+      nodes: () => this.nodes(),
+    });
     if (this.owned) {
       // Connection errors surface per call; the last one (scrubbed) is kept for the health reason.
       // (A client the app passed in keeps its own error handling: no listener is added to it.)
@@ -149,7 +166,7 @@ export class RedisLockStore implements LockStore {
 
   async init(): Promise<void> {
     await this.guard('init', undefined, this.waitReady(), true);
-    await this.guard('init', undefined, this.scripts.load([...LOCK_SCRIPTS, ...FAIR_LOCK_SCRIPTS]));
+    await this.guard('init', undefined, this.scripts.load(LOADED_SCRIPTS));
   }
 
   private async waitReady(): Promise<void> {
@@ -337,11 +354,22 @@ export class RedisLockStore implements LockStore {
 
   /**
    * Renews many locks: chunks of {@link RENEW_MANY_CHUNK} in one script call each, all sent back to
-   * back (one round trip). A failed chunk fails the whole batch with LockBackendError (the
+   * back (one round trip); read-write lock and semaphore holdings (`family` set) by RENEW_PERMITS each. A failed chunk fails the whole batch with LockBackendError (the
    * watchdog retries soon); `false` means Redis refused: the owner no longer holds that lock.
    */
   async renewMany(requests: readonly RenewRequest[]): Promise<boolean[]> {
     if (requests.length === 0) return [];
+    if (requests.some((r) => r.family !== undefined)) {
+      // Read-write locks and semaphores renew by their own script, one call each; mutexes as below.
+      const held = requests.filter((r): r is RenewRequest & { family: PermitFamily } => r.family !== undefined);
+      const [mutexes, permits] = await Promise.all([
+        this.renewMany(requests.filter((r) => r.family === undefined)),
+        Promise.all(held.map((r) => this.renewPermits(r.name, r.family, r.owner, r.ttlMs))),
+      ]);
+      let m = 0;
+      let p = 0;
+      return requests.map((r) => (r.family === undefined ? mutexes[m++] : permits[p++]));
+    }
     if (this.isCluster) {
       // Locks live on different slots; renew per key (auto-pipelined per node by ioredis).
       return Promise.all(requests.map((r) => this.renew(r.name, r.owner, r.ttlMs)));
@@ -387,24 +415,22 @@ export class RedisLockStore implements LockStore {
   }
 
   async list(prefix: string, limit: number): Promise<string[]> {
-    const glob = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
-    const match = `${glob(this.prefix)}{${glob(prefix)}*}`;
-    const nodes = this.isCluster
-      ? (this.client as { nodes(role: string): RedisLikeClient[] }).nodes('master')
-      : [this.client];
-    const names: string[] = [];
-    for (const node of nodes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.guard('list', undefined, node.scan(cursor, 'MATCH', match, 'COUNT', 200));
-        cursor = next;
-        for (const key of keys) {
-          const name = nameFromLockKey(this.prefix, key);
-          if (name !== undefined && names.length < limit) names.push(name);
-        }
-      } while (cursor !== '0' && names.length < limit);
-    }
+    const names = await scanKeys({
+      nodes: this.nodes(),
+      match: `${globEscape(this.prefix)}{${globEscape(prefix)}*}`,
+      limit,
+      parse: (key) => {
+        const name = nameFromLockKey(this.prefix, key);
+        return name === undefined ? undefined : { id: name, value: name };
+      },
+      guard: (call) => this.guard('list', undefined, call),
+    });
     return names.sort();
+  }
+
+  /** Every master of a Cluster, else the one client (what `list` scans). */
+  private nodes(): RedisLikeClient[] {
+    return this.isCluster ? (this.client as { nodes(role: string): RedisLikeClient[] }).nodes('master') : [this.client];
   }
 
   async forceRelease(name: string): Promise<boolean> {
@@ -466,6 +492,51 @@ export class RedisLockStore implements LockStore {
     return reply ? String(reply) : undefined;
   }
 
+  /** One read-write lock or semaphore attempt (ACQUIRE_PERMITS); see {@link PermitStore.acquirePermits}. */
+  acquirePermits(
+    name: string,
+    owner: string,
+    spec: PermitSpec,
+    ttlMs: number,
+    queueTtlMs: number,
+    queue: boolean,
+    reentrant: boolean,
+  ): Promise<FairAcquireResult> {
+    return this.permitOps.acquirePermits(name, owner, spec, ttlMs, queueTtlMs, queue, reentrant);
+  }
+
+  releasePermits(name: string, family: PermitFamily, owner: string): Promise<number> {
+    return this.permitOps.releasePermits(name, family, owner);
+  }
+
+  renewPermits(name: string, family: PermitFamily, owner: string, ttlMs: number): Promise<boolean> {
+    return this.permitOps.renewPermits(name, family, owner, ttlMs);
+  }
+
+  leavePermitQueue(name: string, family: PermitFamily, owner: string): Promise<void> {
+    return this.permitOps.leavePermitQueue(name, family, owner);
+  }
+
+  inspectPermits(name: string, family: PermitFamily): Promise<StoredPermitInfo> {
+    return this.permitOps.inspectPermits(name, family);
+  }
+
+  listPermits(prefix: string, limit: number): Promise<{ name: string; family: PermitFamily }[]> {
+    return this.permitOps.listPermits(prefix, limit);
+  }
+
+  forceReleasePermits(name: string, family: PermitFamily): Promise<boolean> {
+    return this.permitOps.forceReleasePermits(name, family);
+  }
+
+  onPermitRelease(name: string, family: PermitFamily, listener: ReleaseListener): Promise<() => void> {
+    return this.permitOps.onPermitRelease(name, family, listener);
+  }
+
+  watchPermitRelease(name: string, family: PermitFamily, listener: ReleaseListener): (() => void) | undefined {
+    return this.permitOps.watchPermitRelease(name, family, listener);
+  }
+
   /** Release events of `name`, decoded from its channel's messages (see release-event.ts). */
   onRelease(name: string, listener: ReleaseListener): Promise<() => void> {
     return this.subscriptions.add(lockKeys(this.prefix, name).channel, decodingListener(listener));
@@ -494,7 +565,7 @@ export class RedisLockStore implements LockStore {
 
   /** Whether every lock script is cached on the server (health detail). */
   scriptsLoaded(): Promise<boolean> {
-    return this.guard('scripts', undefined, this.scripts.loaded([...LOCK_SCRIPTS, ...FAIR_LOCK_SCRIPTS]));
+    return this.guard('scripts', undefined, this.scripts.loaded(LOADED_SCRIPTS));
   }
 
   async close(): Promise<void> {

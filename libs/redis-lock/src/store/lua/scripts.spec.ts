@@ -3,8 +3,9 @@ import { SET_WAITS_FOR, WAITS_FOR } from './deadlock-scripts.js';
 import { FAIR_LOCK_SCRIPTS } from './fair-lock-scripts.js';
 import { LOCK_SCRIPTS } from './lock-scripts.js';
 import { ACQUIRE_MANY } from './multi-lock-scripts.js';
+import { PERMIT_SCRIPTS } from './permit-scripts.js';
 
-const ALL = [...LOCK_SCRIPTS, ...FAIR_LOCK_SCRIPTS, ACQUIRE_MANY, SET_WAITS_FOR, WAITS_FOR];
+const ALL = [...LOCK_SCRIPTS, ...FAIR_LOCK_SCRIPTS, ACQUIRE_MANY, SET_WAITS_FOR, WAITS_FOR, ...PERMIT_SCRIPTS];
 
 describe('Lua scripts', () => {
   // The scripts are assembled from shared helpers; __snapshots__/scripts.lua shows each one whole, as

@@ -553,3 +553,528 @@ end
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
 return waits_of(KEYS[2], select(4, parse(v)))
+
+-- acquirePermits: 5 KEYS, sha1 881f1dab716525ca772462d493867ff22ccb49b5
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function ms(x)
+  return string.format('%.0f', x)
+end
+local function holding(k, owner)
+  local v = redis.call('HGET', k.info, owner)
+  if not v then return nil end
+  local c, h, f = string.match(v, '^(%d+) (%d+) (%d+)$')
+  return tonumber(c), tonumber(h), f
+end
+local function waiter(k, owner)
+  local v = redis.call('HGET', k.waiters, owner)
+  if not v then return nil end
+  local d, ttl, c, m = string.match(v, '^(%d+):(%d+):(%d+):(%a)$')
+  return tonumber(d), tonumber(ttl), tonumber(c), m
+end
+local function keep(key, ttl)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ms(ttl)) end
+end
+local function forget(k, owner)
+  local c = holding(k, owner)
+  redis.call('ZREM', k.holders, owner)
+  redis.call('HDEL', k.info, owner)
+  if c then redis.call('HINCRBY', k.info, '#u', -c) end
+end
+local function purge(k, now)
+  if redis.call('EXISTS', k.holders) == 0 then return redis.call('HDEL', k.info, '#u') end
+  local dead = redis.call('ZRANGEBYSCORE', k.holders, '-inf', ms(now))
+  for _, owner in ipairs(dead) do forget(k, owner) end
+  return #dead
+end
+local function drop(k, owner)
+  redis.call('ZREM', k.queue, owner)
+  redis.call('HDEL', k.waiters, owner)
+end
+local function take(k, owner, count, ttl, mode, now, retention)
+  local fence = mode == 's' and redis.call('GET', k.fence)
+  if not fence then fence = mint(k.fence, math.max(retention, ttl)) end
+  redis.call('ZADD', k.holders, ms(now + ttl), owner)
+  redis.call('HSET', k.info, owner, count .. ' 1 ' .. fence)
+  redis.call('HINCRBY', k.info, '#u', count)
+  keep(k.holders, ttl)
+  keep(k.info, ttl)
+  return fence
+end
+local function grant_heads(k, now, retention, self)
+  local limit = tonumber(redis.call('HGET', k.info, '#l') or '0')
+  local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
+  local grants = {}
+  while true do
+    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
+    if not head then break end
+    local deadline, ttl, count, mode = waiter(k, head)
+    local live = deadline and deadline > now and not redis.call('ZSCORE', k.holders, head)
+    if live and used + count > limit then break end
+    drop(k, head)
+    if live then
+      used = used + count
+      local grant = 'g:' .. take(k, head, count, ttl, mode, now, retention) .. ':' .. redis.sha1hex(head)
+      if head ~= self then
+        redis.call('PUBLISH', k.holders .. ':released', grant)
+        grants[#grants + 1] = grant
+      end
+    end
+  end
+  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
+  return grants
+end
+local function let_go(k, owner)
+  if not redis.call('ZSCORE', k.holders, owner) then return -1 end
+  local c, h, f = holding(k, owner)
+  if c and h > 1 then
+    redis.call('HSET', k.info, owner, c .. ' ' .. (h - 1) .. ' ' .. f)
+    return h - 1
+  end
+  forget(k, owner)
+  return 0
+end
+local function vacate(k)
+  if redis.call('EXISTS', k.holders) == 0 and redis.call('EXISTS', k.queue) == 0 then
+    redis.call('DEL', k.info, k.waiters)
+  end
+end
+local k = {holders = KEYS[1], info = KEYS[2], queue = KEYS[3], waiters = KEYS[4], fence = KEYS[5]}
+local now = now_ms()
+local owner, count, ttl, retention = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5]), tonumber(ARGV[9])
+purge(k, now)
+redis.call('HSET', k.info, '#l', ARGV[3])
+local expiry = redis.call('ZSCORE', k.holders, owner)
+if expiry then
+  local c, h, f = holding(k, owner)
+  if ARGV[8] == '1' then
+    h = h + 1
+    redis.call('HSET', k.info, owner, c .. ' ' .. h .. ' ' .. f)
+    if tonumber(expiry) < now + ttl then
+      redis.call('ZADD', k.holders, ms(now + ttl), owner)
+      keep(k.holders, ttl)
+      keep(k.info, ttl)
+    end
+  end
+  grant_heads(k, now, retention, owner)
+  return {1, f, h, ARGV[8] == '1' and 0 or 1}
+end
+grant_heads(k, now, retention, owner)
+if redis.call('ZSCORE', k.holders, owner) then
+  local _, _, f = holding(k, owner)
+  return {1, f, 1, 0}
+end
+local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
+if redis.call('EXISTS', k.queue) == 0 and used + count <= tonumber(ARGV[3]) then
+  return {1, take(k, owner, count, ttl, ARGV[4], now, retention), 1, 0}
+end
+if ARGV[7] == 'f' then
+  redis.call('ZADD', k.queue, 'NX', redis.call('HINCRBY', k.waiters, '#', 1), owner)
+  local qttl = tonumber(ARGV[6])
+  redis.call('HSET', k.waiters, owner, ms(now + qttl) .. ':' .. ARGV[5] .. ':' .. ARGV[2] .. ':' .. ARGV[4])
+  keep(k.queue, qttl)
+  keep(k.waiters, qttl)
+  keep(k.info, qttl)
+else
+  vacate(k)
+end
+local first = redis.call('ZRANGE', k.holders, 0, 0, 'WITHSCORES')[2]
+return {0, first and tonumber(first) - now or -1, 0, 0}
+
+-- releasePermits: 5 KEYS, sha1 ec7b2cca2cad978057f275f418427012e3e2af90
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function ms(x)
+  return string.format('%.0f', x)
+end
+local function holding(k, owner)
+  local v = redis.call('HGET', k.info, owner)
+  if not v then return nil end
+  local c, h, f = string.match(v, '^(%d+) (%d+) (%d+)$')
+  return tonumber(c), tonumber(h), f
+end
+local function waiter(k, owner)
+  local v = redis.call('HGET', k.waiters, owner)
+  if not v then return nil end
+  local d, ttl, c, m = string.match(v, '^(%d+):(%d+):(%d+):(%a)$')
+  return tonumber(d), tonumber(ttl), tonumber(c), m
+end
+local function keep(key, ttl)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ms(ttl)) end
+end
+local function forget(k, owner)
+  local c = holding(k, owner)
+  redis.call('ZREM', k.holders, owner)
+  redis.call('HDEL', k.info, owner)
+  if c then redis.call('HINCRBY', k.info, '#u', -c) end
+end
+local function purge(k, now)
+  if redis.call('EXISTS', k.holders) == 0 then return redis.call('HDEL', k.info, '#u') end
+  local dead = redis.call('ZRANGEBYSCORE', k.holders, '-inf', ms(now))
+  for _, owner in ipairs(dead) do forget(k, owner) end
+  return #dead
+end
+local function drop(k, owner)
+  redis.call('ZREM', k.queue, owner)
+  redis.call('HDEL', k.waiters, owner)
+end
+local function take(k, owner, count, ttl, mode, now, retention)
+  local fence = mode == 's' and redis.call('GET', k.fence)
+  if not fence then fence = mint(k.fence, math.max(retention, ttl)) end
+  redis.call('ZADD', k.holders, ms(now + ttl), owner)
+  redis.call('HSET', k.info, owner, count .. ' 1 ' .. fence)
+  redis.call('HINCRBY', k.info, '#u', count)
+  keep(k.holders, ttl)
+  keep(k.info, ttl)
+  return fence
+end
+local function grant_heads(k, now, retention, self)
+  local limit = tonumber(redis.call('HGET', k.info, '#l') or '0')
+  local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
+  local grants = {}
+  while true do
+    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
+    if not head then break end
+    local deadline, ttl, count, mode = waiter(k, head)
+    local live = deadline and deadline > now and not redis.call('ZSCORE', k.holders, head)
+    if live and used + count > limit then break end
+    drop(k, head)
+    if live then
+      used = used + count
+      local grant = 'g:' .. take(k, head, count, ttl, mode, now, retention) .. ':' .. redis.sha1hex(head)
+      if head ~= self then
+        redis.call('PUBLISH', k.holders .. ':released', grant)
+        grants[#grants + 1] = grant
+      end
+    end
+  end
+  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
+  return grants
+end
+local function let_go(k, owner)
+  if not redis.call('ZSCORE', k.holders, owner) then return -1 end
+  local c, h, f = holding(k, owner)
+  if c and h > 1 then
+    redis.call('HSET', k.info, owner, c .. ' ' .. (h - 1) .. ' ' .. f)
+    return h - 1
+  end
+  forget(k, owner)
+  return 0
+end
+local function vacate(k)
+  if redis.call('EXISTS', k.holders) == 0 and redis.call('EXISTS', k.queue) == 0 then
+    redis.call('DEL', k.info, k.waiters)
+  end
+end
+local k = {holders = KEYS[1], info = KEYS[2], queue = KEYS[3], waiters = KEYS[4], fence = KEYS[5]}
+local now = now_ms()
+local freed = purge(k, now)
+local out = {let_go(k, ARGV[1])}
+if out[1] == 0 or freed > 0 then
+  for _, grant in ipairs(grant_heads(k, now, tonumber(ARGV[2]), false)) do out[#out + 1] = grant end
+end
+vacate(k)
+return out
+
+-- renewPermits: 5 KEYS, sha1 97587b650e3a90d8dc85fb9a87db552895e0dcde
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function ms(x)
+  return string.format('%.0f', x)
+end
+local function holding(k, owner)
+  local v = redis.call('HGET', k.info, owner)
+  if not v then return nil end
+  local c, h, f = string.match(v, '^(%d+) (%d+) (%d+)$')
+  return tonumber(c), tonumber(h), f
+end
+local function waiter(k, owner)
+  local v = redis.call('HGET', k.waiters, owner)
+  if not v then return nil end
+  local d, ttl, c, m = string.match(v, '^(%d+):(%d+):(%d+):(%a)$')
+  return tonumber(d), tonumber(ttl), tonumber(c), m
+end
+local function keep(key, ttl)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ms(ttl)) end
+end
+local function forget(k, owner)
+  local c = holding(k, owner)
+  redis.call('ZREM', k.holders, owner)
+  redis.call('HDEL', k.info, owner)
+  if c then redis.call('HINCRBY', k.info, '#u', -c) end
+end
+local function purge(k, now)
+  if redis.call('EXISTS', k.holders) == 0 then return redis.call('HDEL', k.info, '#u') end
+  local dead = redis.call('ZRANGEBYSCORE', k.holders, '-inf', ms(now))
+  for _, owner in ipairs(dead) do forget(k, owner) end
+  return #dead
+end
+local function drop(k, owner)
+  redis.call('ZREM', k.queue, owner)
+  redis.call('HDEL', k.waiters, owner)
+end
+local function take(k, owner, count, ttl, mode, now, retention)
+  local fence = mode == 's' and redis.call('GET', k.fence)
+  if not fence then fence = mint(k.fence, math.max(retention, ttl)) end
+  redis.call('ZADD', k.holders, ms(now + ttl), owner)
+  redis.call('HSET', k.info, owner, count .. ' 1 ' .. fence)
+  redis.call('HINCRBY', k.info, '#u', count)
+  keep(k.holders, ttl)
+  keep(k.info, ttl)
+  return fence
+end
+local function grant_heads(k, now, retention, self)
+  local limit = tonumber(redis.call('HGET', k.info, '#l') or '0')
+  local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
+  local grants = {}
+  while true do
+    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
+    if not head then break end
+    local deadline, ttl, count, mode = waiter(k, head)
+    local live = deadline and deadline > now and not redis.call('ZSCORE', k.holders, head)
+    if live and used + count > limit then break end
+    drop(k, head)
+    if live then
+      used = used + count
+      local grant = 'g:' .. take(k, head, count, ttl, mode, now, retention) .. ':' .. redis.sha1hex(head)
+      if head ~= self then
+        redis.call('PUBLISH', k.holders .. ':released', grant)
+        grants[#grants + 1] = grant
+      end
+    end
+  end
+  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
+  return grants
+end
+local function let_go(k, owner)
+  if not redis.call('ZSCORE', k.holders, owner) then return -1 end
+  local c, h, f = holding(k, owner)
+  if c and h > 1 then
+    redis.call('HSET', k.info, owner, c .. ' ' .. (h - 1) .. ' ' .. f)
+    return h - 1
+  end
+  forget(k, owner)
+  return 0
+end
+local function vacate(k)
+  if redis.call('EXISTS', k.holders) == 0 and redis.call('EXISTS', k.queue) == 0 then
+    redis.call('DEL', k.info, k.waiters)
+  end
+end
+local k = {holders = KEYS[1], info = KEYS[2], queue = KEYS[3], waiters = KEYS[4], fence = KEYS[5]}
+local now = now_ms()
+local freed = purge(k, now)
+local renewed = 0
+if redis.call('ZSCORE', k.holders, ARGV[1]) then
+  local ttl = tonumber(ARGV[2])
+  redis.call('ZADD', k.holders, 'XX', ms(now + ttl), ARGV[1])
+  keep(k.holders, ttl)
+  keep(k.info, ttl)
+  renewed = 1
+end
+if freed > 0 then grant_heads(k, now, tonumber(ARGV[3]), false) end
+vacate(k)
+return renewed
+
+-- leavePermitQueue: 5 KEYS, sha1 674fded9983854ca4c4e5441cbf07560f5684228
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function ms(x)
+  return string.format('%.0f', x)
+end
+local function holding(k, owner)
+  local v = redis.call('HGET', k.info, owner)
+  if not v then return nil end
+  local c, h, f = string.match(v, '^(%d+) (%d+) (%d+)$')
+  return tonumber(c), tonumber(h), f
+end
+local function waiter(k, owner)
+  local v = redis.call('HGET', k.waiters, owner)
+  if not v then return nil end
+  local d, ttl, c, m = string.match(v, '^(%d+):(%d+):(%d+):(%a)$')
+  return tonumber(d), tonumber(ttl), tonumber(c), m
+end
+local function keep(key, ttl)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ms(ttl)) end
+end
+local function forget(k, owner)
+  local c = holding(k, owner)
+  redis.call('ZREM', k.holders, owner)
+  redis.call('HDEL', k.info, owner)
+  if c then redis.call('HINCRBY', k.info, '#u', -c) end
+end
+local function purge(k, now)
+  if redis.call('EXISTS', k.holders) == 0 then return redis.call('HDEL', k.info, '#u') end
+  local dead = redis.call('ZRANGEBYSCORE', k.holders, '-inf', ms(now))
+  for _, owner in ipairs(dead) do forget(k, owner) end
+  return #dead
+end
+local function drop(k, owner)
+  redis.call('ZREM', k.queue, owner)
+  redis.call('HDEL', k.waiters, owner)
+end
+local function take(k, owner, count, ttl, mode, now, retention)
+  local fence = mode == 's' and redis.call('GET', k.fence)
+  if not fence then fence = mint(k.fence, math.max(retention, ttl)) end
+  redis.call('ZADD', k.holders, ms(now + ttl), owner)
+  redis.call('HSET', k.info, owner, count .. ' 1 ' .. fence)
+  redis.call('HINCRBY', k.info, '#u', count)
+  keep(k.holders, ttl)
+  keep(k.info, ttl)
+  return fence
+end
+local function grant_heads(k, now, retention, self)
+  local limit = tonumber(redis.call('HGET', k.info, '#l') or '0')
+  local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
+  local grants = {}
+  while true do
+    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
+    if not head then break end
+    local deadline, ttl, count, mode = waiter(k, head)
+    local live = deadline and deadline > now and not redis.call('ZSCORE', k.holders, head)
+    if live and used + count > limit then break end
+    drop(k, head)
+    if live then
+      used = used + count
+      local grant = 'g:' .. take(k, head, count, ttl, mode, now, retention) .. ':' .. redis.sha1hex(head)
+      if head ~= self then
+        redis.call('PUBLISH', k.holders .. ':released', grant)
+        grants[#grants + 1] = grant
+      end
+    end
+  end
+  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
+  return grants
+end
+local function let_go(k, owner)
+  if not redis.call('ZSCORE', k.holders, owner) then return -1 end
+  local c, h, f = holding(k, owner)
+  if c and h > 1 then
+    redis.call('HSET', k.info, owner, c .. ' ' .. (h - 1) .. ' ' .. f)
+    return h - 1
+  end
+  forget(k, owner)
+  return 0
+end
+local function vacate(k)
+  if redis.call('EXISTS', k.holders) == 0 and redis.call('EXISTS', k.queue) == 0 then
+    redis.call('DEL', k.info, k.waiters)
+  end
+end
+local k = {holders = KEYS[1], info = KEYS[2], queue = KEYS[3], waiters = KEYS[4], fence = KEYS[5]}
+local now = now_ms()
+purge(k, now)
+local out = {0}
+if let_go(k, ARGV[1]) >= 0 then
+  out[1] = 1
+else
+  drop(k, ARGV[1])
+end
+for _, grant in ipairs(grant_heads(k, now, tonumber(ARGV[2]), false)) do out[#out + 1] = grant end
+vacate(k)
+return out
+
+-- inspectPermits: 4 KEYS, sha1 54b2f549c230cff91a96a72d769210be58022803
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function ms(x)
+  return string.format('%.0f', x)
+end
+local function holding(k, owner)
+  local v = redis.call('HGET', k.info, owner)
+  if not v then return nil end
+  local c, h, f = string.match(v, '^(%d+) (%d+) (%d+)$')
+  return tonumber(c), tonumber(h), f
+end
+local function waiter(k, owner)
+  local v = redis.call('HGET', k.waiters, owner)
+  if not v then return nil end
+  local d, ttl, c, m = string.match(v, '^(%d+):(%d+):(%d+):(%a)$')
+  return tonumber(d), tonumber(ttl), tonumber(c), m
+end
+local k = {holders = KEYS[1], info = KEYS[2], queue = KEYS[3], waiters = KEYS[4], fence = KEYS[5]}
+local now = now_ms()
+local out = {0, 0, 0}
+local live = redis.call('ZRANGEBYSCORE', k.holders, '(' .. ms(now), '+inf', 'WITHSCORES')
+for i = 1, #live, 2 do
+  local c, h, f = holding(k, live[i])
+  if c then
+    out[2] = out[2] + c
+    for _, v in ipairs({live[i], c, h, f, tonumber(live[i + 1]) - now}) do out[#out + 1] = v end
+  end
+end
+for _, owner in ipairs(redis.call('ZRANGE', k.queue, 0, -1)) do
+  local deadline = waiter(k, owner)
+  if deadline and deadline > now then out[3] = out[3] + 1 end
+end
+if #out > 3 or out[3] > 0 then out[1] = tonumber(redis.call('HGET', k.info, '#l') or '0') end
+return out
+
+-- forceReleasePermits: 4 KEYS, sha1 565b99a50bc6a875c543784ee2ae8fe7f8499f37
+local n = redis.call('DEL', KEYS[1], KEYS[3])
+redis.call('DEL', KEYS[2], KEYS[4])
+if n == 0 then return 0 end
+redis.call('PUBLISH', KEYS[1] .. ':released', '1')
+return 1
