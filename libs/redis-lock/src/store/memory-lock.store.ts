@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { nextFence } from './memory-fence.js';
+import { MemoryPermits } from './memory-permits.js';
+import type { PermitFamily, PermitSpec, PermitStore, StoredPermitInfo } from './permit-store.js';
 import type {
   AcquireManyResult,
   AcquireResult,
@@ -30,18 +33,20 @@ interface Entry {
 
 /**
  * In-process {@link LockStore} with the same contract as the Redis store: TTLs, reentrant holds,
- * rising fencing tokens minted lazily, release notifications. For unit tests of apps (through
+ * rising fencing tokens minted lazily, release notifications, and read-write locks and semaphores
+ * ({@link PermitStore}, kept by `MemoryPermits`). For unit tests of apps (through
  * `LockTestingModule`) and for running the demo without Redis. It locks within one process only.
  *
  * @example
  * RedisLockModule.forRoot({ store: new MemoryLockStore() });
  */
-export class MemoryLockStore implements LockStore {
+export class MemoryLockStore implements LockStore, PermitStore {
   readonly kind = 'memory';
   private readonly locks = new Map<string, Entry>();
   private readonly fences = new Map<string, number>();
   private readonly events = new EventEmitter().setMaxListeners(0);
   private readonly queues = new Map<string, QueuedWaiter[]>();
+  private readonly permits = new MemoryPermits();
   private closed = false;
 
   async init(): Promise<void> {
@@ -114,12 +119,7 @@ export class MemoryLockStore implements LockStore {
 
   /** The next fencing token of `name` (as the scripts' `mint`): above every earlier one, seeded from the clock in µs. */
   private mint(name: string): number {
-    const fence = Math.max(
-      (this.fences.get(name) ?? 0) + 1,
-      Math.floor((performance.timeOrigin + performance.now()) * 1000),
-    );
-    this.fences.set(name, fence);
-    return fence;
+    return nextFence(this.fences, name);
   }
 
   /** Makes `owner` the holder, with a fresh token when `fence` (as the acquire script does). */
@@ -233,7 +233,55 @@ export class MemoryLockStore implements LockStore {
   }
 
   renewMany(requests: readonly RenewRequest[]): Promise<boolean[]> {
-    return Promise.all(requests.map((r) => this.renew(r.name, r.owner, r.ttlMs)));
+    return Promise.all(
+      requests.map((r) =>
+        r.family ? this.renewPermits(r.name, r.family, r.owner, r.ttlMs) : this.renew(r.name, r.owner, r.ttlMs),
+      ),
+    );
+  }
+
+  async acquirePermits(
+    name: string,
+    owner: string,
+    spec: PermitSpec,
+    ttlMs: number,
+    queueTtlMs: number,
+    queue: boolean,
+    reentrant: boolean,
+  ): Promise<FairAcquireResult> {
+    return this.permits.acquire(name, owner, spec, ttlMs, queueTtlMs, queue, reentrant);
+  }
+
+  async releasePermits(name: string, family: PermitFamily, owner: string): Promise<number> {
+    return this.permits.release(name, family, owner);
+  }
+
+  async renewPermits(name: string, family: PermitFamily, owner: string, ttlMs: number): Promise<boolean> {
+    return this.permits.renew(name, family, owner, ttlMs);
+  }
+
+  async leavePermitQueue(name: string, family: PermitFamily, owner: string): Promise<void> {
+    this.permits.leave(name, family, owner);
+  }
+
+  async inspectPermits(name: string, family: PermitFamily): Promise<StoredPermitInfo> {
+    return this.permits.inspect(name, family);
+  }
+
+  async listPermits(prefix: string, limit: number): Promise<{ name: string; family: PermitFamily }[]> {
+    return this.permits.list(prefix, limit);
+  }
+
+  async forceReleasePermits(name: string, family: PermitFamily): Promise<boolean> {
+    return this.permits.forceRelease(name, family);
+  }
+
+  async onPermitRelease(name: string, family: PermitFamily, listener: ReleaseListener): Promise<() => void> {
+    return this.permits.watch(name, family, listener);
+  }
+
+  watchPermitRelease(name: string, family: PermitFamily, listener: ReleaseListener): () => void {
+    return this.permits.watch(name, family, listener);
   }
 
   async inspect(name: string): Promise<StoredLockInfo> {
@@ -276,6 +324,7 @@ export class MemoryLockStore implements LockStore {
   async close(): Promise<void> {
     this.closed = true;
     this.events.removeAllListeners();
+    this.permits.close();
   }
 
   /** Whether {@link close} was called (for tests). */
