@@ -12,6 +12,7 @@ import { Cluster } from 'ioredis';
 import { createLockStore } from '../libs/redis-lock/src/store/create-lock-store.js';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { describeLockStoreContract } from './support/lock-store-contract.js';
+import { describePermitStoreContract } from './support/permit-store-contract.js';
 import { startCluster, waitUntil, type RedisClusterTopology } from './support/redis-topologies.js';
 
 const clusterStore = async (masters: number, replicasPerMaster: number) => {
@@ -31,6 +32,7 @@ const clusterStore = async (masters: number, replicasPerMaster: number) => {
 
 describeLockStoreContract('redis cluster, 3 masters', () => clusterStore(3, 0));
 describeLockStoreContract('redis cluster, 3 masters + 3 replicas', () => clusterStore(3, 1));
+describePermitStoreContract('redis cluster, 3 masters', () => clusterStore(3, 0));
 
 describe('redis cluster failover (3 masters + 3 replicas)', () => {
   let cluster: RedisClusterTopology;

@@ -3,9 +3,10 @@ import { resolveModuleOptions } from '@lynx-nest/redis-lock';
 import { createLockStore } from '../libs/redis-lock/src/store/create-lock-store.js';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { describeLockStoreContract } from './support/lock-store-contract.js';
+import { describePermitStoreContract } from './support/permit-store-contract.js';
 import { command, startSentinel, waitUntil, type SentinelTopology } from './support/redis-topologies.js';
 
-describeLockStoreContract('redis sentinel, 1 master + 1 replica + 3 sentinels', async () => {
+const sentinelStore = async () => {
   const sentinel = await startSentinel({ replicas: 1, sentinels: 3 });
   // `sentinels` given and no mode: inferred as Sentinel.
   const config = resolveModuleOptions({
@@ -22,7 +23,10 @@ describeLockStoreContract('redis sentinel, 1 master + 1 replica + 3 sentinels', 
       await sentinel.stop();
     },
   };
-});
+};
+
+describeLockStoreContract('redis sentinel, 1 master + 1 replica + 3 sentinels', sentinelStore);
+describePermitStoreContract('redis sentinel, 1 master + 1 replica + 3 sentinels', sentinelStore);
 
 describe('redis sentinel failover', () => {
   let sentinel: SentinelTopology;
