@@ -133,6 +133,19 @@ describe('OpenTelemetry spans (in-memory exporter, real redis-server)', () => {
     expect(recorded).not.toContain('trace-b:');
   });
 
+  it('read-write locks and semaphores say their kind, wait fairly, and carry their token', async () => {
+    await inSpan('report', () => app.locks.withReadLock('trace:rw', async () => 1, { name: 'report' }));
+    await inSpan('quota', () =>
+      app.locks.semaphore('trace:sem', { permits: 2 }).withPermits(1, async () => 1, { name: 'quota' }),
+    );
+    const [read] = spans('redis_lock.acquire', 'report');
+    const [sem] = spans('redis_lock.acquire', 'quota');
+    expect(read.attributes).toMatchObject({ 'redis_lock.kind': 'read', 'redis_lock.mode': 'fair' });
+    expect(sem.attributes).toMatchObject({ 'redis_lock.kind': 'semaphore', 'redis_lock.mode': 'fair' });
+    const [hold] = spans('redis_lock.hold', 'quota');
+    expect(hold.attributes['redis_lock.fence']).toBeGreaterThan(0); // always minted for these kinds
+  });
+
   it('a fair acquisition says mode fair; a minted fence is on both spans, none when not minted', async () => {
     let fence = -1;
     const options = { name: 'fenced', fair: true };

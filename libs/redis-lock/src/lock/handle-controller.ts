@@ -153,7 +153,14 @@ export class LockHandleController implements HandleController {
   ): Promise<LockHandle | null> {
     // tracing: one check when off; else the acquire span, in the caller's context, wraps takeLock
     if (!this.tracer.enabled()) return this.takeLock(key, options, defaults, once, primitive);
-    return this.tracer.traceAcquire(key, options, once, () => this.takeLock(key, options, defaults, once, primitive));
+    const kind = primitive?.kind ?? (options?.mode === 'read' || options?.mode === 'write' ? options.mode : 'mutex');
+    return this.tracer.traceAcquire(
+      key,
+      options,
+      once,
+      () => this.takeLock(key, options, defaults, once, primitive),
+      kind,
+    );
   }
 
   /** The store a holding's calls go through: the store itself for a mutex, its permit view otherwise. */

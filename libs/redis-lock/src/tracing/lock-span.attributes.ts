@@ -10,6 +10,7 @@
 export const LOCK_SPAN_ATTRIBUTES = {
   name: 'redis_lock.name',
   mode: 'redis_lock.mode',
+  kind: 'redis_lock.kind',
   outcome: 'redis_lock.outcome',
   attempts: 'redis_lock.attempts',
   waitMs: 'redis_lock.wait_ms',

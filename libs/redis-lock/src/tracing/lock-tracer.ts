@@ -10,6 +10,7 @@ import {
   LOCK_TRACER_NAME,
 } from './lock-span.attributes.js';
 import { otelApi, type OtelApi } from './otel-api.loader.js';
+import type { LockKind } from '../lock/lock-kind.js';
 
 /** One acquisition being traced; found by the event listeners in the active context. */
 interface AcquireRecord {
@@ -92,6 +93,7 @@ export class LockTracer {
     options: LockOptions | undefined,
     once: boolean,
     take: () => Promise<LockHandle | null>,
+    kind: LockKind = 'mutex',
   ): Promise<LockHandle | null> {
     const api = otelApi()!;
     let parent: Context, name: string, span: Span, record: AcquireRecord, inside: Context;
@@ -99,9 +101,10 @@ export class LockTracer {
       this.listen(api);
       parent = api.context.active();
       name = typeof options?.name === 'string' ? options.name : typeof key === 'string' ? key : '(invalid)';
-      const fair = this.modes.fairQueue && (options?.fair ?? this.modes.fair) === true;
+      // Read-write locks and semaphores always wait in their queue.
+      const fair = kind !== 'mutex' || (this.modes.fairQueue && (options?.fair ?? this.modes.fair) === true);
       const mode = once ? 'try' : fair ? 'fair' : 'racing';
-      const attributes = { [A.name]: name, [A.mode]: mode };
+      const attributes = { [A.name]: name, [A.mode]: mode, [A.kind]: kind };
       span = this.tracer(api).startSpan(N.acquire, { kind: api.SpanKind.INTERNAL, attributes }, parent);
       record = { span };
       inside = api.trace.setSpan(parent, span).setValue(this.acquireKey!, record);
