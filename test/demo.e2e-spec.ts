@@ -11,7 +11,8 @@ import { buildDemo, demoMain, repoRoot } from './support/demo-build.js';
 import { closeClients, freePort, startRedisServer, type RedisServer } from './support/redis-server.js';
 
 // The demo application end to end: a private redis-server, three demo instances as child
-// processes, and what a user of the demo sees (HTTP API, cron job, /health, /metrics, live page).
+// processes, and what a user of the demo sees (HTTP API, cron job, read-write lock and semaphore
+// endpoints, /health, /metrics, live page).
 
 const ITEMS = 10;
 const INITIAL = 100;
@@ -227,15 +228,129 @@ describe('the demo: three instances on one private redis-server', () => {
     expect((await json(`${a}/locks`)).body.locks.map((l: { key: string }) => l.key)).not.toContain('e2e:manual');
   });
 
+  /** The test's own lock client on the demo's Redis (same key prefix as the demo), created once. */
+  async function testLocks(): Promise<LockApp> {
+    holder ??= await createLockApp({ addrs: [redis.url], instanceId: 'e2e-test' });
+    return holder;
+  }
+
+  it('GET /report/catalog under a read lock: concurrent reports overlap over the three instances', async () => {
+    const reports = await Promise.all(
+      Array.from({ length: 6 }, (_, n) => json(`${cluster.urls[n % 3]}/report/catalog?holdMs=600`)),
+    );
+    expect(reports.map((r) => r.status)).toEqual(reports.map(() => 200));
+    for (const report of reports) {
+      expect(report.body).toMatchObject({ kind: 'read', writersInside: 0, consistent: true });
+    }
+    expect(new Set(reports.map((r) => r.body.instance)).size).toBe(3);
+    // readers share the lock: some report saw others inside with it
+    expect(Math.max(...reports.map((r) => r.body.readersInside as number))).toBeGreaterThan(1);
+    // no writer minted in between: every reader shares the current token
+    expect(new Set(reports.map((r) => r.body.fence)).size).toBe(1);
+  }, 30_000);
+
+  it('POST /report/catalog/refresh under the write lock runs alone, with a token above every earlier one', async () => {
+    const before = (await json(`${cluster.urls[0]}/report/catalog`)).body;
+    const isWriter = (n: number) => n % 3 === 2;
+    const answers = await Promise.all(
+      Array.from({ length: 9 }, (_, n) =>
+        isWriter(n)
+          ? json(`${cluster.urls[n % 3]}/report/catalog/refresh?holdMs=150`, { method: 'POST' })
+          : json(`${cluster.urls[n % 3]}/report/catalog?holdMs=150`),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    const writers = answers.filter((_, n) => isWriter(n)).map((a) => a.body);
+    const readers = answers.filter((_, n) => !isWriter(n)).map((a) => a.body);
+    for (const w of writers) expect(w).toMatchObject({ kind: 'write', readersInside: 0, writersInside: 1 });
+    for (const r of readers) expect(r).toMatchObject({ kind: 'read', writersInside: 0, consistent: true });
+    // each refresh's time under the lock overlaps nobody else's
+    const sections = answers.map((a) => a.body as { kind: string; fence: number; startedAt: number; endedAt: number });
+    for (const w of sections.filter((s) => s.kind === 'write')) {
+      const overlapping = sections.filter((s) => s !== w && s.startedAt < w.endedAt && w.startedAt < s.endedAt);
+      expect(overlapping).toEqual([]);
+    }
+    expect(writers.map((w) => w.version as number).sort((x, y) => x - y)).toEqual(
+      [1, 2, 3].map((i) => before.version + i),
+    );
+    // tokens in the order the sections ran: never down, and each writer's above everything before it
+    const inOrder = [...sections].sort((x, y) => x.startedAt - y.startedAt);
+    let highest = before.fence as number;
+    for (const section of inOrder) {
+      if (section.kind === 'write') expect(section.fence).toBeGreaterThan(highest);
+      else expect(section.fence).toBeGreaterThanOrEqual(highest);
+      highest = Math.max(highest, section.fence);
+    }
+    const after = (await json(`${cluster.urls[1]}/report/catalog`)).body;
+    expect(after).toMatchObject({ version: before.version + 3, consistent: true, fence: highest });
+  }, 30_000);
+
+  it('a waiting refresh holds back reports that come after it (writer-preferring), which then see its version', async () => {
+    const [a, b, c] = cluster.urls;
+    const { locks } = await testLocks();
+    const client = redis.client();
+    const queued = () => client.zcard('lynx:lock:{catalog}:rw:q'); // the read-write lock's queue (docs/read-write-and-semaphores.md)
+    const reader = await locks.acquire('catalog', '20s', { mode: 'read' });
+    let refresh: Promise<{ status: number; body: Record<string, number> }> | undefined;
+    let late: typeof refresh;
+    const done = new Set<string>();
+    try {
+      // a report shares the read lock with the test's reader, and its token
+      const shared = await json(`${a}/report/catalog`);
+      expect(shared.status).toBe(200);
+      expect(shared.body.fence).toBe(reader.fence);
+      refresh = json(`${b}/report/catalog/refresh`, { method: 'POST' }).finally(() => done.add('refresh'));
+      await until('the refresh to queue', async () => (await queued()) === 1);
+      late = json(`${c}/report/catalog`).finally(() => done.add('late report'));
+      await until('the late report to queue behind it', async () => (await queued()) === 2);
+      await sleep(200);
+      expect([...done]).toEqual([]); // neither joined the test's read lock
+    } finally {
+      await reader.release();
+    }
+    const [written, report] = await Promise.all([refresh!, late!]);
+    expect(written.status).toBe(200);
+    expect(report.status).toBe(200);
+    expect(written.body.fence).toBeGreaterThan(reader.fence!);
+    expect(report.body).toMatchObject({ version: written.body.version, fence: written.body.fence, consistent: true });
+    expect(report.body.startedAt).toBeGreaterThanOrEqual(written.body.endedAt);
+  }, 30_000);
+
+  it('GET /partner/quote/:id under @WithSemaphore(permits: 2, onLocked: throw): a third concurrent call gets 409', async () => {
+    const [a, b, c] = cluster.urls;
+    expect((await json(`${a}/partner`)).body).toMatchObject({ name: 'partner-api', permits: 2, available: 2 });
+    const first = json(`${a}/partner/quote/sku-1?holdMs=4000`);
+    const second = json(`${b}/partner/quote/sku-2?holdMs=4000`);
+    await until('both permits in use', async () => (await json(`${c}/partner`)).body.available === 0);
+    const third = await json(`${c}/partner/quote/sku-3`);
+    expect(third.status).toBe(409); // LockAcquireTimeoutError through LockExceptionFilter
+    expect(third.body).toMatchObject({ statusCode: 409, error: 'Conflict', code: 'timeout', lock: 'partner-api' });
+    const served = await Promise.all([first, second]);
+    expect(served.map((s) => s.status)).toEqual([200, 200]);
+    for (const s of served) expect(s.body).toMatchObject({ kind: 'semaphore', permits: 1, inFlight: 2 });
+    expect(served[1].body.fence).not.toBe(served[0].body.fence); // each holding mints its own token
+    await until('the permits to come back', async () => (await json(`${c}/partner`)).body.available === 2);
+    expect((await json(`${c}/partner/quote/sku-3?holdMs=0`)).status).toBe(200);
+
+    // a burst over the three instances: never more than 2 in flight, the rest refused (never queued, never 5xx)
+    const burst = await Promise.all(
+      Array.from({ length: 9 }, (_, n) => json(`${cluster.urls[n % 3]}/partner/quote/b-${n}?holdMs=300`)),
+    );
+    expect(burst.filter((r) => r.status !== 200 && r.status !== 409)).toEqual([]);
+    const ok = burst.filter((r) => r.status === 200);
+    expect(ok.length).toBeGreaterThan(0);
+    expect(Math.max(...ok.map((r) => r.body.inFlight as number))).toBeLessThanOrEqual(2);
+  }, 30_000);
+
   it('the live page at / (the dashboard module) shows a held lock (key, owner, TTL), drops it on release', async () => {
-    holder = await createLockApp({ addrs: [redis.url], instanceId: 'e2e-test' });
+    await testLocks();
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
     await page.goto(`${cluster.urls[0]}/`);
     await page.waitForSelector('#instance:not(:empty)');
     expect(await page.textContent('#instance')).toBe(cluster.instances[0].id);
 
-    const lock = await holder.locks.acquire('e2e:browser', '30s', { fence: true });
+    const lock = await holder!.locks.acquire('e2e:browser', '30s', { fence: true });
     const row = page.locator('tr[data-key="e2e:browser"]');
     await row.waitFor({ state: 'visible', timeout: 5_000 });
     const cells = await row.locator('td').allTextContents();

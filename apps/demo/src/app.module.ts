@@ -13,7 +13,11 @@ import { HealthController } from './health/health.controller.js';
 import { InventoryController } from './inventory/inventory.controller.js';
 import { InventoryService } from './inventory/inventory.service.js';
 import { LocksController } from './locks/locks.controller.js';
+import { PartnerClient } from './partner/partner.client.js';
+import { PartnerController } from './partner/partner.controller.js';
 import type { DemoBackend } from './redis-bootstrap.js';
+import { CatalogReportController } from './report/catalog-report.controller.js';
+import { CatalogReportService } from './report/catalog-report.service.js';
 import { ReportController } from './report/report.controller.js';
 import { ReportJob } from './report/report.job.js';
 
@@ -80,8 +84,22 @@ export class AppModule {
         // machine; an app exposed to others passes `guard` (lock names are visible to whoever opens it).
         RedisLockDashboardModule.forRoot({ path: '/' }),
       ],
-      controllers: [LocksController, InventoryController, ReportController, HealthController],
-      providers: [store, InventoryService, ReportJob, { provide: APP_FILTER, useClass: LockExceptionFilter }],
+      controllers: [
+        LocksController,
+        InventoryController,
+        ReportController,
+        CatalogReportController,
+        PartnerController,
+        HealthController,
+      ],
+      providers: [
+        store,
+        InventoryService,
+        ReportJob,
+        CatalogReportService,
+        PartnerClient,
+        { provide: APP_FILTER, useClass: LockExceptionFilter },
+      ],
     };
   }
 }
