@@ -316,15 +316,20 @@ describe('the demo: three instances on one private redis-server', () => {
     expect(report.body.startedAt).toBeGreaterThanOrEqual(written.body.endedAt);
   }, 30_000);
 
-  it('GET /partner/quote/:id under @WithSemaphore(permits: 2, onLocked: throw): a third concurrent call gets 409', async () => {
+  it('GET /partner/quote/:id under @WithSemaphore(permits: 2, onLocked: throw): a third concurrent call gets 429', async () => {
     const [a, b, c] = cluster.urls;
     expect((await json(`${a}/partner`)).body).toMatchObject({ name: 'partner-api', permits: 2, available: 2 });
     const first = json(`${a}/partner/quote/sku-1?holdMs=4000`);
     const second = json(`${b}/partner/quote/sku-2?holdMs=4000`);
     await until('both permits in use', async () => (await json(`${c}/partner`)).body.available === 0);
     const third = await json(`${c}/partner/quote/sku-3`);
-    expect(third.status).toBe(409); // LockAcquireTimeoutError through LockExceptionFilter
-    expect(third.body).toMatchObject({ statusCode: 409, error: 'Conflict', code: 'timeout', lock: 'partner-api' });
+    expect(third.status).toBe(429); // LockAcquireTimeoutError of a semaphore through LockExceptionFilter
+    expect(third.body).toMatchObject({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      code: 'timeout',
+      lock: 'partner-api',
+    });
     const served = await Promise.all([first, second]);
     expect(served.map((s) => s.status)).toEqual([200, 200]);
     for (const s of served) expect(s.body).toMatchObject({ kind: 'semaphore', permits: 1, inFlight: 2 });
@@ -336,7 +341,7 @@ describe('the demo: three instances on one private redis-server', () => {
     const burst = await Promise.all(
       Array.from({ length: 9 }, (_, n) => json(`${cluster.urls[n % 3]}/partner/quote/b-${n}?holdMs=300`)),
     );
-    expect(burst.filter((r) => r.status !== 200 && r.status !== 409)).toEqual([]);
+    expect(burst.filter((r) => r.status !== 200 && r.status !== 429)).toEqual([]);
     const ok = burst.filter((r) => r.status === 200);
     expect(ok.length).toBeGreaterThan(0);
     expect(Math.max(...ok.map((r) => r.body.inFlight as number))).toBeLessThanOrEqual(2);

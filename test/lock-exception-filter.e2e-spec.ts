@@ -47,6 +47,11 @@ class ProbeController {
     throw thrown[kind]!();
   }
 
+  @Get('quotes')
+  quote() {
+    return this.locks.semaphore('partner', { permits: 1 }).withPermits(1, async () => 'quoted', { maxRetries: 0 });
+  }
+
   @Get('orders/:id')
   order(@Param('id') id: string): Promise<string> {
     return this.locks.withLock(`order:${id}`, async () => 'done', { maxRetries: 0 });
@@ -115,6 +120,24 @@ describe('LockExceptionFilter, installed with app.useGlobalFilters(new LockExcep
       await held.release();
     }
     expect((await fetch(`${base}/orders/7`)).status).toBe(200);
+  });
+
+  it('a semaphore with no free permit → 429 Too Many Requests naming the semaphore', async () => {
+    const permit = await app.get(LockService).semaphore('partner', { permits: 1 }).acquire(1, { ttl: '10s' });
+    try {
+      const r = await call(base, '/quotes');
+      expect(r.status).toBe(429);
+      expect(r.body).toEqual({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        code: 'timeout',
+        message: expect.stringContaining('"partner"'),
+        lock: 'partner',
+      });
+    } finally {
+      await permit.release();
+    }
+    expect((await fetch(`${base}/quotes`)).status).toBe(200);
   });
 
   it('DeadlockError → 409', async () => {

@@ -32,7 +32,7 @@ export interface PartnerQuote {
  * A client of a partner API that allows {@link PARTNER_PERMITS} calls at once, shared by every
  * instance: `@WithSemaphore('partner-api', { permits: 2, onLocked: 'throw' })`. A call that finds
  * both permits taken does not run and rejects with `LockAcquireTimeoutError`, which the demo's
- * `LockExceptionFilter` answers with **409 Conflict** (`code: 'timeout'`). With `onLocked: 'wait'`
+ * `LockExceptionFilter` answers with **429 Too Many Requests** (`code: 'timeout'`). With `onLocked: 'wait'`
  * (the default) it would queue instead, first come first served.
  *
  * @example

@@ -8,7 +8,7 @@ const DEFAULT_LATENCY_MS = 200;
 /**
  * The rate-limited partner API over HTTP:
  * - `GET /partner/quote/:id?holdMs=200`: one of the 2 permits of the semaphore `partner-api` for the
- *   call; a third concurrent call (on any instance) gets **409** at once;
+ *   call; a third concurrent call (on any instance) gets **429** at once;
  * - `GET /partner`: the semaphore's permits and how many are free now.
  */
 @Controller('partner')

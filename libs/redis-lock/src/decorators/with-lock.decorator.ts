@@ -253,7 +253,7 @@ export function lockingDecorator(
         service.noteSkipped(lockOptions.name!, run.busyKey, kindOf(decorator, lockOptions));
         return undefined;
       }
-      throw new LockAcquireTimeoutError(run.busyKey, 1, performance.now() - started);
+      throw new LockAcquireTimeoutError(run.busyKey, 1, performance.now() - started, kindOf(decorator, lockOptions));
     };
     Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
     copyMetadata(original, wrapper);

@@ -17,13 +17,20 @@ export class LockAcquireTimeoutError extends LockError {
   /** Milliseconds spent waiting. */
   readonly waitedMs: number;
 
-  constructor(key: string, attempts: number, waitedMs: number) {
+  /** What was asked for: a `mutex`, the `read` or `write` side of a read-write lock, or `semaphore` permits. */
+  readonly kind: 'mutex' | 'read' | 'write' | 'semaphore';
+
+  constructor(key: string, attempts: number, waitedMs: number, kind: LockAcquireTimeoutError['kind'] = 'mutex') {
+    const gaveUp = `gave up after ${attempts} attempt(s) in ${Math.round(waitedMs)} ms`;
     super(
-      `Lock "${key}" is held by another owner: gave up after ${attempts} attempt(s) in ${Math.round(waitedMs)} ms. ` +
-        'Raise maxRetries / maxElapsedTime, or use tryLock() to skip when busy.',
+      kind === 'semaphore'
+        ? `Semaphore "${key}" has no free permits: ${gaveUp}. Raise maxRetries / maxElapsedTime or permits, or use tryAcquire() to skip when full.`
+        : `Lock "${key}" is held by another owner: ${gaveUp}. ` +
+            'Raise maxRetries / maxElapsedTime, or use tryLock() to skip when busy.',
       key,
     );
     this.attempts = attempts;
     this.waitedMs = waitedMs;
+    this.kind = kind;
   }
 }

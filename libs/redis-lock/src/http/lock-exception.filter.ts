@@ -47,7 +47,7 @@ export interface LockExceptionFilterOptions {
  * };
  */
 export interface LockErrorResponseBody {
-  /** The HTTP status code (409, 503 or 400). */
+  /** The HTTP status code (409, 429, 503 or 400). */
   statusCode: number;
   /** The HTTP reason phrase (`Conflict`, `Service Unavailable`, `Bad Request`), as Nest's own errors have it. */
   error: string;
@@ -73,6 +73,10 @@ interface HttpReply {
 function answer(error: MappedLockError): { status: number; error: string; message: string } {
   const lock = error.key === undefined ? 'the lock' : `lock "${error.key}"`;
   const conflict = (message: string) => ({ status: HttpStatus.CONFLICT, error: 'Conflict', message });
+  if (error instanceof LockAcquireTimeoutError && error.kind === 'semaphore') {
+    const message = `Could not get a permit of "${error.key}": all of them are in use. Try again later.`;
+    return { status: HttpStatus.TOO_MANY_REQUESTS, error: 'Too Many Requests', message };
+  }
   if (error instanceof LockAcquireTimeoutError) {
     return conflict(`Could not get ${lock}: another operation holds it. Try again later.`);
   }
@@ -90,7 +94,8 @@ function answer(error: MappedLockError): { status: number; error: string; messag
 /**
  * Answers the lock errors an HTTP request can run into, instead of Nest's bare
  * `500 Internal server error`:
- * - `LockAcquireTimeoutError` (busy) and `DeadlockError` → **409 Conflict**;
+ * - `LockAcquireTimeoutError` (busy) and `DeadlockError` → **409 Conflict**; a semaphore with no
+ *   free permit (`LockAcquireTimeoutError` of kind `semaphore`) → **429 Too Many Requests**;
  * - `LockBackendError` (Redis down, circuit breaker open) and `LockShutdownError` → **503 Service
  *   Unavailable** with a `Retry-After` header;
  * - `InvalidLockKeyError` (a lock name built from bad request input) → **400 Bad Request**.

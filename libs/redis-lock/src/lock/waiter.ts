@@ -82,7 +82,7 @@ export class Waiter {
   nextDelay(delay: number, holderTtlMs: number, budgetMs: number, attempts: number, maxRetries = -1): number {
     const elapsed = performance.now() - this.req.started;
     if ((maxRetries >= 0 && this.retries >= maxRetries) || elapsed >= budgetMs) {
-      throw new LockAcquireTimeoutError(this.req.name, attempts, elapsed);
+      throw new LockAcquireTimeoutError(this.req.name, attempts, elapsed, this.req.kind);
     }
     if (holderTtlMs > 0) delay = Math.min(delay, holderTtlMs + 1);
     return Math.max(0, Math.min(delay, budgetMs - elapsed));
