@@ -1,7 +1,10 @@
 // The benchmark: `npm run bench` (full) or `npm run bench -- --quick` (CI, under 2 minutes).
-// Starts a private redis-server, runs every scenario for every adapter (interleaved, repeated),
-// and writes bench/results/<mode>-<time>.json, bench/results/latest-<mode>.json and a Markdown
-// summary (every figure beside its ratio to the raw ioredis baseline of the same run).
+// Starts a private redis-server, runs every scenario for every adapter that supports its kind
+// (interleaved, repeated), and writes bench/results/<mode>-<time>.json, bench/results/latest-<mode>.json
+// and a Markdown summary (every figure beside its ratio to the scenario's baseline in the same run:
+// raw ioredis for the mutex scenarios, redis-semaphore's Semaphore for the semaphore, our mutex for
+// the read-write lock). Exits 1 when a correctness check failed (a mutex overlap, a writer beside
+// anyone, more permit holders than permits); timings never fail it.
 // Options: --quick, --only=<adapter,...>, --scenarios=<id,...>, --repeats=N, --duration=MS,
 // --skip-scale (leave out renewal at scale and the heap-over-cycles run); --render=<result.json>
 // prints the Markdown summary of a stored result and exits.
@@ -30,9 +33,14 @@ const adapters = args.has('only') ? String(args.get('only')).split(',') : ADAPTE
 const TTL_MS = 10_000;
 const RETRY_MS = 5;
 
+// `kind` picks the adapters (each lists the kinds it runs) and the checks: 'mutex' scenarios check
+// overlapping hold intervals; 'semaphore' and 'rw' count who is inside in-process (bench/load.mjs).
+// `baseline`: the adapter the ratios are computed against.
+const MUTEX = { kind: 'mutex', baseline: 'raw-ioredis' };
 const SCENARIOS = [
-  { id: 'serial', title: 'uncontended, serial', workers: 1, holdMs: 0, keyOf: (i) => `bench:serial:${i}` },
+  { ...MUTEX, id: 'serial', title: 'uncontended, serial', workers: 1, holdMs: 0, keyOf: (i) => `bench:serial:${i}` },
   {
+    ...MUTEX,
     id: 'parallel64',
     title: 'uncontended, 64 parallel workers',
     workers: 64,
@@ -40,6 +48,7 @@ const SCENARIOS = [
     keyOf: (i) => `bench:par:${i}`,
   },
   {
+    ...MUTEX,
     id: 'contended16',
     title: 'contended: 16 workers, one key, hold 1 ms',
     workers: 16,
@@ -48,6 +57,7 @@ const SCENARIOS = [
     contended: true,
   },
   {
+    ...MUTEX,
     id: 'contended4x4',
     title: 'contended: 4 processes × 4 workers, one key, hold 1 ms',
     processes: 4,
@@ -55,6 +65,30 @@ const SCENARIOS = [
     holdMs: 1,
     key: 'bench:hot4',
     contended: true,
+  },
+  {
+    id: 'semaphore4x16',
+    kind: 'semaphore',
+    baseline: 'redis-semaphore',
+    title: 'semaphore: 4 permits, 16 workers, one name, hold 1 ms',
+    workers: 16,
+    holdMs: 1,
+    permits: 4,
+    keyOf: () => 'bench:sem',
+    modeOf: () => 'permit',
+    note: 'Each worker takes 1 permit; `maxInside` is the most holders seen at once in the process (never above 4).',
+  },
+  {
+    id: 'rw16',
+    kind: 'rw',
+    baseline: 'ours-mutex',
+    title: 'read-write: 16 workers, one key, 90 % reads, hold 1 ms',
+    workers: 16,
+    holdMs: 1,
+    keyOf: () => 'bench:rw',
+    // Every 10th operation of each worker writes, staggered by worker: the same sequence for every adapter.
+    modeOf: (i, n) => ((n + i) % 10 === 0 ? 'write' : 'read'),
+    note: 'The peers have no read-write lock; the baseline `ours-mutex` runs the same operations on our mutex (`withLock`). `maxInside`: most readers at once; `violations`: a writer beside anyone.',
   },
 ];
 const scenarios = args.has('scenarios')
@@ -115,12 +149,40 @@ function checkIntervals(intervals) {
   return { overlaps, gaps };
 }
 
+/** Waits of one mode (completed and unfinished), sorted. */
+function waitsOf(samples, mode) {
+  return sortNum([
+    ...samples.waits.filter((_, k) => samples.waitModes[k] === mode),
+    ...samples.unfinished.filter((_, k) => samples.unfinishedModes[k] === mode),
+  ]);
+}
+
+/** The read-write and semaphore figures: in-process inside counts, and for 'rw' the waits per mode. */
+function sharedFigures(samples, scenario) {
+  if (scenario.kind === 'mutex') return {};
+  const out = { maxInside: samples.maxInside, violations: samples.violations };
+  if (scenario.kind !== 'rw') return out;
+  const reads = waitsOf(samples, 'read');
+  const writes = waitsOf(samples, 'write');
+  const written = samples.waitModes.filter((m) => m === 'write').length;
+  return {
+    ...out,
+    readWaitP50Ms: r3(pct(reads, 50)),
+    readWaitP99Ms: r3(pct(reads, 99)),
+    writeWaitP50Ms: r3(pct(writes, 50)),
+    writeWaitP99Ms: r3(pct(writes, 99)),
+    writeWaitMaxMs: r3(writes.at(-1) ?? null),
+    writeSharePct: r3((100 * written) / Math.max(1, samples.waitModes.length)),
+  };
+}
+
 function summarize(samples, server, scenario) {
   const acq = samples.waits.length;
   const waitsAll = sortNum([...samples.waits, ...samples.unfinished]);
   const waits = sortNum(samples.waits);
   const rel = sortNum(samples.releases);
-  const { overlaps, gaps } = checkIntervals(samples.intervals);
+  const exclusive = scenario.kind === 'mutex';
+  const { overlaps, gaps } = exclusive ? checkIntervals(samples.intervals) : { overlaps: undefined, gaps: [] };
   const g = sortNum(gaps);
   return {
     acquisitions: acq,
@@ -143,12 +205,12 @@ function summarize(samples, server, scenario) {
     redisCpuUsPerAcquisition: r3(server.cpuUs / Math.max(1, acq)),
     clientCpuUsPerAcquisition: r3(samples.clientCpuUs / Math.max(1, acq)),
     overlaps,
-    handOffP50Ms: scenario.contended ? r3(pct(g, 50)) : undefined,
-    handOffP99Ms: scenario.contended ? r3(pct(g, 99)) : undefined,
+    handOffP50Ms: scenario.contended && exclusive ? r3(pct(g, 50)) : undefined,
+    handOffP99Ms: scenario.contended && exclusive ? r3(pct(g, 99)) : undefined,
     // How long the harness's `setTimeout(holdMs)` really held the lock: the same call for every library.
-    holdP50Ms: scenario.contended
-      ? r3(pct(sortNum(samples.intervals.map(([, start, end]) => end - start)), 50))
-      : undefined,
+    holdP50Ms:
+      scenario.holdMs > 0 ? r3(pct(sortNum(samples.intervals.map(([, start, end]) => end - start)), 50)) : undefined,
+    ...sharedFigures(samples, scenario),
   };
 }
 
@@ -156,9 +218,13 @@ function mergeSamples(parts) {
   return {
     elapsedMs: Math.max(...parts.map((p) => p.elapsedMs)),
     waits: parts.flatMap((p) => p.waits),
+    waitModes: parts.flatMap((p) => p.waitModes),
     releases: parts.flatMap((p) => p.releases),
     intervals: parts.flatMap((p) => p.intervals),
     unfinished: parts.flatMap((p) => p.unfinished),
+    unfinishedModes: parts.flatMap((p) => p.unfinishedModes),
+    maxInside: Math.max(...parts.map((p) => p.maxInside)),
+    violations: parts.reduce((a, p) => a + p.violations, 0),
     giveUps: parts.reduce((a, p) => a + p.giveUps, 0),
     clientCpuUs: parts.reduce((a, p) => a + p.clientCpuUs, 0),
     perWorker: parts.flatMap((p) => p.perWorker),
@@ -177,22 +243,25 @@ function mergeSamples(parts) {
 async function runInProcess(adapterName, scenario, port, admin) {
   const mod = await loadAdapter(adapterName);
   const lib = await mod.create({ port, ttlMs: TTL_MS, retryMs: RETRY_MS });
-  await runLoad(lib, {
+  const load = {
     workers: scenario.workers,
-    durationMs: warmupMs,
     holdMs: scenario.holdMs,
     keyOf: scenario.keyOf,
-  });
+    modeOf: scenario.modeOf,
+    permits: scenario.permits,
+  };
+  const warmup = await runLoad(lib, { ...load, durationMs: warmupMs });
   await new Promise((r) => setTimeout(r, 50));
   const before = await redisProbe(admin);
   let after;
   const samples = await runLoad(lib, {
-    workers: scenario.workers,
+    ...load,
     durationMs,
-    holdMs: scenario.holdMs,
-    keyOf: scenario.keyOf,
     onStop: async () => (after = await redisProbe(admin)),
   });
+  // A broken exclusion during the warm-up counts too (its timings are dropped, its correctness is not).
+  samples.violations += warmup.violations;
+  samples.maxInside = Math.max(samples.maxInside, warmup.maxInside);
   after ??= await redisProbe(admin);
   await Promise.race([lib.close(), new Promise((r) => setTimeout(r, 2000))]).catch(() => undefined);
   return summarize(samples, serverDiff(after, before), scenario);
@@ -257,15 +326,16 @@ function aggregate(runs) {
   return out;
 }
 
+/** Each library's medians divided by the scenario baseline's, measured in the same run. */
 function withRatios(results) {
-  for (const scenario of Object.values(results)) {
-    const base = scenario['raw-ioredis']?.aggregate;
+  for (const [id, scenario] of Object.entries(results)) {
+    const base = scenario[SCENARIOS.find((s) => s.id === id).baseline]?.aggregate;
     if (!base) continue;
     for (const lib of Object.values(scenario)) {
-      lib.ratioToRaw = {};
+      lib.ratioToBaseline = {};
       for (const [k, v] of Object.entries(lib.aggregate)) {
         const b = base[k]?.median;
-        if (typeof b === 'number' && b !== 0 && typeof v.median === 'number') lib.ratioToRaw[k] = r3(v.median / b);
+        if (typeof b === 'number' && b !== 0 && typeof v.median === 'number') lib.ratioToBaseline[k] = r3(v.median / b);
       }
     }
   }
@@ -273,6 +343,56 @@ function withRatios(results) {
 }
 
 // ---- markdown ----------------------------------------------------------------------------------------
+const COST = [
+  'roundTripsPerAcquisition',
+  'serverCommandsPerAcquisition',
+  'redisCpuUsPerAcquisition',
+  'clientCpuUsPerAcquisition',
+];
+const COLUMNS = {
+  uncontended: ['opsPerSec', 'acquireP50Ms', 'acquireP99Ms', 'releaseP50Ms', 'releaseP99Ms', ...COST, 'overlaps'],
+  contended: [
+    'opsPerSec',
+    'waitP50Ms',
+    'waitP99Ms',
+    'waitMaxMs',
+    'handOffP50Ms',
+    'holdP50Ms',
+    'starvedWorkers',
+    'giveUps',
+    ...COST,
+    'overlaps',
+  ],
+  semaphore: [
+    'opsPerSec',
+    'waitP50Ms',
+    'waitP99Ms',
+    'waitMaxMs',
+    'holdP50Ms',
+    'starvedWorkers',
+    'giveUps',
+    'maxInside',
+    'violations',
+    ...COST,
+  ],
+  rw: [
+    'opsPerSec',
+    'readWaitP50Ms',
+    'readWaitP99Ms',
+    'writeWaitP50Ms',
+    'writeWaitP99Ms',
+    'writeWaitMaxMs',
+    'writeSharePct',
+    'holdP50Ms',
+    'starvedWorkers',
+    'giveUps',
+    'maxInside',
+    'violations',
+    ...COST,
+  ],
+};
+/** Counts that are checks, not costs: shown without a ratio. */
+const NO_RATIO = ['overlaps', 'starvedWorkers', 'giveUps', 'maxInside', 'violations', 'writeSharePct'];
 const fmt = (a, digits = 2) => {
   if (!a || a.median === null || a.median === undefined) return '–';
   const f = (v) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toFixed(digits)).toString());
@@ -290,40 +410,16 @@ function markdown(report) {
   for (const [id, libs] of Object.entries(report.results)) {
     const sc = SCENARIOS.find((s) => s.id === id);
     lines.push('', `### ${sc.title}`, '');
-    const cols = sc.contended
-      ? [
-          'opsPerSec',
-          'waitP50Ms',
-          'waitP99Ms',
-          'waitMaxMs',
-          'handOffP50Ms',
-          'holdP50Ms',
-          'starvedWorkers',
-          'giveUps',
-          'roundTripsPerAcquisition',
-          'serverCommandsPerAcquisition',
-          'redisCpuUsPerAcquisition',
-          'clientCpuUsPerAcquisition',
-          'overlaps',
-        ]
-      : [
-          'opsPerSec',
-          'acquireP50Ms',
-          'acquireP99Ms',
-          'releaseP50Ms',
-          'releaseP99Ms',
-          'roundTripsPerAcquisition',
-          'serverCommandsPerAcquisition',
-          'redisCpuUsPerAcquisition',
-          'clientCpuUsPerAcquisition',
-          'overlaps',
-        ];
+    const rated = Object.values(libs).some((l) => l.ratioToBaseline || l.ratioToRaw);
+    const base = Object.values(libs).some((l) => l.ratioToBaseline) ? sc.baseline : 'raw-ioredis';
+    const about = [rated ? `Ratios (\`· N×\`) are to \`${base}\` in the same run.` : '', sc.note ?? ''];
+    if (about.some(Boolean)) lines.push(about.filter(Boolean).join(' '), '');
+    const cols = COLUMNS[sc.kind] ?? (sc.contended ? COLUMNS.contended : COLUMNS.uncontended);
     lines.push(`| library | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);
     for (const [name, lib] of Object.entries(libs)) {
       const cells = cols.map((c) => {
-        const ratio = lib.ratioToRaw?.[c];
-        const showRatio =
-          name !== 'raw-ioredis' && ratio !== undefined && !['overlaps', 'starvedWorkers', 'giveUps'].includes(c);
+        const ratio = (lib.ratioToBaseline ?? lib.ratioToRaw)?.[c];
+        const showRatio = name !== base && ratio !== undefined && !NO_RATIO.includes(c);
         return fmt(lib.aggregate[c]) + (showRatio ? ` · ${ratio}×` : '');
       });
       lines.push(`| ${name} | ${cells.join(' | ')} |`);
@@ -379,17 +475,20 @@ console.error(
   `bench (${mode}): redis-server pid ${redis.pid} port ${redis.port}; SET ceiling ${JSON.stringify(report.ceiling)}`,
 );
 const raw = {};
+const kindsOf = Object.fromEntries(
+  await Promise.all(adapters.map(async (name) => [name, (await loadAdapter(name)).kinds ?? ['mutex']])),
+);
 try {
   for (let rep = 0; rep < repeats; rep++) {
     for (const scenario of scenarios) {
-      for (const name of adapters) {
+      for (const name of adapters.filter((n) => kindsOf[n].includes(scenario.kind))) {
         await admin.flushall();
         const result = scenario.processes
           ? await runMultiProcess(name, scenario, redis.port, admin)
           : await runInProcess(name, scenario, redis.port, admin);
         ((raw[scenario.id] ??= {})[name] ??= []).push(result);
         console.error(
-          `[${rep + 1}/${repeats}] ${scenario.id.padEnd(12)} ${name.padEnd(16)} ${String(result.opsPerSec).padStart(9)} ops/s  wait p99 ${result.waitP99Ms} ms max ${result.waitMaxMs} ms  starved ${result.starvedWorkers}  give-ups ${result.giveUps}  rt/acq ${result.roundTripsPerAcquisition}  overlaps ${result.overlaps}`,
+          `[${rep + 1}/${repeats}] ${scenario.id.padEnd(12)} ${name.padEnd(16)} ${String(result.opsPerSec).padStart(9)} ops/s  wait p99 ${result.waitP99Ms} ms max ${result.waitMaxMs} ms  starved ${result.starvedWorkers}  give-ups ${result.giveUps}  rt/acq ${result.roundTripsPerAcquisition}  ${scenario.kind === 'mutex' ? `overlaps ${result.overlaps}` : `maxInside ${result.maxInside}  violations ${result.violations}`}`,
         );
       }
     }
@@ -425,10 +524,20 @@ try {
   await redis.stop();
 }
 report.totalSeconds = Math.round((Date.now() - t0) / 1000);
-const overlaps = Object.values(report.results)
-  .flatMap((libs) => Object.values(libs).flatMap((l) => l.runs.map((r) => r.overlaps)))
-  .reduce((a, b) => a + b, 0);
+const allRuns = (id) => Object.values(report.results[id]).flatMap((l) => l.runs);
+const total = (field) =>
+  Object.keys(report.results)
+    .flatMap((id) => allRuns(id).map((r) => r[field] ?? 0))
+    .reduce((a, b) => a + b, 0);
+const overlaps = total('overlaps');
+const violations = total('violations');
+// Belt and braces: the in-process count also reports above the permits as violations.
+const overfull = Object.keys(report.results).filter((id) => {
+  const permits = SCENARIOS.find((s) => s.id === id).permits;
+  return permits !== undefined && allRuns(id).some((r) => r.maxInside > permits);
+});
 report.overlapsTotal = overlaps;
+report.violationsTotal = violations;
 const md = markdown(report);
 const dir = join(here, 'results');
 mkdirSync(dir, { recursive: true });
@@ -438,8 +547,7 @@ writeFileSync(join(dir, `latest-${mode}.json`), JSON.stringify(report, null, 2))
 writeFileSync(join(dir, `latest-${mode}.md`), md + '\n');
 console.log(md);
 console.log(`\nbench: ${report.totalSeconds} s; results in bench/results/latest-${mode}.json`);
-if (overlaps > 0) {
-  console.error(`bench: ${overlaps} overlapping critical sections: mutual exclusion was violated`);
-  process.exit(1);
-}
-process.exit(0);
+if (overlaps > 0) console.error(`bench: ${overlaps} overlapping critical sections: mutual exclusion was violated`);
+if (violations > 0) console.error(`bench: ${violations} violations: a writer beside anyone or too many permit holders`);
+if (overfull.length > 0) console.error(`bench: more holders than permits in ${overfull.join(', ')}`);
+process.exit(overlaps > 0 || violations > 0 || overfull.length > 0 ? 1 : 0);

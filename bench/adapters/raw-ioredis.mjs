@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export const name = 'raw-ioredis';
+export const kinds = ['mutex'];
 
 export async function create({ port, ttlMs, retryMs }) {
   const client = new Redis({ port, host: '127.0.0.1' });

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Redlock } from '@sesamecare-oss/redlock';
 
 export const name = 'redlock';
+export const kinds = ['mutex'];
 
 export async function create({ port, ttlMs, retryMs }) {
   const client = new Redis({ port, host: '127.0.0.1' });
