@@ -84,11 +84,11 @@ describe('read-write locks and semaphores: maxHoldTime, renewal and shutdown (re
       name,
       async (lock) => {
         handle = lock;
-        await sleep(450); // more than twice the TTL: renewed meanwhile
+        await sleep(900); // more than twice the TTL: renewed meanwhile
         expect(lock.isHeld()).toBe(true);
         await until(() => lock.signal.aborted, 5000); // renewal stops at maxHoldTime, then the TTL runs out
       },
-      { ttl: 200, maxHoldTime: 600 },
+      { ttl: 400, maxHoldTime: 1200 },
     );
     expect(handle!.signal.reason).toMatchObject({ reason: 'max_hold_time' });
     expect(lost).toContain('read:max_hold_time');
@@ -98,8 +98,8 @@ describe('read-write locks and semaphores: maxHoldTime, renewal and shutdown (re
   it('a semaphore holding renews while held; manual handles renew with renewalEnabled', async () => {
     const app = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`] });
     const sem = app.locks.semaphore(key('renew'), { permits: 1 });
-    const held = await sem.acquire(1, { ttl: 150, renewalEnabled: true });
-    await sleep(500);
+    const held = await sem.acquire(1, { ttl: 400, renewalEnabled: true });
+    await sleep(1000);
     expect(held.isHeld()).toBe(true);
     expect(await sem.tryAcquire()).toBeNull(); // still taken in Redis
     expect(await held.getExpiration()).toBeGreaterThan(0);

@@ -217,13 +217,13 @@ describe('read-write locks (LockService, real Redis)', () => {
       name,
       async (lock) => {
         lost = lock;
-        await sleep(500); // several renewals of a 200 ms TTL
+        await sleep(1000); // several renewals of a 400 ms TTL
         expect(lock.isHeld()).toBe(true);
         const holders = (await client.keys(`*{${name}}:rw*`)).filter((k) => !k.endsWith(':fence'));
         await client.del(...holders);
         await until(() => lock.signal.aborted, 3000);
       },
-      { ttl: 200 },
+      { ttl: 400 },
     );
     expect(lost!.signal.reason).toMatchObject({ reason: 'refused' });
     client.disconnect();

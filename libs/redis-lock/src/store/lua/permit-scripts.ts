@@ -32,22 +32,24 @@ end
 /**
  * Lua that changes the state (after {@link LOCK_PARSE_LUA} for `mint`, and {@link PERMIT_READ_LUA}):
  * - `keep(key, ttl)`: the key lives at least `ttl` ms more, so state never outlives the longest live
- *   holder or queue entry (a dead holder's state vanishes by itself);
+ *   holder or queue entry (a dead holder's state vanishes by itself): `PEXPIRE … GT`, and `NX` for a key
+ *   that has no expiry yet (one command in the common case; Redis 7);
  * - `forget` drops a holder and frees its permits; `purge` forgets every expired holder (and, when the
  *   holders key expired as a whole, resets the used count), returning how many permits may have freed up;
  * - `take` makes `owner` a holder of `count` permits for `ttl` ms, with a new token (`m`) or the
  *   name's current one (`s`, minted only when there is none);
  * - `grant_heads` grants the queue's heads in order while they fit (dropping dead entries), publishing
  *   each grant `g:<fence>:<sha1(owner)>` on the release channel (the mutex hand-off format) except to
- *   `self`, and returns the published grants;
+ *   `self`, and returns the published grants, the permits used after it, whether the queue is empty
+ *   now, and `self`'s token when it granted `self`;
  * - `let_go` drops one hold of a holder (the last frees its permits): holds left, or -1;
  * - `vacate` deletes the hash keys once nobody holds or waits.
  */
 const PERMIT_WRITE_LUA = `local function keep(key, ttl)
-  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ms(ttl)) end
+  if redis.call('PEXPIRE', key, ms(ttl), 'GT') == 0 then redis.call('PEXPIRE', key, ms(ttl), 'NX') end
 end
-local function forget(k, owner)
-  local c = holding(k, owner)
+local function forget(k, owner, c)
+  c = c or holding(k, owner)
   redis.call('ZREM', k.holders, owner)
   redis.call('HDEL', k.info, owner)
   if c then redis.call('HINCRBY', k.info, '#u', -c) end
@@ -72,28 +74,34 @@ local function take(k, owner, count, ttl, mode, now, retention)
   keep(k.info, ttl)
   return fence
 end
-local function grant_heads(k, now, retention, self)
-  local limit = tonumber(redis.call('HGET', k.info, '#l') or '0')
+local function grant_heads(k, now, retention, self, limit)
+  limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
   local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
-  local grants = {}
+  local grants, empty, mine = {}, false, nil
   while true do
     local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
-    if not head then break end
+    if not head then
+      empty = true
+      break
+    end
     local deadline, ttl, count, mode = waiter(k, head)
     local live = deadline and deadline > now and not redis.call('ZSCORE', k.holders, head)
     if live and used + count > limit then break end
     drop(k, head)
     if live then
       used = used + count
-      local grant = 'g:' .. take(k, head, count, ttl, mode, now, retention) .. ':' .. redis.sha1hex(head)
-      if head ~= self then
+      local fence = take(k, head, count, ttl, mode, now, retention)
+      if head == self then
+        mine = fence
+      else
+        local grant = 'g:' .. fence .. ':' .. redis.sha1hex(head)
         redis.call('PUBLISH', k.holders .. ':released', grant)
         grants[#grants + 1] = grant
       end
     end
   end
-  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
-  return grants
+  if empty then redis.call('DEL', k.waiters) end
+  return grants, used, empty, mine
 end
 local function let_go(k, owner)
   if not redis.call('ZSCORE', k.holders, owner) then return -1 end
@@ -102,7 +110,7 @@ local function let_go(k, owner)
     redis.call('HSET', k.info, owner, c .. ' ' .. (h - 1) .. ' ' .. f)
     return h - 1
   end
-  forget(k, owner)
+  forget(k, owner, c)
   return 0
 end
 local function vacate(k)
@@ -140,7 +148,8 @@ export const ACQUIRE_PERMITS = defineScript(
     `local now = now_ms()
 local owner, count, ttl, retention = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5]), tonumber(ARGV[9])
 purge(k, now)
-redis.call('HSET', k.info, '#l', ARGV[3])
+local limit = tonumber(ARGV[3])
+if redis.call('HGET', k.info, '#l') ~= ARGV[3] then redis.call('HSET', k.info, '#l', ARGV[3]) end
 local expiry = redis.call('ZSCORE', k.holders, owner)
 if expiry then
   local c, h, f = holding(k, owner)
@@ -153,16 +162,12 @@ if expiry then
       keep(k.info, ttl)
     end
   end
-  grant_heads(k, now, retention, owner)
+  grant_heads(k, now, retention, owner, limit)
   return {1, f, h, ARGV[8] == '1' and 0 or 1}
 end
-grant_heads(k, now, retention, owner)
-if redis.call('ZSCORE', k.holders, owner) then
-  local _, _, f = holding(k, owner)
-  return {1, f, 1, 0}
-end
-local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
-if redis.call('EXISTS', k.queue) == 0 and used + count <= tonumber(ARGV[3]) then
+local _, used, empty, mine = grant_heads(k, now, retention, owner, limit)
+if mine then return {1, mine, 1, 0} end
+if empty and used + count <= limit then
   return {1, take(k, owner, count, ttl, ARGV[4], now, retention), 1, 0}
 end
 if ARGV[7] == 'f' then
@@ -172,7 +177,7 @@ if ARGV[7] == 'f' then
   keep(k.queue, qttl)
   keep(k.waiters, qttl)
   keep(k.info, qttl)
-else
+elseif empty then
   vacate(k)
 end
 local first = redis.call('ZRANGE', k.holders, 0, 0, 'WITHSCORES')[2]
@@ -192,10 +197,14 @@ export const RELEASE_PERMITS = defineScript(
     `local now = now_ms()
 local freed = purge(k, now)
 local out = {let_go(k, ARGV[1])}
+local used
 if out[1] == 0 or freed > 0 then
-  for _, grant in ipairs(grant_heads(k, now, tonumber(ARGV[2]), false)) do out[#out + 1] = grant end
+  local grants
+  grants, used = grant_heads(k, now, tonumber(ARGV[2]), false)
+  for _, grant in ipairs(grants) do out[#out + 1] = grant end
 end
-vacate(k)
+-- Permits still in use (or holds left) mean holders: nothing to vacate.
+if not (used and used > 0) and out[1] <= 0 then vacate(k) end
 return out`,
 );
 

@@ -554,7 +554,7 @@ local v = redis.call('GET', KEYS[1])
 if not v then return false end
 return waits_of(KEYS[2], select(4, parse(v)))
 
--- acquirePermits: 5 KEYS, sha1 881f1dab716525ca772462d493867ff22ccb49b5
+-- acquirePermits: 5 KEYS, sha1 e70398e4859b5b7d27d470fea5c093da31b83f38
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -588,10 +588,10 @@ local function waiter(k, owner)
   return tonumber(d), tonumber(ttl), tonumber(c), m
 end
 local function keep(key, ttl)
-  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ms(ttl)) end
+  if redis.call('PEXPIRE', key, ms(ttl), 'GT') == 0 then redis.call('PEXPIRE', key, ms(ttl), 'NX') end
 end
-local function forget(k, owner)
-  local c = holding(k, owner)
+local function forget(k, owner, c)
+  c = c or holding(k, owner)
   redis.call('ZREM', k.holders, owner)
   redis.call('HDEL', k.info, owner)
   if c then redis.call('HINCRBY', k.info, '#u', -c) end
@@ -616,28 +616,34 @@ local function take(k, owner, count, ttl, mode, now, retention)
   keep(k.info, ttl)
   return fence
 end
-local function grant_heads(k, now, retention, self)
-  local limit = tonumber(redis.call('HGET', k.info, '#l') or '0')
+local function grant_heads(k, now, retention, self, limit)
+  limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
   local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
-  local grants = {}
+  local grants, empty, mine = {}, false, nil
   while true do
     local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
-    if not head then break end
+    if not head then
+      empty = true
+      break
+    end
     local deadline, ttl, count, mode = waiter(k, head)
     local live = deadline and deadline > now and not redis.call('ZSCORE', k.holders, head)
     if live and used + count > limit then break end
     drop(k, head)
     if live then
       used = used + count
-      local grant = 'g:' .. take(k, head, count, ttl, mode, now, retention) .. ':' .. redis.sha1hex(head)
-      if head ~= self then
+      local fence = take(k, head, count, ttl, mode, now, retention)
+      if head == self then
+        mine = fence
+      else
+        local grant = 'g:' .. fence .. ':' .. redis.sha1hex(head)
         redis.call('PUBLISH', k.holders .. ':released', grant)
         grants[#grants + 1] = grant
       end
     end
   end
-  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
-  return grants
+  if empty then redis.call('DEL', k.waiters) end
+  return grants, used, empty, mine
 end
 local function let_go(k, owner)
   if not redis.call('ZSCORE', k.holders, owner) then return -1 end
@@ -646,7 +652,7 @@ local function let_go(k, owner)
     redis.call('HSET', k.info, owner, c .. ' ' .. (h - 1) .. ' ' .. f)
     return h - 1
   end
-  forget(k, owner)
+  forget(k, owner, c)
   return 0
 end
 local function vacate(k)
@@ -658,7 +664,8 @@ local k = {holders = KEYS[1], info = KEYS[2], queue = KEYS[3], waiters = KEYS[4]
 local now = now_ms()
 local owner, count, ttl, retention = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5]), tonumber(ARGV[9])
 purge(k, now)
-redis.call('HSET', k.info, '#l', ARGV[3])
+local limit = tonumber(ARGV[3])
+if redis.call('HGET', k.info, '#l') ~= ARGV[3] then redis.call('HSET', k.info, '#l', ARGV[3]) end
 local expiry = redis.call('ZSCORE', k.holders, owner)
 if expiry then
   local c, h, f = holding(k, owner)
@@ -671,16 +678,12 @@ if expiry then
       keep(k.info, ttl)
     end
   end
-  grant_heads(k, now, retention, owner)
+  grant_heads(k, now, retention, owner, limit)
   return {1, f, h, ARGV[8] == '1' and 0 or 1}
 end
-grant_heads(k, now, retention, owner)
-if redis.call('ZSCORE', k.holders, owner) then
-  local _, _, f = holding(k, owner)
-  return {1, f, 1, 0}
-end
-local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
-if redis.call('EXISTS', k.queue) == 0 and used + count <= tonumber(ARGV[3]) then
+local _, used, empty, mine = grant_heads(k, now, retention, owner, limit)
+if mine then return {1, mine, 1, 0} end
+if empty and used + count <= limit then
   return {1, take(k, owner, count, ttl, ARGV[4], now, retention), 1, 0}
 end
 if ARGV[7] == 'f' then
@@ -690,13 +693,13 @@ if ARGV[7] == 'f' then
   keep(k.queue, qttl)
   keep(k.waiters, qttl)
   keep(k.info, qttl)
-else
+elseif empty then
   vacate(k)
 end
 local first = redis.call('ZRANGE', k.holders, 0, 0, 'WITHSCORES')[2]
 return {0, first and tonumber(first) - now or -1, 0, 0}
 
--- releasePermits: 5 KEYS, sha1 ec7b2cca2cad978057f275f418427012e3e2af90
+-- releasePermits: 5 KEYS, sha1 8fe92a1e7931c2804fd7a3a8e53ccbaf2ccb210a
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -730,10 +733,10 @@ local function waiter(k, owner)
   return tonumber(d), tonumber(ttl), tonumber(c), m
 end
 local function keep(key, ttl)
-  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ms(ttl)) end
+  if redis.call('PEXPIRE', key, ms(ttl), 'GT') == 0 then redis.call('PEXPIRE', key, ms(ttl), 'NX') end
 end
-local function forget(k, owner)
-  local c = holding(k, owner)
+local function forget(k, owner, c)
+  c = c or holding(k, owner)
   redis.call('ZREM', k.holders, owner)
   redis.call('HDEL', k.info, owner)
   if c then redis.call('HINCRBY', k.info, '#u', -c) end
@@ -758,28 +761,34 @@ local function take(k, owner, count, ttl, mode, now, retention)
   keep(k.info, ttl)
   return fence
 end
-local function grant_heads(k, now, retention, self)
-  local limit = tonumber(redis.call('HGET', k.info, '#l') or '0')
+local function grant_heads(k, now, retention, self, limit)
+  limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
   local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
-  local grants = {}
+  local grants, empty, mine = {}, false, nil
   while true do
     local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
-    if not head then break end
+    if not head then
+      empty = true
+      break
+    end
     local deadline, ttl, count, mode = waiter(k, head)
     local live = deadline and deadline > now and not redis.call('ZSCORE', k.holders, head)
     if live and used + count > limit then break end
     drop(k, head)
     if live then
       used = used + count
-      local grant = 'g:' .. take(k, head, count, ttl, mode, now, retention) .. ':' .. redis.sha1hex(head)
-      if head ~= self then
+      local fence = take(k, head, count, ttl, mode, now, retention)
+      if head == self then
+        mine = fence
+      else
+        local grant = 'g:' .. fence .. ':' .. redis.sha1hex(head)
         redis.call('PUBLISH', k.holders .. ':released', grant)
         grants[#grants + 1] = grant
       end
     end
   end
-  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
-  return grants
+  if empty then redis.call('DEL', k.waiters) end
+  return grants, used, empty, mine
 end
 local function let_go(k, owner)
   if not redis.call('ZSCORE', k.holders, owner) then return -1 end
@@ -788,7 +797,7 @@ local function let_go(k, owner)
     redis.call('HSET', k.info, owner, c .. ' ' .. (h - 1) .. ' ' .. f)
     return h - 1
   end
-  forget(k, owner)
+  forget(k, owner, c)
   return 0
 end
 local function vacate(k)
@@ -800,13 +809,17 @@ local k = {holders = KEYS[1], info = KEYS[2], queue = KEYS[3], waiters = KEYS[4]
 local now = now_ms()
 local freed = purge(k, now)
 local out = {let_go(k, ARGV[1])}
+local used
 if out[1] == 0 or freed > 0 then
-  for _, grant in ipairs(grant_heads(k, now, tonumber(ARGV[2]), false)) do out[#out + 1] = grant end
+  local grants
+  grants, used = grant_heads(k, now, tonumber(ARGV[2]), false)
+  for _, grant in ipairs(grants) do out[#out + 1] = grant end
 end
-vacate(k)
+-- Permits still in use (or holds left) mean holders: nothing to vacate.
+if not (used and used > 0) and out[1] <= 0 then vacate(k) end
 return out
 
--- renewPermits: 5 KEYS, sha1 97587b650e3a90d8dc85fb9a87db552895e0dcde
+-- renewPermits: 5 KEYS, sha1 e8d7165a026a49f05fe50021f3d4b6e50f31ba93
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -840,10 +853,10 @@ local function waiter(k, owner)
   return tonumber(d), tonumber(ttl), tonumber(c), m
 end
 local function keep(key, ttl)
-  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ms(ttl)) end
+  if redis.call('PEXPIRE', key, ms(ttl), 'GT') == 0 then redis.call('PEXPIRE', key, ms(ttl), 'NX') end
 end
-local function forget(k, owner)
-  local c = holding(k, owner)
+local function forget(k, owner, c)
+  c = c or holding(k, owner)
   redis.call('ZREM', k.holders, owner)
   redis.call('HDEL', k.info, owner)
   if c then redis.call('HINCRBY', k.info, '#u', -c) end
@@ -868,28 +881,34 @@ local function take(k, owner, count, ttl, mode, now, retention)
   keep(k.info, ttl)
   return fence
 end
-local function grant_heads(k, now, retention, self)
-  local limit = tonumber(redis.call('HGET', k.info, '#l') or '0')
+local function grant_heads(k, now, retention, self, limit)
+  limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
   local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
-  local grants = {}
+  local grants, empty, mine = {}, false, nil
   while true do
     local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
-    if not head then break end
+    if not head then
+      empty = true
+      break
+    end
     local deadline, ttl, count, mode = waiter(k, head)
     local live = deadline and deadline > now and not redis.call('ZSCORE', k.holders, head)
     if live and used + count > limit then break end
     drop(k, head)
     if live then
       used = used + count
-      local grant = 'g:' .. take(k, head, count, ttl, mode, now, retention) .. ':' .. redis.sha1hex(head)
-      if head ~= self then
+      local fence = take(k, head, count, ttl, mode, now, retention)
+      if head == self then
+        mine = fence
+      else
+        local grant = 'g:' .. fence .. ':' .. redis.sha1hex(head)
         redis.call('PUBLISH', k.holders .. ':released', grant)
         grants[#grants + 1] = grant
       end
     end
   end
-  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
-  return grants
+  if empty then redis.call('DEL', k.waiters) end
+  return grants, used, empty, mine
 end
 local function let_go(k, owner)
   if not redis.call('ZSCORE', k.holders, owner) then return -1 end
@@ -898,7 +917,7 @@ local function let_go(k, owner)
     redis.call('HSET', k.info, owner, c .. ' ' .. (h - 1) .. ' ' .. f)
     return h - 1
   end
-  forget(k, owner)
+  forget(k, owner, c)
   return 0
 end
 local function vacate(k)
@@ -921,7 +940,7 @@ if freed > 0 then grant_heads(k, now, tonumber(ARGV[3]), false) end
 vacate(k)
 return renewed
 
--- leavePermitQueue: 5 KEYS, sha1 674fded9983854ca4c4e5441cbf07560f5684228
+-- leavePermitQueue: 5 KEYS, sha1 e3e22811c1710beaa802e00480eb74c838dc4242
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -955,10 +974,10 @@ local function waiter(k, owner)
   return tonumber(d), tonumber(ttl), tonumber(c), m
 end
 local function keep(key, ttl)
-  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ms(ttl)) end
+  if redis.call('PEXPIRE', key, ms(ttl), 'GT') == 0 then redis.call('PEXPIRE', key, ms(ttl), 'NX') end
 end
-local function forget(k, owner)
-  local c = holding(k, owner)
+local function forget(k, owner, c)
+  c = c or holding(k, owner)
   redis.call('ZREM', k.holders, owner)
   redis.call('HDEL', k.info, owner)
   if c then redis.call('HINCRBY', k.info, '#u', -c) end
@@ -983,28 +1002,34 @@ local function take(k, owner, count, ttl, mode, now, retention)
   keep(k.info, ttl)
   return fence
 end
-local function grant_heads(k, now, retention, self)
-  local limit = tonumber(redis.call('HGET', k.info, '#l') or '0')
+local function grant_heads(k, now, retention, self, limit)
+  limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
   local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
-  local grants = {}
+  local grants, empty, mine = {}, false, nil
   while true do
     local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
-    if not head then break end
+    if not head then
+      empty = true
+      break
+    end
     local deadline, ttl, count, mode = waiter(k, head)
     local live = deadline and deadline > now and not redis.call('ZSCORE', k.holders, head)
     if live and used + count > limit then break end
     drop(k, head)
     if live then
       used = used + count
-      local grant = 'g:' .. take(k, head, count, ttl, mode, now, retention) .. ':' .. redis.sha1hex(head)
-      if head ~= self then
+      local fence = take(k, head, count, ttl, mode, now, retention)
+      if head == self then
+        mine = fence
+      else
+        local grant = 'g:' .. fence .. ':' .. redis.sha1hex(head)
         redis.call('PUBLISH', k.holders .. ':released', grant)
         grants[#grants + 1] = grant
       end
     end
   end
-  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
-  return grants
+  if empty then redis.call('DEL', k.waiters) end
+  return grants, used, empty, mine
 end
 local function let_go(k, owner)
   if not redis.call('ZSCORE', k.holders, owner) then return -1 end
@@ -1013,7 +1038,7 @@ local function let_go(k, owner)
     redis.call('HSET', k.info, owner, c .. ' ' .. (h - 1) .. ' ' .. f)
     return h - 1
   end
-  forget(k, owner)
+  forget(k, owner, c)
   return 0
 end
 local function vacate(k)
