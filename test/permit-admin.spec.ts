@@ -2,14 +2,13 @@ import 'reflect-metadata';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   InvalidLockOptionsError,
-  MemoryLockStore,
   RW_PERMITS,
   type LockInfo,
   type LockStore,
   type StoredPermitHolder,
 } from '@lynx-nest/redis-lock';
 import { HEALTH_PROBE_KEY } from '../libs/redis-lock/src/lock/lock-health.check.js';
-import { withFakePermits } from './support/fake-permit-store.js';
+import { withFakePermits, withoutPermits } from './support/fake-permit-store.js';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 
 // inspect(key, kind) and list() over read-write locks and semaphores, on a store whose permit state
@@ -134,7 +133,7 @@ describe('inspect and list of read-write locks and semaphores', () => {
     await expect(locks.inspect('x', 'rw' as never)).rejects.toBeInstanceOf(InvalidLockOptionsError);
     await expect(locks.inspect('a{b}', 'semaphore')).rejects.toMatchObject({ code: 'invalid_key' });
     await app!.close();
-    const plain = await start(Object.assign(new MemoryLockStore(), { permits: false }));
+    const plain = await start(withoutPermits());
     await expect(plain.inspect('x', 'read-write')).rejects.toThrow(/read-write locks need a single Redis/);
     await expect(plain.inspect('x', 'semaphore')).rejects.toBeInstanceOf(InvalidLockOptionsError);
     expect(await plain.inspect('x')).toMatchObject({ kind: 'mutex', held: false });
@@ -178,7 +177,7 @@ describe('inspect and list of read-write locks and semaphores', () => {
   });
 
   it('list on a store without permits lists mutexes only and asks nothing else', async () => {
-    const locks = await start(Object.assign(new MemoryLockStore(), { permits: false }));
+    const locks = await start(withoutPermits());
     const held = await locks.acquire('m', '10s');
     expect((await locks.list()).map((i) => [i.key, i.kind])).toEqual([['m', 'mutex']]);
     await held.release();

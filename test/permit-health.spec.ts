@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryLockStore } from '@lynx-nest/redis-lock';
 import { HEALTH_PROBE_KEY, runLockHealthCheck } from '../libs/redis-lock/src/lock/lock-health.check.js';
-import { withFakePermits } from './support/fake-permit-store.js';
+import { withFakePermits, withoutPermits } from './support/fake-permit-store.js';
 
 // The health check's probe of the permit scripts (read-write locks and semaphores), on a store whose
 // permit calls the test can break or stall.
@@ -43,7 +42,7 @@ describe('runLockHealthCheck with a store that has read-write locks and semaphor
   it('a store without permits (Redlock) gets no permit probe', async () => {
     const report = await runLockHealthCheck({
       ...deps,
-      store: Object.assign(new MemoryLockStore(), { permits: false }),
+      store: withoutPermits(),
     });
     expect(report).toMatchObject({ status: 'up', probe: 'ok' });
     expect(report.permitProbe).toBeUndefined();

@@ -1,17 +1,36 @@
-import { MemoryLockStore, type PermitFamily, type PermitStore, type StoredPermitInfo } from '@lynx-nest/redis-lock';
+import {
+  MemoryLockStore,
+  type LockStore,
+  type PermitFamily,
+  type PermitStore,
+  type StoredPermitInfo,
+} from '@lynx-nest/redis-lock';
+
+/** What the fake adds beside the {@link PermitStore} methods. */
+interface FakePermitControls {
+  /** Permit calls made, e.g. `acquire rw __lynx_health_probe__`, `release rw __lynx_health_probe__`. */
+  calls: string[];
+  /** Sets the state `inspectPermits` / `listPermits` report for `info.name` and `info.family`. */
+  setPermits(info: Omit<StoredPermitInfo, 'used'> & { used?: number }): void;
+  /** When set, every permit call rejects with it (a missing script, a broken permit path). */
+  failPermits?: Error;
+  /** When set, every permit call waits this long first (a hanging permit path). */
+  permitDelayMs?: number;
+}
 
 /** A memory store with scripted read-write lock and semaphore state (see {@link withFakePermits}). */
-export type FakePermitStore = MemoryLockStore &
-  PermitStore & {
-    /** Permit calls made, e.g. `acquire rw __lynx_health_probe__`, `release rw __lynx_health_probe__`. */
-    calls: string[];
-    /** Sets the state `inspectPermits` / `listPermits` report for `info.name` and `info.family`. */
-    setPermits(info: Omit<StoredPermitInfo, 'used'> & { used?: number }): void;
-    /** When set, every permit call rejects with it (a missing script, a broken permit path). */
-    failPermits?: Error;
-    /** When set, every permit call waits this long first (a hanging permit path). */
-    permitDelayMs?: number;
-  };
+export type FakePermitStore = MemoryLockStore & PermitStore & FakePermitControls;
+
+/**
+ * A memory store without read-write locks and semaphores, as Redlock is (`supportsPermits` is false),
+ * whatever `MemoryLockStore` itself implements.
+ *
+ * @example
+ * await expect(locks.inspect('x', 'semaphore')).rejects.toBeInstanceOf(InvalidLockOptionsError);
+ */
+export function withoutPermits(store: MemoryLockStore = new MemoryLockStore()): LockStore {
+  return Object.assign(store, { acquirePermits: undefined }) as LockStore;
+}
 
 /**
  * The observability side of `PermitStore` over a `MemoryLockStore`, for unit tests of inspection,
@@ -40,7 +59,7 @@ export function withFakePermits(store: MemoryLockStore = new MemoryLockStore()):
     if (fake.permitDelayMs) await new Promise((resolve) => setTimeout(resolve, fake.permitDelayMs));
     if (fake.failPermits) throw fake.failPermits;
   };
-  const methods: Omit<FakePermitStore, keyof MemoryLockStore | 'failPermits' | 'permitDelayMs'> = {
+  const methods: PermitStore & Pick<FakePermitControls, 'calls' | 'setPermits'> = {
     calls: [],
     setPermits(info) {
       const used = info.used ?? info.holders.reduce((sum, h) => sum + h.count, 0);
