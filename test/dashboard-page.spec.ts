@@ -28,9 +28,16 @@ const statistics = {
   wait: { count: 0, avgMs: 0, p99Ms: 0, maxMs: 0 },
   hold: { count: 0, avgMs: 0, p99Ms: 0, maxMs: 0 },
   recentErrorRate: 0,
+  byKind: {
+    mutex: { acquired: 2, released: 2, failed: 1, active: 0 },
+    read: { acquired: 1, released: 0, failed: 0, active: 1 },
+    write: { acquired: 0, released: 0, failed: 0, active: 0 },
+    semaphore: { acquired: 0, released: 0, failed: 0, active: 0 },
+  },
 };
 const lock = (key: string, extra: object = {}) => ({
   key,
+  kind: 'mutex',
   held: true,
   owner: 'host:1',
   heldByThisInstance: true,
@@ -91,8 +98,8 @@ describe('the dashboard page', () => {
       })),
     );
     expect(rows).toEqual([
-      { key: SCRIPTED, cells: [SCRIPTED, HOSTILE, expect.stringMatching(/^2\d s$/), '1', '', '0'] },
-      { key: HOSTILE, cells: [HOSTILE, 'host:1', expect.stringMatching(/^2\d s$/), '1', '7', '0'] },
+      { key: SCRIPTED, cells: [SCRIPTED, 'mutex', HOSTILE, expect.stringMatching(/^2\d s$/), '1', '', '', '0'] },
+      { key: HOSTILE, cells: [HOSTILE, 'mutex', 'host:1', expect.stringMatching(/^2\d s$/), '1', '7', '', '0'] },
     ]);
     expect(await page.locator('img, #locks script').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __xss?: unknown }).__xss)).toBeUndefined();
@@ -125,6 +132,78 @@ describe('the dashboard page', () => {
     await page.locator('tr[data-key="job:report"]').waitFor({ state: 'detached', timeout: 3_000 });
     expect(await page.textContent('#locks tbody')).toBe('no locks held right now');
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows each kind of a name on its own row: readers or writer, permits used and free, waiters', async () => {
+    const holder = (owner: string, count: number) => ({
+      owner,
+      thisInstance: owner === 'host:1',
+      count,
+      holds: 1,
+      ttlMs: 20_000,
+      fence: 3,
+    });
+    const locks = [
+      lock('catalog', {
+        kind: 'semaphore',
+        owner: undefined,
+        heldByThisInstance: false,
+        fence: 4,
+        waiters: 2,
+        permits: { limit: 4, used: 3, free: 1 },
+        holders: [holder('api-2', 2), holder('api-3', 1)],
+      }),
+      lock('catalog', {
+        kind: 'read-write',
+        owner: undefined,
+        holdCount: 2,
+        fence: 3,
+        waiters: 1,
+        readers: 2,
+        writer: false,
+        holders: [holder('host:1', 1), holder('api-2', 1)],
+      }),
+      lock('catalog'),
+      lock('report', {
+        kind: 'read-write',
+        owner: 'api-2',
+        heldByThisInstance: false,
+        fence: 9,
+        readers: 0,
+        writer: true,
+        holders: [holder('api-2', 1_073_741_824)],
+      }),
+      lock('legacy', { kind: undefined }), // a server without kinds: shown as a mutex
+    ];
+    const { page } = await open(() => state(locks));
+    await page.locator('tr[data-key="report"]').waitFor();
+    const rows = await page.locator('#locks tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        kind: tr.getAttribute('data-kind'),
+        mine: tr.className === 'mine',
+        cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
+      })),
+    );
+    const ttl = expect.stringMatching(/^2\d s$/);
+    expect(rows).toEqual([
+      { kind: 'mutex', mine: true, cells: ['catalog', 'mutex', 'host:1', ttl, '1', '7', '', '0'] },
+      {
+        kind: 'read-write',
+        mine: true,
+        cells: ['catalog', 'read-write', 'host:1, api-2', ttl, '2', '3', '2 readers', '1'],
+      },
+      {
+        kind: 'semaphore',
+        mine: false,
+        cells: ['catalog', 'semaphore', 'api-2, api-3', ttl, '1', '4', '3 used · 1 free (of 4)', '2'],
+      },
+      { kind: 'mutex', mine: true, cells: ['legacy', 'mutex', 'host:1', ttl, '1', '7', '', '0'] },
+      { kind: 'read-write', mine: false, cells: ['report', 'read-write', 'api-2', ttl, '1', '9', 'writer', '0'] },
+    ]);
+    expect(await page.locator('#stats').textContent()).toContain(
+      'mutex 2 / 0 · read 1 / 1 · write 0 / 0 · semaphore 0 / 0',
+    );
     await page.close();
   });
 

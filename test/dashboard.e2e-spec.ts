@@ -110,6 +110,7 @@ describe('RedisLockDashboardModule in a test app, behind a guard', () => {
       expect(body.locks).toEqual([
         {
           key: 'dash:json',
+          kind: 'mutex',
           held: true,
           owner: 'dash-holder',
           heldByThisInstance: false,
@@ -153,10 +154,11 @@ describe('RedisLockDashboardModule in a test app, behind a guard', () => {
     await row.waitFor({ state: 'visible', timeout: 5_000 });
     const cells = await row.locator('td').allTextContents();
     expect(cells[0]).toBe('dash:browser');
-    expect(cells[1]).toBe('dash-holder');
-    expect(cells[2]).toMatch(/^(2\d|30) s$/);
-    expect(cells[3]).toBe('1');
-    expect(cells[4]).toBe(String(lock.fence));
+    expect(cells[1]).toBe('mutex');
+    expect(cells[2]).toBe('dash-holder');
+    expect(cells[3]).toMatch(/^(2\d|30) s$/);
+    expect(cells[4]).toBe('1');
+    expect(cells[5]).toBe(String(lock.fence));
     const width = await row
       .locator('.bar > span')
       .evaluate((n) => parseFloat((n as unknown as { style: { width: string } }).style.width));
@@ -172,6 +174,37 @@ describe('RedisLockDashboardModule in a test app, behind a guard', () => {
     await page.waitForSelector('td.empty', { timeout: 5_000 });
     expect(await page.locator('tr[data-key]').count()).toBe(0);
     expect(problems).toEqual([]);
+  }, 30_000);
+
+  it('lists read-write locks and semaphores beside the mutex of a name: readers, writer, permits, waiters', async () => {
+    const mutex = await holder.locks.acquire('dash:kinds', '20s');
+    const read = await holder.locks.acquire('dash:kinds', '20s', { mode: 'read' });
+    const permits = await holder.locks.semaphore('dash:kinds', { permits: 3 }).acquire(2, { ttl: '20s' });
+    try {
+      const body = (await (await fetch(`${url}/admin/locks/state`, admin)).json()) as {
+        locks: { key: string; kind: string }[];
+      };
+      const kinds = body.locks.filter((l) => l.key === 'dash:kinds');
+      expect(kinds.map((l) => l.kind)).toEqual(['mutex', 'read-write', 'semaphore']);
+      expect(kinds[1]).toMatchObject({ owner: 'dash-holder', readers: 1, writer: false, waiters: 0, holdCount: 1 });
+      expect(kinds[2]).toMatchObject({ owner: 'dash-holder', permits: { limit: 3, used: 2, free: 1 }, waiters: 0 });
+      expect(JSON.stringify(body)).not.toContain(read.getValue());
+      expect(JSON.stringify(body)).not.toContain(permits.getValue());
+
+      browser ??= await launchChromium();
+      const page = await browser.newPage();
+      await page.setExtraHTTPHeaders({ [HEADER]: SECRET });
+      await page.goto(`${url}/admin/locks`);
+      const row = (kind: string) => page.locator(`tr[data-key="dash:kinds"][data-kind="${kind}"] td`);
+      await row('semaphore').first().waitFor({ timeout: 5_000 });
+      expect((await row('read-write').allTextContents()).slice(1, 3)).toEqual(['read-write', 'dash-holder']);
+      expect((await row('read-write').allTextContents()).slice(6)).toEqual(['1 reader', '0']);
+      expect((await row('semaphore').allTextContents()).slice(6)).toEqual(['2 used · 1 free (of 3)', '0']);
+      expect((await row('mutex').allTextContents())[6]).toBe('');
+      await page.close();
+    } finally {
+      await Promise.all([mutex.release(), read.release(), permits.release()]);
+    }
   }, 30_000);
 
   it('answers 503, quickly, while the redis-server is down', async () => {

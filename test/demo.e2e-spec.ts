@@ -194,11 +194,14 @@ describe('the demo: three instances on one private redis-server', () => {
       Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
     // every served reservation took the lock once (the label is the decorator's Class.method)
     const acquired = texts.reduce(
-      (sum, t) => sum + value(t, 'lynx_redis_lock_acquisitions_total{name="InventoryService.reserve"}'),
+      (sum, t) => sum + value(t, 'lynx_redis_lock_acquisitions_total{name="InventoryService.reserve",kind="mutex"}'),
       0,
     );
     expect(acquired).toBe(reservationsAnswered);
-    const skips = texts.reduce((sum, t) => sum + value(t, 'lynx_redis_lock_skips_total{name="ReportJob.report"}'), 0);
+    const skips = texts.reduce(
+      (sum, t) => sum + value(t, 'lynx_redis_lock_skips_total{name="ReportJob.report",kind="mutex"}'),
+      0,
+    );
     expect(skips).toBeGreaterThan(0);
   });
 
@@ -360,9 +363,10 @@ describe('the demo: three instances on one private redis-server', () => {
     await row.waitFor({ state: 'visible', timeout: 5_000 });
     const cells = await row.locator('td').allTextContents();
     expect(cells[0]).toBe('e2e:browser');
-    expect(cells[1]).toBe('e2e-test');
-    expect(cells[2]).toMatch(/^(2\d|30) s$/); // TTL text of a 30 s lock, a second or two in
-    expect(cells[4]).toBe(String(lock.fence));
+    expect(cells[1]).toBe('mutex');
+    expect(cells[2]).toBe('e2e-test');
+    expect(cells[3]).toMatch(/^(2\d|30) s$/); // TTL text of a 30 s lock, a second or two in
+    expect(cells[5]).toBe(String(lock.fence));
     const ttl = Number(await row.getAttribute('data-ttl'));
     expect(ttl).toBeGreaterThan(20_000);
     expect(ttl).toBeLessThanOrEqual(30_000);

@@ -166,4 +166,71 @@ describe('inspect, list and forceRelease (real Redis)', () => {
     await got.release();
     await holder.release();
   });
+
+  it('inspect and list read-write locks and semaphores: readers, writer, permits, waiters, holders by instance id', async () => {
+    const readA = await a.acquire('shared:1', '10s', { mode: 'read' });
+    const readC = await c.acquire('shared:1', '10s', { mode: 'read' });
+    handles.push(readA, readC);
+    // a writer queues behind the two readers (fair, writer-preferring)
+    const writer = a.acquire('shared:1', '10s', { mode: 'write', maxRetries: -1, maxElapsedTime: '10s' });
+    await expect.poll(async () => (await c.inspect('shared:1', 'read-write')).waiters).toBe(1);
+    const rw = await c.inspect('shared:1', 'read-write');
+    expect(rw).toMatchObject({
+      key: 'shared:1',
+      kind: 'read-write',
+      held: true,
+      readers: 2,
+      writer: false,
+      waiters: 1,
+      heldByThisInstance: true,
+      holdCount: 2,
+    });
+    expect(rw.owner).toBeUndefined(); // two instances read
+    expect(rw.holders.map((h) => [h.owner, h.thisInstance, h.count]).sort()).toEqual([
+      ['api-a', false, 1],
+      ['api-c', true, 1],
+    ]);
+    expect(rw.ttlMs).toBeGreaterThan(8000);
+    expect(JSON.stringify(rw)).not.toContain(readA.getValue());
+    expect(JSON.stringify(rw)).not.toContain(readC.getValue());
+    await readA.release();
+    await readC.release();
+    const written = await writer;
+    handles.push(written);
+    expect(await a.inspect('shared:1', 'read-write')).toMatchObject({
+      readers: 0,
+      writer: true,
+      owner: 'api-a',
+      heldByThisInstance: true,
+      waiters: 0,
+      fence: written.fence,
+    });
+
+    const api = a.semaphore('shared:1', { permits: 3 });
+    const two = await api.acquire(2, { ttl: '10s' });
+    handles.push(two);
+    const sem = await c.inspect('shared:1', 'semaphore');
+    expect(sem).toMatchObject({
+      kind: 'semaphore',
+      held: true,
+      owner: 'api-a',
+      permits: { limit: 3, used: 2, free: 1 },
+    });
+    expect(sem.holders).toEqual([
+      { owner: 'api-a', thisInstance: false, count: 2, holds: 1, ttlMs: expect.any(Number), fence: two.fence },
+    ]);
+    expect(JSON.stringify(sem)).not.toContain(two.getValue());
+
+    // list: every kind of the name, sorted by name then kind; mutexes of other names around it
+    const mutex = await a.acquire('shared:1', '10s');
+    handles.push(mutex);
+    const listed = await c.list('shared:');
+    expect(listed.map((i) => i.kind)).toEqual(['mutex', 'read-write', 'semaphore']);
+    expect(JSON.stringify(listed)).not.toMatch(new RegExp([mutex, written, two].map((h) => h.getValue()).join('|')));
+    expect((await c.list('shared:', 2)).map((i) => i.kind)).toEqual(['mutex', 'read-write']);
+    expect((await other.list('shared:')).length).toBe(0); // another prefix sees none of them
+    await Promise.all([mutex.release(), written.release(), two.release()]);
+    expect(await c.list('shared:')).toEqual([]);
+    expect(await a.inspect('shared:1', 'semaphore')).toMatchObject({ held: false, ttlMs: -2, holders: [] });
+  });
 });

@@ -97,7 +97,7 @@ describe('Prometheus metrics of a Nest app (real Redis)', () => {
     // 7. a lock held while /metrics is scraped
     const held = await locks.acquire('held-now', '5s');
     const during = await scrape();
-    expect(during.get(N.active, { name: 'held-now' })).toBe(1);
+    expect(during.get(N.active, { name: 'held-now', kind: 'mutex' })).toBe(1);
     await held.release();
     // 8. Redis stops: a renewal fails and the lock is lost, then a new acquisition fails on the backend
     await locks
@@ -123,40 +123,46 @@ describe('Prometheus metrics of a Nest app (real Redis)', () => {
       for (const labels of page.labelSets(series))
         expect(Object.keys(labels).sort(), d.name).toEqual([...d.labelNames].sort());
     }
-    // histograms expose buckets with the name label plus le
-    expect(page.labelSets(`${N.duration}_bucket`).every((l) => 'le' in l && 'name' in l)).toBe(true);
+    // histograms expose buckets with the name and kind labels plus le
+    expect(page.labelSets(`${N.duration}_bucket`).every((l) => 'le' in l && 'name' in l && 'kind' in l)).toBe(true);
+    // this run took mutexes only
+    expect(
+      new Set(page.samples.filter((s) => s.name.startsWith('lynx_redis_lock_')).map((s) => s.labels.kind)),
+    ).toEqual(
+      new Set(['mutex', undefined]), // undefined: the circuit breaker gauge has no labels
+    );
 
     // values that match what the script did
-    expect(page.get(N.acquisitions, { name: 'order' })).toBe(2);
-    expect(page.get(N.releases, { name: 'order' })).toBe(2);
-    expect(page.get(`${N.duration}_count`, { name: 'order' })).toBe(2);
-    expect(page.get(`${N.wait}_count`, { name: 'order' })).toBe(2);
-    expect(page.get(N.acquisitions, { name: 'acct' })).toBe(2);
-    expect(page.get(N.releases, { name: 'acct' })).toBe(2);
-    expect(page.get(`${N.duration}_count`, { name: 'acct' })).toBe(1);
-    expect(page.get(N.acquisitions, { name: 'contended' })).toBe(2);
-    expect(page.get(N.errors, { name: 'contended', reason: 'timeout' })).toBe(1);
-    expect(page.get(N.retryFailures, { name: 'contended' })).toBe(1);
-    const retries = page.get(N.retries, { name: 'contended' })!;
+    expect(page.get(N.acquisitions, { name: 'order', kind: 'mutex' })).toBe(2);
+    expect(page.get(N.releases, { name: 'order', kind: 'mutex' })).toBe(2);
+    expect(page.get(`${N.duration}_count`, { name: 'order', kind: 'mutex' })).toBe(2);
+    expect(page.get(`${N.wait}_count`, { name: 'order', kind: 'mutex' })).toBe(2);
+    expect(page.get(N.acquisitions, { name: 'acct', kind: 'mutex' })).toBe(2);
+    expect(page.get(N.releases, { name: 'acct', kind: 'mutex' })).toBe(2);
+    expect(page.get(`${N.duration}_count`, { name: 'acct', kind: 'mutex' })).toBe(1);
+    expect(page.get(N.acquisitions, { name: 'contended', kind: 'mutex' })).toBe(2);
+    expect(page.get(N.errors, { name: 'contended', reason: 'timeout', kind: 'mutex' })).toBe(1);
+    expect(page.get(N.retryFailures, { name: 'contended', kind: 'mutex' })).toBe(1);
+    const retries = page.get(N.retries, { name: 'contended', kind: 'mutex' })!;
     expect(retries).toBe(retryEvents);
     expect(retries).toBeGreaterThanOrEqual(2); // at least 1 by the waiter that gave up (300 ms budget), at least 1 by the other
-    expect(page.get(`${N.retryDuration}_count`, { name: 'contended' })).toBe(retries);
-    expect(page.get(`${N.retryDuration}_sum`, { name: 'contended' })).toBeGreaterThan(0);
-    expect(page.get(N.renewals, { name: 'renewable' })).toBe(2);
-    expect(page.get(N.renewals, { name: 'watched' })).toBeGreaterThanOrEqual(1);
-    expect(page.get(N.lost, { name: 'expiring', reason: 'expired' })).toBe(1);
-    expect(page.get(N.expirations, { name: 'expiring' })).toBe(1);
-    expect(page.get(N.errors, { name: 'expiring', reason: 'lost' })).toBe(1);
-    expect(page.get(N.releases, { name: 'expiring' })).toBe(1);
-    expect(page.get(N.lost, { name: 'stolen', reason: 'refused' })).toBe(1);
-    expect(page.get(N.errors, { name: 'stolen', reason: 'lost' })).toBe(1);
-    expect(page.get(N.skips, { name: 'nightly' })).toBe(1);
-    expect(page.get(N.renewalErrors, { name: 'renew-down' })).toBeGreaterThanOrEqual(1);
-    expect(page.get(N.errors, { name: 'renew-down', reason: 'backend' })).toBe(
-      page.get(N.renewalErrors, { name: 'renew-down' }),
+    expect(page.get(`${N.retryDuration}_count`, { name: 'contended', kind: 'mutex' })).toBe(retries);
+    expect(page.get(`${N.retryDuration}_sum`, { name: 'contended', kind: 'mutex' })).toBeGreaterThan(0);
+    expect(page.get(N.renewals, { name: 'renewable', kind: 'mutex' })).toBe(2);
+    expect(page.get(N.renewals, { name: 'watched', kind: 'mutex' })).toBeGreaterThanOrEqual(1);
+    expect(page.get(N.lost, { name: 'expiring', reason: 'expired', kind: 'mutex' })).toBe(1);
+    expect(page.get(N.expirations, { name: 'expiring', kind: 'mutex' })).toBe(1);
+    expect(page.get(N.errors, { name: 'expiring', reason: 'lost', kind: 'mutex' })).toBe(1);
+    expect(page.get(N.releases, { name: 'expiring', kind: 'mutex' })).toBe(1);
+    expect(page.get(N.lost, { name: 'stolen', reason: 'refused', kind: 'mutex' })).toBe(1);
+    expect(page.get(N.errors, { name: 'stolen', reason: 'lost', kind: 'mutex' })).toBe(1);
+    expect(page.get(N.skips, { name: 'nightly', kind: 'mutex' })).toBe(1);
+    expect(page.get(N.renewalErrors, { name: 'renew-down', kind: 'mutex' })).toBeGreaterThanOrEqual(1);
+    expect(page.get(N.errors, { name: 'renew-down', reason: 'backend', kind: 'mutex' })).toBe(
+      page.get(N.renewalErrors, { name: 'renew-down', kind: 'mutex' }),
     );
-    expect(page.get(N.lost, { name: 'renew-down', reason: 'expired' })).toBe(1);
-    expect(page.get(N.errors, { name: 'when-down', reason: 'backend' })).toBe(1);
+    expect(page.get(N.lost, { name: 'renew-down', reason: 'expired', kind: 'mutex' })).toBe(1);
+    expect(page.get(N.errors, { name: 'when-down', reason: 'backend', kind: 'mutex' })).toBe(1);
     for (const labels of page.labelSets(N.active)) expect(page.get(N.active, labels), labels.name).toBe(0);
     // the `name` label is the lock's name option, never a Redis key
     expect(
@@ -181,5 +187,80 @@ describe('Prometheus metrics of a Nest app (real Redis)', () => {
     expect(stats.wait.p99Ms).toBeGreaterThanOrEqual(stats.wait.avgMs);
     expect(stats.hold.maxMs).toBeGreaterThanOrEqual(300); // 'watched' was held ≥ 350 ms
     expect(stats.recentErrorRate).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * The `kind` label of read-write locks and semaphores on a real `/metrics` page. Needs a store with
+ * the permit scripts (RedisLockStore implementing PermitStore).
+ */
+describe('Prometheus metrics by kind: read-write locks and semaphores (real Redis)', () => {
+  let redis: RedisServer;
+  let app: INestApplication;
+  let locks: LockService;
+  let base: string;
+
+  beforeAll(async () => {
+    register.clear();
+    redis = await startRedisServer();
+    @Module({
+      imports: [
+        PrometheusModule.register(),
+        RedisLockModule.forRoot({
+          addrs: [`127.0.0.1:${redis.port}`],
+          keyPrefix: PREFIX,
+          monitoring: { enableMetrics: true, healthCheckInterval: 0 },
+        }),
+      ],
+    })
+    class AppModule {}
+    app = await NestFactory.create(AppModule, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    locks = app.get(LockService);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await redis?.stop();
+    register.clear();
+  });
+
+  it('counts reads, writes and semaphore permits under their own kind, the same name kept apart', async () => {
+    await locks.withLock('catalog', () => undefined);
+    // two readers at once, one of them reentrant (a read inside the read)
+    await Promise.all([
+      locks.withReadLock('catalog', () => locks.withReadLock('catalog', () => sleep(20))),
+      locks.withReadLock('catalog', () => sleep(20)),
+    ]);
+    await locks.withWriteLock('catalog', () => undefined);
+    const api = locks.semaphore('catalog', { permits: 1 });
+    const permit = await api.acquire();
+    expect(await api.tryAcquire()).toBeNull(); // busy: not an error
+    await expect(
+      api.acquire(1, { maxRetries: 1, retryStrategy: { type: 'fixed', initialInterval: 20 } }),
+    ).rejects.toMatchObject({ code: 'timeout' });
+    const response = await fetch(`${base}/metrics`);
+    const during = parsePrometheusText(await response.text());
+    expect(during.get(N.active, { name: 'catalog', kind: 'semaphore' })).toBe(1);
+    await permit.release();
+
+    const page = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+    const at = (kind: string) => ({ name: 'catalog', kind });
+    expect(page.get(N.acquisitions, at('mutex'))).toBe(1);
+    expect(page.get(N.acquisitions, at('read'))).toBe(3);
+    expect(page.get(`${N.duration}_count`, at('read'))).toBe(2); // outermost holds only
+    expect(page.get(N.acquisitions, at('write'))).toBe(1);
+    expect(page.get(N.releases, at('write'))).toBe(1);
+    expect(page.get(N.acquisitions, at('semaphore'))).toBe(1);
+    expect(page.get(N.errors, { ...at('semaphore'), reason: 'timeout' })).toBe(1);
+    expect(page.get(N.retryFailures, at('semaphore'))).toBe(1);
+    for (const kind of ['mutex', 'read', 'write', 'semaphore']) expect(page.get(N.active, at(kind)), kind).toBe(0);
+
+    const { byKind } = locks.getStatistics();
+    expect(byKind.read).toMatchObject({ acquired: 3, released: 3, failed: 0, active: 0 });
+    expect(byKind.write).toMatchObject({ acquired: 1, released: 1, active: 0 });
+    expect(byKind.semaphore).toMatchObject({ acquired: 1, released: 1, failed: 1, active: 0 });
+    expect(byKind.mutex).toMatchObject({ acquired: 1, released: 1, active: 0 });
   });
 });

@@ -38,7 +38,7 @@ export type { ResolvedLockConfig } from './config/resolved-config.js';
 
 export { LockService, type LockCallback } from './lock/lock.service.js';
 export { LockHandle } from './lock/lock-handle.js';
-export type { LockKind } from './lock/lock-kind.js';
+export { LOCK_KINDS, type LockKind } from './lock/lock-kind.js';
 export { Semaphore, type SemaphoreOptions } from './lock/primitives/semaphore.js';
 export { MAX_SEMAPHORE_PERMITS } from './lock/primitives/primitive-request.js';
 export { WithSemaphore, type WithSemaphoreOptions } from './decorators/with-semaphore.decorator.js';
@@ -50,8 +50,19 @@ export type { LockOptions, RetryDelayFunction } from './lock/lock-options.js';
 export { DefaultRetryStrategy, retryDelay } from './lock/retry-delay.js';
 export { currentLock } from './lock/lock-context.js';
 export { LockEvents, type LockEventMap, type LockEventName } from './lock/lock-events.js';
-export type { LockStatistics, LatencySummary } from './lock/lock-statistics.js';
-export type { LockInfo, LockHealthReport } from './lock/lock-info.js';
+export type { LockStatistics, LatencySummary, KindStatistics } from './lock/lock-statistics.js';
+export {
+  LOCK_INFO_KINDS,
+  type LockInfo,
+  type LockInfoBase,
+  type LockInfoKind,
+  type LockInfoOf,
+  type LockHolderInfo,
+  type MutexLockInfo,
+  type ReadWriteLockInfo,
+  type SemaphoreInfo,
+  type LockHealthReport,
+} from './lock/lock-info.js';
 
 export type {
   LockStore,

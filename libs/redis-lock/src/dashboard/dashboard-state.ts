@@ -26,7 +26,7 @@ export interface DashboardState {
   refreshMs: number;
   /** Most locks listed (`limit` option); when `locks.length` reaches it, more may be held. */
   limit: number;
-  /** Locks held now, all instances (`LockService.list('', limit)`). */
+  /** Locks held now, all instances and kinds (mutexes, read-write locks, semaphores; `LockService.list('', limit)`). */
   locks: LockInfo[];
   /** This process's statistics (`LockService.getStatistics()`). */
   statistics: LockStatistics;

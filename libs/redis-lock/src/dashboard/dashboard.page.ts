@@ -37,6 +37,8 @@ const STYLE = `
   td.key { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; white-space: pre; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
   tr.mine td.owner .badge { border-color: var(--mine); color: var(--mine); }
+  td.kind .badge { color: var(--muted); }
+  td.holding { color: var(--muted); font-variant-numeric: tabular-nums; }
   .ttl { display: flex; align-items: center; gap: 8px; min-width: 170px; }
   .bar {
     flex: 1; height: 8px; background: #0c111b; border-radius: 4px; overflow: hidden; border: 1px solid var(--line);
@@ -70,7 +72,7 @@ const el = (tag, props = {}, ...children) => {
 // The JSON endpoint is "state" under the page's own path (whatever prefix the app adds).
 const base = location.pathname.endsWith('/') ? location.pathname : location.pathname + '/';
 const STATE_URL = base + 'state';
-// Longest TTL seen for each ownership (key + fence), so the bar shows the share left.
+// Longest TTL seen for each ownership (key + kind + fence), so the bar shows the share left.
 const fullTtl = new Map();
 let refreshMs = 1000;
 
@@ -79,7 +81,7 @@ function seconds(ms) {
 }
 
 function ttlCell(lock) {
-  const id = lock.key + '#' + lock.fence;
+  const id = rowId(lock);
   const full = Math.max(fullTtl.get(id) ?? 0, lock.ttlMs);
   fullTtl.set(id, full);
   const share = full > 0 ? Math.max(0, Math.min(1, lock.ttlMs / full)) : 0;
@@ -91,26 +93,56 @@ function ttlCell(lock) {
     el('div', { className: 'bar' }, fill), el('span', { className: 'ttl-text', textContent: text }));
 }
 
+// list() order: by name, then kind.
+const KINDS = ['mutex', 'read-write', 'semaphore'];
+const kindOf = (lock) => lock.kind ?? 'mutex';
+const rowId = (lock) => lock.key + '#' + kindOf(lock) + '#' + lock.fence;
+
+function owners(lock) {
+  if (lock.owner !== undefined) return lock.owner;
+  const distinct = [...new Set((lock.holders ?? []).map((h) => h.owner))];
+  if (distinct.length === 0) return '?';
+  return distinct.length > 3 ? distinct.slice(0, 3).join(', ') + ' +' + (distinct.length - 3) : distinct.join(', ');
+}
+
+// Readers or writer of a read-write lock, permits of a semaphore; nothing for a mutex.
+function holding(lock) {
+  if (kindOf(lock) === 'read-write') return lock.writer ? 'writer' : lock.readers + (lock.readers === 1 ? ' reader' : ' readers');
+  if (kindOf(lock) === 'semaphore' && lock.permits) {
+    return lock.permits.used + ' used · ' + lock.permits.free + ' free (of ' + lock.permits.limit + ')';
+  }
+  return '';
+}
+
+function byNameThenKind(a, b) {
+  if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+  return KINDS.indexOf(kindOf(a)) - KINDS.indexOf(kindOf(b));
+}
+
 function renderLocks(data) {
   const body = $('locks').tBodies[0];
   body.replaceChildren();
   const more = data.locks.length >= data.limit ? ', the first ' + data.limit + ' listed' : '';
   $('lock-count').textContent = '(' + data.locks.length + more + ')';
   if (data.locks.length === 0) {
-    body.append(el('tr', {}, el('td', { className: 'empty', colSpan: 6, textContent: 'no locks held right now' })));
+    body.append(el('tr', {}, el('td', { className: 'empty', colSpan: 8, textContent: 'no locks held right now' })));
     return;
   }
   const seen = new Set();
-  for (const lock of [...data.locks].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-    seen.add(lock.key + '#' + lock.fence);
-    const row = el('tr', { className: lock.owner === data.instance ? 'mine' : '' },
+  for (const lock of [...data.locks].sort(byNameThenKind)) {
+    seen.add(rowId(lock));
+    const mine = lock.heldByThisInstance || lock.owner === data.instance;
+    const row = el('tr', { className: mine ? 'mine' : '' },
       el('td', { className: 'key', textContent: lock.key }),
-      el('td', { className: 'owner' }, el('span', { className: 'badge', textContent: lock.owner ?? '?' })),
+      el('td', { className: 'kind' }, el('span', { className: 'badge', textContent: kindOf(lock) })),
+      el('td', { className: 'owner' }, el('span', { className: 'badge', textContent: owners(lock) })),
       el('td', {}, ttlCell(lock)),
       el('td', { className: 'num', textContent: String(lock.holdCount) }),
       el('td', { className: 'num', textContent: lock.fence === undefined ? '' : String(lock.fence) }),
+      el('td', { className: 'holding', textContent: holding(lock) }),
       el('td', { className: 'num', textContent: String(lock.waiters) }));
     row.dataset.key = lock.key;
+    row.dataset.kind = kindOf(lock);
     row.dataset.ttl = String(lock.ttlMs);
     body.append(row);
   }
@@ -121,6 +153,8 @@ function renderStats(s) {
   const ms = (v) => (v >= 1000 ? (v / 1000).toFixed(2) + ' s' : v >= 100 ? v.toFixed(0) + ' ms' : v.toFixed(1) + ' ms');
   const span = Math.round((s.windowMs ?? 60000) / 1000) + ' s';
   const reasons = Object.entries(s.failuresByReason ?? {}).map(([reason, n]) => reason + ' ' + n).join(' · ');
+  const byKind = Object.entries(s.byKind ?? {})
+    .map(([kind, k]) => kind + ' ' + k.acquired + ' / ' + k.active).join(' · ');
   const items = [
     ['active locks', s.activeLocks], ['acquired', s.totalAcquired], ['released', s.totalReleased],
     ['failed', s.totalFailed], ['retries', s.totalRetries], ['renewals', s.totalRenewals],
@@ -130,6 +164,7 @@ function renderStats(s) {
     ['wait avg / p99 (' + span + ')', s.wait && s.wait.count ? ms(s.wait.avgMs) + ' / ' + ms(s.wait.p99Ms) : '–'],
     ['hold avg / p99 (' + span + ')', s.hold && s.hold.count ? ms(s.hold.avgMs) + ' / ' + ms(s.hold.p99Ms) : '–'],
     ['failures by reason', reasons || '–'],
+    ['acquired / active by kind', byKind || '–'],
   ];
   $('stats').replaceChildren(...items.map(([label, value]) =>
     el('div', { className: label.includes('/') || label.includes('reason') ? 'stat wide' : 'stat' },
@@ -196,12 +231,13 @@ export const DASHBOARD_PAGE_HTML =
   <section>
     <h2>Locks held now <span id="lock-count"></span></h2>
     <table id="locks">
-      <thead><tr><th>key</th><th>owner instance</th><th>TTL</th><th class="num">holds</th><th class="num">fence</th>` +
-  `<th class="num">waiters</th></tr></thead>
-      <tbody><tr><td class="empty" colspan="6">loading…</td></tr></tbody>
+      <thead><tr><th>key</th><th>kind</th><th>owner instance</th><th>TTL</th><th class="num">holds</th>` +
+  `<th class="num">fence</th><th>readers · writer / permits</th><th class="num">waiters</th></tr></thead>
+      <tbody><tr><td class="empty" colspan="8">loading…</td></tr></tbody>
     </table>
-    <div class="note">All instances, from <code>LockService.list()</code>; owners in purple are the instance that
-    answered. Lock names are shown to whoever can open this page.</div>
+    <div class="note">All instances and kinds (mutexes, read-write locks, semaphores), from
+    <code>LockService.list()</code>; owners in purple are the instance that answered. Lock names are shown to
+    whoever can open this page.</div>
   </section>
   <section>
     <h2>Statistics of this instance</h2>

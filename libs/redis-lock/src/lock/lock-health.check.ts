@@ -3,13 +3,24 @@ import type { LockStore } from '../store/lock-store.js';
 import { newOwnerToken } from '../store/owner-token.js';
 import { circuitBreakerOf } from '../store/circuit-breaker.store.js';
 import { scrubMessage } from '../store/scrub-secrets.js';
+import { RW_PERMITS, supportsPermits, type PermitSpec, type PermitStore } from '../store/permit-store.js';
 import type { LockHealthReport } from './lock-info.js';
 
-/** Lock name the health probe acquires and releases; reserved (hidden from `list()`). */
+/**
+ * Lock name the health probe acquires and releases, as a mutex and (when the store has permits) as
+ * a read-write lock's reader; reserved (hidden from `list()`, every kind).
+ */
 export const HEALTH_PROBE_KEY = '__lynx_health_probe__';
 
 /** TTL of the probe lock, so a probe whose release failed frees itself soon. */
 const PROBE_TTL_MS = 5000;
+
+/**
+ * The permit probe takes one read of the probe name's read-write lock: readers share, so the probes
+ * of many instances at once never find it busy, and a read shares the current fencing token instead
+ * of minting one per check.
+ */
+const PROBE_PERMITS: PermitSpec = { family: 'rw', count: 1, limit: RW_PERMITS, fence: 'share' };
 
 /** A renewal watchdog running later than this is reported in `warnings`. */
 export const RENEWAL_LAG_WARNING_MS = 1000;
@@ -33,10 +44,25 @@ export interface LockHealthDeps {
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
+ * One read acquire/release of the probe name's read-write lock through the permit scripts (read-write
+ * locks and semaphores run on scripts of their own, which a Redis restart drops like the others).
+ */
+async function probePermits(store: PermitStore, instanceId: string): Promise<void> {
+  const owner = newOwnerToken(instanceId);
+  try {
+    const grant = await store.acquirePermits(HEALTH_PROBE_KEY, owner, PROBE_PERMITS, PROBE_TTL_MS, 0, false, false);
+    if (grant.acquired) await store.releasePermits(HEALTH_PROBE_KEY, PROBE_PERMITS.family, owner);
+  } catch (error) {
+    throw new Error(`read-write lock and semaphore probe failed: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
+/**
  * The health check behind `LockService.checkHealth()` and `RedisLockHealthIndicator`: PING (the
  * store's command timeout applies), the Lua scripts cached on the server (loaded again when a
- * restart or failover dropped them), a probe acquire/release round trip on a reserved name, the
- * renewal watchdog's lag and the recent backend error rate. Never throws: failures become
+ * restart or failover dropped them), a probe acquire/release round trip on a reserved name (and,
+ * when the store has read-write locks and semaphores, a read acquire/release of the same name through
+ * the permit scripts), the renewal watchdog's lag and the recent backend error rate. Never throws: failures become
  * `{ status: 'down', reason }`. The report holds no credential or owner token.
  *
  * @example
@@ -82,7 +108,13 @@ export async function runLockHealthCheck(deps: LockHealthDeps): Promise<LockHeal
     const probe = await deps.store.acquire(HEALTH_PROBE_KEY, owner, PROBE_TTL_MS, false);
     if (probe.acquired) await deps.store.release(HEALTH_PROBE_KEY, owner);
     found.probe = 'ok';
+    const store = deps.store;
+    if (supportsPermits(store)) {
+      await probePermits(store, deps.instanceId);
+      found.permitProbe = 'ok';
+    }
   };
+  const permits = supportsPermits(deps.store);
 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), deps.timeoutMs)));
@@ -98,6 +130,7 @@ export async function runLockHealthCheck(deps: LockHealthDeps): Promise<LockHeal
     report.status = 'down';
     report.reason = `health check did not complete within ${deps.timeoutMs} ms`;
     if (report.probe === undefined) report.probe = 'failed';
+    if (permits && report.permitProbe === undefined) report.permitProbe = 'failed';
   } else if (outcome instanceof Error) {
     report.status = 'down';
     // Store errors are LockBackendErrors, already scrubbed; scrub again for stores that are not ours.
@@ -109,7 +142,9 @@ export async function runLockHealthCheck(deps: LockHealthDeps): Promise<LockHeal
       const lastError = last ? `; last error: ${scrubMessage(last, deps.secrets ?? [])}` : '';
       report.reason = `not connected to Redis (client ${status}${lastError}): ${report.reason}`;
     }
-    report.probe = 'failed';
+    // The mutex probe may have passed before the permit probe failed: each says how it went.
+    if (report.probe === undefined) report.probe = 'failed';
+    if (permits && report.permitProbe === undefined) report.permitProbe = 'failed';
   }
   const breaker = circuitBreakerOf(deps.store);
   if (breaker) {

@@ -27,3 +27,12 @@ export interface HeldPrimitive {
  * read inside a write is a reentrant hold). The NUL cannot occur in a lock name.
  */
 export const readWriteContextKey = (name: string): string => `rw\u0000${name}`;
+
+/**
+ * Every {@link LockKind}, in the order statistics and the dashboard list them: the values of the
+ * `kind` metric label and the keys of `LockStatistics.byKind`.
+ *
+ * @example
+ * for (const kind of LOCK_KINDS) console.log(kind, locks.getStatistics().byKind[kind].active);
+ */
+export const LOCK_KINDS: readonly LockKind[] = ['mutex', 'read', 'write', 'semaphore'];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LockEvents } from './lock-events.js';
+import type { LockKind } from './lock-kind.js';
 import { StatisticsCollector } from './lock-statistics.js';
 import { LatencyWindow, RateWindow } from './sliding-window.js';
 
@@ -142,5 +143,51 @@ describe('StatisticsCollector', () => {
     expect(later.wait.count).toBe(0);
     expect(later.recentErrorRate).toBe(0);
     expect(later.totalAcquired).toBe(2); // totals never slide
+  });
+});
+
+describe('StatisticsCollector by kind', () => {
+  it('breaks acquisitions, releases, failures and active holdings down by kind, totals unchanged', () => {
+    const events = new LockEvents();
+    const stats = new StatisticsCollector(events, () => 0);
+    const hold = (kind: LockKind, ownership: number) => ({ kind, name: 'n', key: 'n', ownership, fence: 1 });
+    const acquire = (kind: LockKind, ownership: number, reentrant = false) =>
+      events.emit('acquired', { ...hold(kind, ownership), waitMs: 1, attempts: 1, reentrant });
+    const release = (kind: LockKind, ownership: number, reentrant = false) =>
+      events.emit('released', { ...hold(kind, ownership), heldMs: 5, expired: false, reentrant });
+    expect(stats.snapshot().byKind).toEqual({
+      mutex: { acquired: 0, released: 0, failed: 0, active: 0 },
+      read: { acquired: 0, released: 0, failed: 0, active: 0 },
+      write: { acquired: 0, released: 0, failed: 0, active: 0 },
+      semaphore: { acquired: 0, released: 0, failed: 0, active: 0 },
+    });
+    acquire('mutex', 1);
+    acquire('read', 2);
+    acquire('read', 3);
+    acquire('read', 3, true); // reentrant: counted as an acquisition, active once
+    acquire('write', 4);
+    acquire('semaphore', 5);
+    acquire('semaphore', 6);
+    release('read', 3, true);
+    release('read', 3);
+    release('semaphore', 5);
+    events.emit('lost', { ...hold('write', 4), reason: 'expired' });
+    release('write', 4); // a late release of the lost write: active does not go below
+    events.emit('failed', { kind: 'write', name: 'n', key: 'n', reason: 'timeout', waitMs: 10 });
+    events.emit('failed', { kind: 'semaphore', name: 'n', key: 'n', reason: 'aborted', waitMs: 10 });
+    const s = stats.snapshot();
+    expect(s.byKind).toEqual({
+      mutex: { acquired: 1, released: 0, failed: 0, active: 1 },
+      read: { acquired: 3, released: 2, failed: 0, active: 1 },
+      write: { acquired: 1, released: 1, failed: 1, active: 0 },
+      semaphore: { acquired: 2, released: 1, failed: 1, active: 1 },
+    });
+    expect(s.totalAcquired).toBe(7);
+    expect(s.totalReleased).toBe(4);
+    expect(s.totalFailed).toBe(2);
+    expect(s.failuresByReason).toEqual({ timeout: 1, aborted: 1 });
+    // snapshots are copies
+    s.byKind.read.acquired = 99;
+    expect(stats.snapshot().byKind.read.acquired).toBe(3);
   });
 });

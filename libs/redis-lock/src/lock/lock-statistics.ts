@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { LockEvents } from './lock-events.js';
+import { LOCK_KINDS, type LockKind } from './lock-kind.js';
 import { LatencyWindow, RateWindow, type LatencySummary } from './sliding-window.js';
 
 export type { LatencySummary } from './sliding-window.js';
@@ -12,6 +13,27 @@ export type { LatencySummary } from './sliding-window.js';
  * locks.getStatistics().windowMs === STATISTICS_WINDOW_MS; // true
  */
 export const STATISTICS_WINDOW_MS = 60_000;
+
+/**
+ * The counts of one {@link LockKind} in `LockStatistics.byKind`.
+ *
+ * @example
+ * const { acquired, active } = locks.getStatistics().byKind.read;
+ */
+export interface KindStatistics {
+  /** Successful acquisitions of this kind (reentrant holds included). */
+  acquired: number;
+  /** Releases of this kind (reentrant holds included). */
+  released: number;
+  /** Failed acquisitions of this kind, all reasons. */
+  failed: number;
+  /**
+   * Holdings of this kind this process has now, counted from the events (a reentrant hold counts
+   * once; a read-write lock's reader and writer count as `read` and `write`, a semaphore holding as
+   * one whatever its permit count).
+   */
+  active: number;
+}
 
 /**
  * A snapshot of `LockService.getStatistics()`: the seed's `activeLocks`, `totalAcquired`,
@@ -59,7 +81,18 @@ export interface LockStatistics {
    * that failed because of the backend (`backend` failures and renewal errors); 0 to 1.
    */
   recentErrorRate: number;
+  /**
+   * The same counts per kind of holding: `mutex`, `read` and `write` (the two sides of a read-write
+   * lock) and `semaphore`. `totalAcquired`, `totalReleased` and `totalFailed` are the sums of these.
+   */
+  byKind: Record<LockKind, KindStatistics>;
 }
+
+const emptyByKind = (): Record<LockKind, KindStatistics> =>
+  Object.fromEntries(LOCK_KINDS.map((k) => [k, { acquired: 0, released: 0, failed: 0, active: 0 }])) as Record<
+    LockKind,
+    KindStatistics
+  >;
 
 /**
  * Counts lock events into a {@link LockStatistics}. Cheap: counters and fixed-size sliding windows,
@@ -88,7 +121,10 @@ export class StatisticsCollector {
     wait: { count: 0, avgMs: 0, p99Ms: 0, maxMs: 0 },
     hold: { count: 0, avgMs: 0, p99Ms: 0, maxMs: 0 },
     recentErrorRate: 0,
+    byKind: emptyByKind(),
   };
+  /** Holdings counted in `byKind[kind].active`: ownership id → kind (ended once, by release or loss). */
+  private readonly holdings = new Map<number, LockKind>();
 
   /**
    * @param events the service's events
@@ -108,18 +144,34 @@ export class StatisticsCollector {
     this.outcomes = new RateWindow(windowMs, 12, clock);
     const s = this.stats;
     s.windowMs = windowMs;
+    const perKind = s.byKind;
+    const end = (ownership: number) => {
+      const kind = this.holdings.get(ownership);
+      if (kind === undefined) return;
+      this.holdings.delete(ownership);
+      perKind[kind].active--;
+    };
     events.on('acquired', (e) => {
       s.totalAcquired++;
+      perKind[e.kind].acquired++;
+      if (!e.reentrant && !this.holdings.has(e.ownership)) {
+        this.holdings.set(e.ownership, e.kind);
+        perKind[e.kind].active++;
+      }
       const at = clock(); // one clock read for both windows
       if (!e.reentrant) this.waits.add(e.waitMs, at);
       this.outcomes.record(false, at);
     });
     events.on('released', (e) => {
       s.totalReleased++;
-      if (!e.reentrant) this.holds.add(e.heldMs);
+      perKind[e.kind].released++;
+      if (e.reentrant) return;
+      this.holds.add(e.heldMs);
+      end(e.ownership);
     });
     events.on('failed', (e) => {
       s.totalFailed++;
+      perKind[e.kind].failed++;
       s.failuresByReason[e.reason] = (s.failuresByReason[e.reason] ?? 0) + 1;
       this.outcomes.record(e.reason === 'backend');
     });
@@ -132,7 +184,10 @@ export class StatisticsCollector {
       s.totalRenewalErrors++;
       this.outcomes.record(true);
     });
-    events.on('lost', () => void s.totalLost++);
+    events.on('lost', (e) => {
+      s.totalLost++;
+      end(e.ownership);
+    });
     events.on('expired', () => void s.totalExpirations++);
     events.on('skipped', () => void s.totalSkipped++);
     events.on('breaker', (e) => {
@@ -155,6 +210,7 @@ export class StatisticsCollector {
       wait: this.waits.summary(),
       hold: this.holds.summary(),
       recentErrorRate: this.outcomes.rate().rate,
+      byKind: Object.fromEntries(LOCK_KINDS.map((k) => [k, { ...this.stats.byKind[k] }])) as LockStatistics['byKind'],
     };
   }
 }

@@ -18,7 +18,7 @@ import { HealthProbe } from './health-probe.js';
 import { LockEvents } from './lock-events.js';
 import type { LockHandle } from './lock-handle.js';
 import type { LockKind } from './lock-kind.js';
-import type { LockHealthReport, LockInfo } from './lock-info.js';
+import type { LockHealthReport, LockInfo, LockInfoKind, LockInfoOf } from './lock-info.js';
 import { LockLogger } from './lock-logger.js';
 import type { LockOptions } from './lock-options.js';
 import { lockServiceRegistry } from './lock-service.registry.js';
@@ -283,23 +283,32 @@ export class LockService
   }
 
   /**
-   * The state of one lock in Redis: holder instance, hold count, TTL, fence.
+   * The state of one lock in Redis, without owner tokens. `kind` picks which of the name's locks:
+   * the `mutex` (holder instance, hold count, TTL, fence, waiters), the `read-write` lock (also
+   * `readers`, `writer` and each holder by instance id) or the `semaphore` (also `permits: { limit,
+   * used, free }` and each holder). Read-write locks and semaphores need a store with permits (not
+   * Redlock): otherwise `InvalidLockOptionsError`.
    *
+   * @default kind 'mutex'
    * @example
    * const { held, owner, ttlMs } = await locks.inspect('job:report');
+   * const { readers, writer, waiters } = await locks.inspect('catalog', 'read-write');
+   * const { permits } = await locks.inspect('partner-api', 'semaphore'); // { limit: 4, used: 3, free: 1 }
    */
-  inspect(key: string): Promise<LockInfo> {
-    return this.admin.inspect(key);
+  inspect<K extends LockInfoKind = 'mutex'>(key: string, kind?: K): Promise<LockInfoOf<K>> {
+    return this.admin.inspect(key, kind) as Promise<LockInfoOf<K>>;
   }
 
   /**
-   * Locks held now whose name starts with `prefix` (SCAN over this module's key prefix only),
-   * at most `limit` (1–1000), sorted by name. When more than `limit` match, which ones are returned
-   * depends on the SCAN order.
+   * Locks held now whose name starts with `prefix` (SCAN over this module's key prefix only), every
+   * kind: mutexes, and read-write locks and semaphores when the store has permits. At most `limit`
+   * (1–1000) in all, sorted by name, then kind (`mutex`, `read-write`, `semaphore`). When more than
+   * `limit` match, which ones are returned depends on the SCAN order.
    *
    * @default prefix '' (all), limit 100
    * @example
    * const busy = await locks.list('order:', 50);
+   * const semaphores = busy.filter((info) => info.kind === 'semaphore');
    */
   list(prefix = '', limit = 100): Promise<LockInfo[]> {
     return this.admin.list(prefix, limit);

@@ -102,95 +102,95 @@ export interface LockMetricDefinition {
  * the documentation all come from this table.
  *
  * @example
- * LOCK_METRIC_DEFINITIONS.errors.labelNames; // ['name', 'reason']
+ * LOCK_METRIC_DEFINITIONS.errors.labelNames; // ['name', 'reason', 'kind']
  */
 export const LOCK_METRIC_DEFINITIONS: Record<LockMetricKey, LockMetricDefinition> = {
   acquisitions: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.acquisitions,
     help: 'Lock acquisitions, including reentrant holds.',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
   },
   releases: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.releases,
     help: 'Lock releases, including reentrant holds.',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
   },
   errors: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.errors,
     help: 'Lock errors by reason: failed acquisitions (timeout, backend, invalid, deadlock, shutdown, not_held), lost locks (lost, shutdown) and renewal errors (backend).',
-    labelNames: ['name', 'reason'],
+    labelNames: ['name', 'reason', 'kind'],
   },
   duration: {
     type: 'histogram',
     name: LOCK_METRIC_NAMES.duration,
     help: 'Lock hold time in seconds, from acquisition to release of the outermost hold.',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
     buckets: HOLD_BUCKETS,
   },
   active: {
     type: 'gauge',
     name: LOCK_METRIC_NAMES.active,
     help: 'Locks this process holds now (reentrant holds count once).',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
   },
   retries: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.retries,
     help: 'Retries made while a lock was busy.',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
   },
   retryDuration: {
     type: 'histogram',
     name: LOCK_METRIC_NAMES.retryDuration,
     help: 'Backoff delay scheduled before each retry, in seconds (a release message may end the wait sooner).',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
     buckets: WAIT_BUCKETS,
   },
   retryFailures: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.retryFailures,
     help: 'Acquisitions that gave up waiting: retries or maxElapsedTime exhausted, or the caller aborted.',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
   },
   renewals: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.renewals,
     help: 'Successful lock renewals (watchdog and handle.renew()).',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
   },
   renewalErrors: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.renewalErrors,
     help: 'Renewals that could not reach Redis (the lock may still be held).',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
   },
   expirations: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.expirations,
     help: 'Locks whose TTL ran out while this process still held them.',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
   },
   wait: {
     type: 'histogram',
     name: LOCK_METRIC_NAMES.wait,
     help: 'Time an acquisition waited for the lock, in seconds (first holds only).',
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
     buckets: WAIT_BUCKETS,
   },
   lost: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.lost,
     help: 'Held locks lost, by reason (refused, expired, max_hold_time, shutdown).',
-    labelNames: ['name', 'reason'],
+    labelNames: ['name', 'reason', 'kind'],
   },
   skips: {
     type: 'counter',
     name: LOCK_METRIC_NAMES.skips,
     help: "Calls skipped by @WithLock({ onLocked: 'skip' }) because the lock was busy.",
-    labelNames: ['name'],
+    labelNames: ['name', 'kind'],
   },
   circuitBreaker: {
     type: 'gauge',

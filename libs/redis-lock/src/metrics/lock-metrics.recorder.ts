@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { LockErrorCode } from '../errors/index.js';
 import type { LockEventMap, LockEvents } from '../lock/lock-events.js';
+import type { LockKind } from '../lock/lock-kind.js';
 import { CIRCUIT_BREAKER_STATE_VALUES, type LockErrorReason, type LockMetricKey } from './lock-metrics.definitions.js';
 
 type Labels = Record<string, string>;
@@ -154,8 +155,8 @@ export function attachLockMetrics(
   const names = new Set<string>();
   let warnedNames = false;
   let warnedFailure = false;
-  /** Ownerships counted in `active`: ownership id → label. */
-  const active = new Map<number, string>();
+  /** Ownerships counted in `active`: ownership id → its labels. */
+  const active = new Map<number, Labels>();
 
   const label = (name: string): string => {
     if (names.has(name)) return name;
@@ -171,6 +172,8 @@ export function attachLockMetrics(
     }
     return OTHER_NAME_LABEL;
   };
+  /** The `name` (capped) and `kind` labels of an event. */
+  const labelsOf = (e: { name: string; kind: LockKind }): Labels => ({ name: label(e.name), kind: e.kind });
   const safe =
     <A extends unknown[]>(fn: (...args: A) => void) =>
     (...args: A): void => {
@@ -186,55 +189,54 @@ export function attachLockMetrics(
       }
     };
   const m = metrics;
+  /** An ownership counted in `active` ended (released or lost): it leaves the gauge once. */
+  const leave = (ownership: number): void => {
+    const held = active.get(ownership);
+    if (held === undefined) return;
+    active.delete(ownership);
+    m.active.dec(held);
+  };
   const handlers: { [K in keyof LockEventMap]?: (...args: LockEventMap[K]) => void } = {
     acquired: (e) => {
-      const name = label(e.name);
-      m.acquisitions.inc({ name });
+      const labels = labelsOf(e);
+      m.acquisitions.inc(labels);
       if (e.reentrant) return;
-      m.wait.observe({ name }, e.waitMs / 1000);
-      active.set(e.ownership, name);
-      m.active.inc({ name });
+      m.wait.observe(labels, e.waitMs / 1000);
+      active.set(e.ownership, labels);
+      m.active.inc(labels);
     },
     released: (e) => {
-      const name = label(e.name);
-      m.releases.inc({ name });
+      const labels = labelsOf(e);
+      m.releases.inc(labels);
       if (e.reentrant) return;
-      m.duration.observe({ name }, e.heldMs / 1000);
-      const held = active.get(e.ownership);
-      if (held !== undefined) {
-        active.delete(e.ownership);
-        m.active.dec({ name: held });
-      }
+      m.duration.observe(labels, e.heldMs / 1000);
+      leave(e.ownership);
     },
     failed: (e) => {
-      const name = label(e.name);
+      const labels = labelsOf(e);
       const reason = errorReason(e.reason);
-      m.errors.inc({ name, reason });
-      if (reason === 'timeout') m.retryFailures.inc({ name });
+      m.errors.inc({ ...labels, reason });
+      if (reason === 'timeout') m.retryFailures.inc(labels);
     },
     retry: (e) => {
-      const name = label(e.name);
-      m.retries.inc({ name });
-      m.retryDuration.observe({ name }, e.delayMs / 1000);
+      const labels = labelsOf(e);
+      m.retries.inc(labels);
+      m.retryDuration.observe(labels, e.delayMs / 1000);
     },
-    renewed: (e) => m.renewals.inc({ name: label(e.name) }),
+    renewed: (e) => m.renewals.inc(labelsOf(e)),
     renewalFailed: (e) => {
-      const name = label(e.name);
-      m.renewalErrors.inc({ name });
-      m.errors.inc({ name, reason: 'backend' });
+      const labels = labelsOf(e);
+      m.renewalErrors.inc(labels);
+      m.errors.inc({ ...labels, reason: 'backend' });
     },
     lost: (e) => {
-      const name = label(e.name);
-      m.lost.inc({ name, reason: e.reason });
-      m.errors.inc({ name, reason: e.reason === 'shutdown' ? 'shutdown' : 'lost' });
-      const held = active.get(e.ownership);
-      if (held !== undefined) {
-        active.delete(e.ownership);
-        m.active.dec({ name: held });
-      }
+      const labels = labelsOf(e);
+      m.lost.inc({ ...labels, reason: e.reason });
+      m.errors.inc({ ...labels, reason: e.reason === 'shutdown' ? 'shutdown' : 'lost' });
+      leave(e.ownership);
     },
-    expired: (e) => m.expirations.inc({ name: label(e.name) }),
-    skipped: (e) => m.skips.inc({ name: label(e.name) }),
+    expired: (e) => m.expirations.inc(labelsOf(e)),
+    skipped: (e) => m.skips.inc(labelsOf(e)),
     breaker: (e) => m.circuitBreaker.set({}, CIRCUIT_BREAKER_STATE_VALUES[e.state]),
   };
 
@@ -251,7 +253,7 @@ export function attachLockMetrics(
       attached = false;
       for (const [event, listener] of wrapped) events.off(event as keyof LockEventMap, listener as never);
       // Locks still counted leave the gauge, so a closed app does not report them forever.
-      for (const name of active.values()) safe(() => m.active.dec({ name }))();
+      for (const labels of active.values()) safe(() => m.active.dec(labels))();
       active.clear();
       if (holder[ATTACHED] === binding) delete holder[ATTACHED];
     },

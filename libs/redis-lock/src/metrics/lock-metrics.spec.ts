@@ -3,7 +3,13 @@ import type { ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Gauge, register, Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LockEvents, LockService, RedisLockModule, type RedisLockModuleOptions } from '@lynx-nest/redis-lock';
+import {
+  LockEvents,
+  LockService,
+  RedisLockModule,
+  type LockKind,
+  type RedisLockModuleOptions,
+} from '@lynx-nest/redis-lock';
 import {
   attachLockMetrics,
   bindLockMetrics,
@@ -120,22 +126,24 @@ describe('lock metrics', () => {
       locks.events.emit('skipped', { kind: 'mutex', name: 'cron', key: 'cron' });
 
       const r = register;
-      expect(await value(r, LOCK_METRIC_NAMES.acquisitions, { name: 'jobs' })).toBe(2);
-      expect(await value(r, LOCK_METRIC_NAMES.releases, { name: 'jobs' })).toBe(2);
-      expect(await value(r, LOCK_METRIC_NAMES.duration, { name: 'jobs' }, 'count')).toBe(1); // outermost hold only
-      expect(await value(r, LOCK_METRIC_NAMES.wait, { name: 'jobs' }, 'count')).toBe(1);
-      expect(await value(r, LOCK_METRIC_NAMES.acquisitions, { name: 'busy' })).toBe(1);
-      expect(await value(r, LOCK_METRIC_NAMES.errors, { name: 'busy', reason: 'timeout' })).toBe(2);
-      expect(await value(r, LOCK_METRIC_NAMES.retryFailures, { name: 'busy' })).toBe(2);
-      const retries = (await value(r, LOCK_METRIC_NAMES.retries, { name: 'busy' })) ?? 0;
+      expect(await value(r, LOCK_METRIC_NAMES.acquisitions, { name: 'jobs', kind: 'mutex' })).toBe(2);
+      expect(await value(r, LOCK_METRIC_NAMES.releases, { name: 'jobs', kind: 'mutex' })).toBe(2);
+      expect(await value(r, LOCK_METRIC_NAMES.duration, { name: 'jobs', kind: 'mutex' }, 'count')).toBe(1); // outermost hold only
+      expect(await value(r, LOCK_METRIC_NAMES.wait, { name: 'jobs', kind: 'mutex' }, 'count')).toBe(1);
+      expect(await value(r, LOCK_METRIC_NAMES.acquisitions, { name: 'busy', kind: 'mutex' })).toBe(1);
+      expect(await value(r, LOCK_METRIC_NAMES.errors, { name: 'busy', reason: 'timeout', kind: 'mutex' })).toBe(2);
+      expect(await value(r, LOCK_METRIC_NAMES.retryFailures, { name: 'busy', kind: 'mutex' })).toBe(2);
+      const retries = (await value(r, LOCK_METRIC_NAMES.retries, { name: 'busy', kind: 'mutex' })) ?? 0;
       expect(retries).toBe(retryEvents);
-      expect((await value(r, LOCK_METRIC_NAMES.retryDuration, { name: 'busy' }, 'count')) ?? 0).toBe(retries);
-      expect(await value(r, LOCK_METRIC_NAMES.errors, { name: 'a{b}', reason: 'invalid' })).toBe(1);
-      expect(await value(r, LOCK_METRIC_NAMES.errors, { name: 'dl', reason: 'deadlock' })).toBe(1);
-      expect(await value(r, LOCK_METRIC_NAMES.renewals, { name: 'renew-me' })).toBe(2);
-      expect(await value(r, LOCK_METRIC_NAMES.skips, { name: 'cron' })).toBe(1);
+      expect((await value(r, LOCK_METRIC_NAMES.retryDuration, { name: 'busy', kind: 'mutex' }, 'count')) ?? 0).toBe(
+        retries,
+      );
+      expect(await value(r, LOCK_METRIC_NAMES.errors, { name: 'a{b}', reason: 'invalid', kind: 'mutex' })).toBe(1);
+      expect(await value(r, LOCK_METRIC_NAMES.errors, { name: 'dl', reason: 'deadlock', kind: 'mutex' })).toBe(1);
+      expect(await value(r, LOCK_METRIC_NAMES.renewals, { name: 'renew-me', kind: 'mutex' })).toBe(2);
+      expect(await value(r, LOCK_METRIC_NAMES.skips, { name: 'cron', kind: 'mutex' })).toBe(1);
       for (const name of ['jobs', 'busy', 'renew-me', 'dl'])
-        expect(await value(r, LOCK_METRIC_NAMES.active, { name }), name).toBe(0);
+        expect(await value(r, LOCK_METRIC_NAMES.active, { name, kind: 'mutex' }), name).toBe(0);
 
       const stats = locks.getStatistics();
       expect(stats.totalAcquired).toBe(2 + 1 + 1 + 1); // jobs ×2, busy, dl (outer), renew-me
@@ -152,17 +160,77 @@ describe('lock metrics', () => {
       const binding = bindLockMetrics(locks, registry);
       const a = await locks.acquire('x', '5s', { name: 'grp' });
       const b = await locks.acquire('y', '5s', { name: 'grp' });
-      expect(await value(registry, LOCK_METRIC_NAMES.active, { name: 'grp' })).toBe(2);
+      expect(await value(registry, LOCK_METRIC_NAMES.active, { name: 'grp', kind: 'mutex' })).toBe(2);
       await a.release();
       await a.release(); // idempotent: counted once
-      expect(await value(registry, LOCK_METRIC_NAMES.active, { name: 'grp' })).toBe(1);
+      expect(await value(registry, LOCK_METRIC_NAMES.active, { name: 'grp', kind: 'mutex' })).toBe(1);
       binding.detach();
-      expect(await value(registry, LOCK_METRIC_NAMES.active, { name: 'grp' })).toBe(0);
+      expect(await value(registry, LOCK_METRIC_NAMES.active, { name: 'grp', kind: 'mutex' })).toBe(0);
       await b.release();
-      expect(await value(registry, LOCK_METRIC_NAMES.releases, { name: 'grp' })).toBe(1); // not recorded after detach
+      expect(await value(registry, LOCK_METRIC_NAMES.releases, { name: 'grp', kind: 'mutex' })).toBe(1); // not recorded after detach
     } finally {
       await module.close();
     }
+  });
+
+  it('labels every per-lock series with the kind of the holding, and keeps kinds of one name apart', async () => {
+    const registry = new Registry();
+    const events = new LockEvents();
+    const binding = attachLockMetrics({ events }, registerLockMetrics(registry));
+    const hold = (kind: LockKind, ownership: number) => ({
+      kind,
+      name: 'catalog',
+      key: 'catalog',
+      ownership,
+      fence: 1,
+    });
+    const acquired = (kind: LockKind, ownership: number, reentrant = false) =>
+      events.emit('acquired', { ...hold(kind, ownership), waitMs: 5, attempts: 1, reentrant });
+    acquired('mutex', 1);
+    acquired('read', 2);
+    acquired('read', 3);
+    acquired('read', 3, true); // a read inside the read: counted, not active twice
+    acquired('write', 4);
+    acquired('semaphore', 5);
+    events.emit('released', { ...hold('read', 2), heldMs: 10, expired: false, reentrant: false });
+    events.emit('lost', { ...hold('write', 4), reason: 'expired' });
+    events.emit('failed', { kind: 'semaphore', name: 'catalog', key: 'catalog', reason: 'timeout', waitMs: 50 });
+    events.emit('retry', { kind: 'write', name: 'catalog', key: 'catalog', attempt: 1, delayMs: 20 });
+    events.emit('renewed', { kind: 'semaphore', name: 'catalog', key: 'catalog', ttlMs: 1000, heldMs: 500 });
+    events.emit('renewalFailed', { kind: 'read', name: 'catalog', key: 'catalog', message: 'down' });
+    events.emit('expired', { kind: 'write', name: 'catalog', key: 'catalog' });
+    events.emit('skipped', { kind: 'semaphore', name: 'catalog', key: 'catalog' });
+
+    const at = (kind: LockKind, extra: Labels = {}) => ({ name: 'catalog', ...extra, kind });
+    const N = LOCK_METRIC_NAMES;
+    expect(await value(registry, N.acquisitions, at('mutex'))).toBe(1);
+    expect(await value(registry, N.acquisitions, at('read'))).toBe(3);
+    expect(await value(registry, N.acquisitions, at('write'))).toBe(1);
+    expect(await value(registry, N.acquisitions, at('semaphore'))).toBe(1);
+    expect(await value(registry, N.wait, at('read'), 'count')).toBe(2);
+    expect(await value(registry, N.active, at('mutex'))).toBe(1);
+    expect(await value(registry, N.active, at('read'))).toBe(1); // one of two readers released
+    expect(await value(registry, N.active, at('write'))).toBe(0); // lost
+    expect(await value(registry, N.active, at('semaphore'))).toBe(1);
+    expect(await value(registry, N.releases, at('read'))).toBe(1);
+    expect(await value(registry, N.duration, at('read'), 'count')).toBe(1);
+    expect(await value(registry, N.lost, at('write', { reason: 'expired' }))).toBe(1);
+    expect(await value(registry, N.errors, at('write', { reason: 'lost' }))).toBe(1);
+    expect(await value(registry, N.errors, at('semaphore', { reason: 'timeout' }))).toBe(1);
+    expect(await value(registry, N.retryFailures, at('semaphore'))).toBe(1);
+    expect(await value(registry, N.retries, at('write'))).toBe(1);
+    expect(await value(registry, N.retryDuration, at('write'), 'count')).toBe(1);
+    expect(await value(registry, N.renewals, at('semaphore'))).toBe(1);
+    expect(await value(registry, N.renewalErrors, at('read'))).toBe(1);
+    expect(await value(registry, N.errors, at('read', { reason: 'backend' }))).toBe(1);
+    expect(await value(registry, N.expirations, at('write'))).toBe(1);
+    expect(await value(registry, N.skips, at('semaphore'))).toBe(1);
+    // every per-lock metric has the kind label; detach takes each kind's holdings out of the gauge
+    for (const definition of Object.values(LOCK_METRIC_DEFINITIONS))
+      if (definition.labelNames.length > 0) expect(definition.labelNames, definition.name).toContain('kind');
+    binding.detach();
+    for (const kind of ['mutex', 'read', 'semaphore'] as const)
+      expect(await value(registry, N.active, at(kind)), kind).toBe(0);
   });
 
   it('does not double count when enableMetrics and RedisLockMetricsModule are both used', async () => {
@@ -171,7 +239,7 @@ describe('lock metrics', () => {
     ]);
     try {
       await locks.withLock('twice', () => undefined);
-      expect(await value(register, LOCK_METRIC_NAMES.acquisitions, { name: 'twice' })).toBe(1);
+      expect(await value(register, LOCK_METRIC_NAMES.acquisitions, { name: 'twice', kind: 'mutex' })).toBe(1);
     } finally {
       await module.close();
     }
@@ -181,7 +249,7 @@ describe('lock metrics', () => {
     const { module, locks } = await app({}, [RedisLockMetricsModule]);
     try {
       await locks.withLock('wired', () => undefined);
-      expect(await value(register, LOCK_METRIC_NAMES.acquisitions, { name: 'wired' })).toBe(1);
+      expect(await value(register, LOCK_METRIC_NAMES.acquisitions, { name: 'wired', kind: 'mutex' })).toBe(1);
       expect(register.getSingleMetric(LOCK_METRIC_NAMES.skips)).toBeDefined();
     } finally {
       await module.close();
@@ -194,7 +262,7 @@ describe('lock metrics', () => {
     try {
       await first.locks.withLock('shared', () => undefined);
       await second.locks.withLock('shared', () => undefined);
-      expect(await value(register, LOCK_METRIC_NAMES.acquisitions, { name: 'shared' })).toBe(2);
+      expect(await value(register, LOCK_METRIC_NAMES.acquisitions, { name: 'shared', kind: 'mutex' })).toBe(2);
     } finally {
       await first.module.close();
       await second.module.close();
@@ -235,9 +303,9 @@ describe('lock metrics', () => {
     try {
       attachLockMetrics(locks, registerLockMetrics(registry), { maxNames: 2 });
       for (const key of ['n1', 'n2', 'n3', 'n4']) await locks.withLock(key, () => undefined);
-      expect(await value(registry, LOCK_METRIC_NAMES.acquisitions, { name: 'n2' })).toBe(1);
-      expect(await value(registry, LOCK_METRIC_NAMES.acquisitions, { name: OTHER_NAME_LABEL })).toBe(2);
-      expect(await value(registry, LOCK_METRIC_NAMES.acquisitions, { name: 'n3' })).toBeUndefined();
+      expect(await value(registry, LOCK_METRIC_NAMES.acquisitions, { name: 'n2', kind: 'mutex' })).toBe(1);
+      expect(await value(registry, LOCK_METRIC_NAMES.acquisitions, { name: OTHER_NAME_LABEL, kind: 'mutex' })).toBe(2);
+      expect(await value(registry, LOCK_METRIC_NAMES.acquisitions, { name: 'n3', kind: 'mutex' })).toBeUndefined();
     } finally {
       await module.close();
     }

@@ -47,9 +47,9 @@ describe('Nest 11 CommonJS app on ioredis 6 (tarball install)', () => {
     expect((await incrementConcurrently(url, 5)).statuses).toEqual(Array(5).fill(201));
     const after = await (await fetch(`${url}/metrics`)).text();
     for (const series of ['lynx_redis_lock_acquisitions_total', 'lynx_redis_lock_releases_total']) {
-      expect(sample(after, `${series}{name="counter"}`) - sample(before, `${series}{name="counter"}`)).toBe(5);
+      expect(sample(after, `${series}{name="counter",kind="mutex"}`) - sample(before, `${series}{name="counter",kind="mutex"}`)).toBe(5);
     }
-    expect(sample(after, 'lynx_redis_lock_active{name="counter"}')).toBe(0);
+    expect(sample(after, 'lynx_redis_lock_active{name="counter",kind="mutex"}')).toBe(0);
     expect(after).toContain('# TYPE lynx_redis_lock_wait_seconds histogram');
     expect(sample(after, 'lynx_redis_lock_circuit_breaker_state')).toBe(0);
   });
