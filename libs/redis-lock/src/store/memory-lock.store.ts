@@ -46,7 +46,7 @@ export class MemoryLockStore implements LockStore, PermitStore {
   private readonly fences = new Map<string, number>();
   private readonly events = new EventEmitter().setMaxListeners(0);
   private readonly queues = new Map<string, QueuedWaiter[]>();
-  private readonly permits = new MemoryPermits();
+  private readonly permitEngine = new MemoryPermits();
   private closed = false;
 
   async init(): Promise<void> {
@@ -249,39 +249,39 @@ export class MemoryLockStore implements LockStore, PermitStore {
     queue: boolean,
     reentrant: boolean,
   ): Promise<FairAcquireResult> {
-    return this.permits.acquire(name, owner, spec, ttlMs, queueTtlMs, queue, reentrant);
+    return this.permitEngine.acquire(name, owner, spec, ttlMs, queueTtlMs, queue, reentrant);
   }
 
   async releasePermits(name: string, family: PermitFamily, owner: string): Promise<number> {
-    return this.permits.release(name, family, owner);
+    return this.permitEngine.release(name, family, owner);
   }
 
   async renewPermits(name: string, family: PermitFamily, owner: string, ttlMs: number): Promise<boolean> {
-    return this.permits.renew(name, family, owner, ttlMs);
+    return this.permitEngine.renew(name, family, owner, ttlMs);
   }
 
   async leavePermitQueue(name: string, family: PermitFamily, owner: string): Promise<void> {
-    this.permits.leave(name, family, owner);
+    this.permitEngine.leave(name, family, owner);
   }
 
   async inspectPermits(name: string, family: PermitFamily): Promise<StoredPermitInfo> {
-    return this.permits.inspect(name, family);
+    return this.permitEngine.inspect(name, family);
   }
 
   async listPermits(prefix: string, limit: number): Promise<{ name: string; family: PermitFamily }[]> {
-    return this.permits.list(prefix, limit);
+    return this.permitEngine.list(prefix, limit);
   }
 
   async forceReleasePermits(name: string, family: PermitFamily): Promise<boolean> {
-    return this.permits.forceRelease(name, family);
+    return this.permitEngine.forceRelease(name, family);
   }
 
   async onPermitRelease(name: string, family: PermitFamily, listener: ReleaseListener): Promise<() => void> {
-    return this.permits.watch(name, family, listener);
+    return this.permitEngine.watch(name, family, listener);
   }
 
   watchPermitRelease(name: string, family: PermitFamily, listener: ReleaseListener): () => void {
-    return this.permits.watch(name, family, listener);
+    return this.permitEngine.watch(name, family, listener);
   }
 
   async inspect(name: string): Promise<StoredLockInfo> {
@@ -324,7 +324,7 @@ export class MemoryLockStore implements LockStore, PermitStore {
   async close(): Promise<void> {
     this.closed = true;
     this.events.removeAllListeners();
-    this.permits.close();
+    this.permitEngine.close();
   }
 
   /** Whether {@link close} was called (for tests). */
