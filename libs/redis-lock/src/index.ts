@@ -37,17 +37,17 @@ export { TOPOLOGY_DEFAULTS } from './config/resolve-topology.js';
 export type { ResolvedLockConfig } from './config/resolved-config.js';
 
 export { LockService, type LockCallback } from './lock/lock.service.js';
-export { LockHandle } from './lock/lock-handle.js';
+export { LockHandle } from './lock/handles/lock-handle.js';
 export { LOCK_KINDS, type LockKind } from './lock/lock-kind.js';
 export { Semaphore, type SemaphoreOptions } from './lock/primitives/semaphore.js';
 export { MAX_SEMAPHORE_PERMITS } from './lock/primitives/primitive-request.js';
 export { WithSemaphore, type WithSemaphoreOptions } from './decorators/with-semaphore.decorator.js';
-export { MultiLockHandle } from './lock/multi-lock-handle.js';
+export { MultiLockHandle } from './lock/handles/multi-lock-handle.js';
 export type { MultiLockCallback, TryRunResult } from './lock/multi-lock.js';
 export { WithLock, type WithLockOptions, type OnLocked } from './decorators/with-lock.decorator.js';
 export type { KeyValueEncoding, LockKeySource } from './decorators/lock-key-template.js';
 export type { LockOptions, RetryDelayFunction } from './lock/lock-options.js';
-export { DefaultRetryStrategy, retryDelay } from './lock/retry-delay.js';
+export { DefaultRetryStrategy, retryDelay } from './lock/acquire/retry-delay.js';
 export { currentLock } from './lock/lock-context.js';
 export { LockEvents, type LockEventMap, type LockEventName } from './lock/lock-events.js';
 export type { LockStatistics, LatencySummary, KindStatistics } from './lock/lock-statistics.js';
@@ -83,7 +83,7 @@ export {
   type StoredPermitHolder,
   type StoredPermitInfo,
 } from './store/permit-store.js';
-export { FAIR_QUEUE_ENTRY_TTL_MS } from './lock/fair-acquire.js';
+export { FAIR_QUEUE_ENTRY_TTL_MS } from './lock/acquire/fair.js';
 export { RedisLockStore, type RedisLockStoreOptions } from './store/redis-lock.store.js';
 export { RedlockStore, type RedlockStoreOptions } from './store/redlock.store.js';
 export { MemoryLockStore } from './store/memory-lock.store.js';

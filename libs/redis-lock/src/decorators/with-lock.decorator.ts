@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { parseDuration, type Duration } from '../config/duration.js';
 import { MAX_DURATION_MS } from '../config/limits.js';
 import { InvalidLockOptionsError, LockAcquireTimeoutError, type OptionProblem } from '../errors/index.js';
-import type { LockHandle } from '../lock/lock-handle.js';
+import type { LockHandle } from '../lock/handles/lock-handle.js';
 import type { LockKind } from '../lock/lock-kind.js';
 import type { TryRunResult } from '../lock/multi-lock.js';
 import type { LockOptions } from '../lock/lock-options.js';

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { processWide } from '../runtime/process-wide.state.js';
-import type { LockHandle } from './lock-handle.js';
+import type { LockHandle } from './handles/lock-handle.js';
 
 /** Locks held by the current async call tree, innermost last. */
 interface HeldLocks {

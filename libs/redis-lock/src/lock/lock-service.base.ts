@@ -12,10 +12,10 @@ import { LOCK_STORE, REDIS_LOCK_CONFIG } from '../redis-lock.constants.js';
 import { circuitBreakerOf } from '../store/circuit-breaker.store.js';
 import type { LockStore } from '../store/lock-store.js';
 import { LockAdmin } from './admin.js';
-import { LockHandleController } from './handle-controller.js';
+import { LockHandleController } from './handles/handle-controller.js';
 import { HealthProbe } from './health-probe.js';
 import { LockEvents } from './lock-events.js';
-import type { LockHandle } from './lock-handle.js';
+import type { LockHandle } from './handles/lock-handle.js';
 import type { LockHealthReport, LockInfo, LockInfoKind, LockInfoOf } from './lock-info.js';
 import { LockLogger } from './lock-logger.js';
 import type { LockOptions } from './lock-options.js';
@@ -205,7 +205,7 @@ export abstract class LockServiceBase
     await this.store.close();
   }
 
-  // ---- internals: taking locks (acquire-loop.ts); held locks are the controller's --------------------
+  // ---- internals: taking locks (acquire/racing.ts, acquire/fair.ts); held locks are handles/ --------
 
   protected async run<T>(
     key: string,

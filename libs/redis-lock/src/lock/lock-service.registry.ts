@@ -1,5 +1,5 @@
 import { processWide } from '../runtime/process-wide.state.js';
-import type { LockHandle } from './lock-handle.js';
+import type { LockHandle } from './handles/lock-handle.js';
 import type { LockKind } from './lock-kind.js';
 import type { LockOptions } from './lock-options.js';
 import type { MultiLockCallback, TryRunResult } from './multi-lock.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Duration } from '../config/duration.js';
-import type { LockHandle } from './lock-handle.js';
+import type { LockHandle } from './handles/lock-handle.js';
 import type { LockKind } from './lock-kind.js';
 import type { LockOptions } from './lock-options.js';
 import { LockServiceBase } from './lock-service.base.js';
@@ -24,7 +24,7 @@ const MANUAL_HANDLE = { reentrant: false, renew: false } as const;
  *
  * Monitoring (`getStatistics`, `checkHealth`, `inspect`, `list`, `forceRelease`) and the lifecycle
  * hooks come from {@link LockServiceBase} (lock-service.base.ts); held locks are managed by
- * `LockHandleController` (handle-controller.ts).
+ * `LockHandleController` (handles/handle-controller.ts).
  *
  * @example
  * @Injectable()

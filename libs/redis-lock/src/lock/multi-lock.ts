@@ -3,9 +3,9 @@ import { MAX_KEYS_PER_LOCK } from '../config/limits.js';
 import type { ResolvedLockConfig } from '../config/resolved-config.js';
 import { InvalidLockKeyError, InvalidLockOptionsError, LockAcquireTimeoutError } from '../errors/index.js';
 import { assertLockName } from '../store/lock-keys.js';
-import type { LockHandle } from './lock-handle.js';
+import type { LockHandle } from './handles/lock-handle.js';
 import type { LockOptions } from './lock-options.js';
-import { MultiLockHandle } from './multi-lock-handle.js';
+import { MultiLockHandle } from './handles/multi-lock-handle.js';
 import { resolveCallOptions } from './resolve-call-options.js';
 
 /** Callback of `withLocks`: receives the held set, returns the result. */

@@ -1,4 +1,4 @@
-import type { LockHandle } from './lock-handle.js';
+import type { LockHandle } from './handles/lock-handle.js';
 
 /**
  * Graceful shutdown of one `LockService` (Lynx "cleanup"): refuses new acquisitions, wakes and

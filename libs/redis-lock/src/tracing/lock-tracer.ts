@@ -1,7 +1,7 @@
 import type { Attributes, Context, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import type { LockEventMap, LockEvents } from '../lock/lock-events.js';
-import type { LockHandle } from '../lock/lock-handle.js';
+import type { LockHandle } from '../lock/handles/lock-handle.js';
 import type { LockOptions } from '../lock/lock-options.js';
 import {
   failureOutcome,

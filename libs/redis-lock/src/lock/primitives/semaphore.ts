@@ -2,7 +2,7 @@ import { InvalidLockOptionsError } from '../../errors/index.js';
 import type { LockStore } from '../../store/lock-store.js';
 import { assertLockName } from '../../store/lock-keys.js';
 import { supportsPermits } from '../../store/permit-store.js';
-import type { LockHandle } from '../lock-handle.js';
+import type { LockHandle } from '../handles/lock-handle.js';
 import type { LockOptions } from '../lock-options.js';
 import type { TryRunResult } from '../multi-lock.js';
 import { assertPermitCounts, type PrimitiveRequest } from './primitive-request.js';

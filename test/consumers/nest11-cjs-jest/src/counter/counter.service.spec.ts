@@ -32,4 +32,15 @@ describe('CounterService on LockTestingModule (no Redis)', () => {
     expect(locks.getStatistics()).toMatchObject({ totalAcquired: 1, totalReleased: 1, activeLocks: 0 });
     expect(await locks.inspect('counter')).toMatchObject({ held: false });
   });
+
+  it('read-write lock and semaphore from the CommonJS build: readers share, at most 2 slots', async () => {
+    const reads = await Promise.all([counter.readShared(), counter.readShared(), counter.readShared()]);
+    expect(reads.map((r) => r.kind)).toEqual(['read', 'read', 'read']);
+    const inside = { now: 0, max: 0 };
+    const kinds = await Promise.all(Array.from({ length: 6 }, () => counter.slot(inside)));
+    expect(kinds).toEqual(Array(6).fill('semaphore'));
+    expect(inside.max).toBe(2);
+    const locks = moduleRef.get(LockService);
+    expect(await locks.semaphore('counter-slots', { permits: 2 }).available()).toBe(2);
+  });
 });

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { LockAcquireTimeoutError, LockShutdownError } from '../errors/index.js';
-import type { ReleaseEvent } from '../store/release-event.js';
-import type { AcquireRequest } from './acquire-types.js';
+import { LockAcquireTimeoutError, LockShutdownError } from '../../errors/index.js';
+import type { ReleaseEvent } from '../../store/release-event.js';
+import type { AcquireRequest } from './types.js';
 import { sleepUntilWoken, subscribeOrPoll } from './wait-helpers.js';
 
 /**

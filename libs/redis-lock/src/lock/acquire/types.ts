@@ -1,8 +1,8 @@
-import type { LockStore } from '../store/lock-store.js';
+import type { LockStore } from '../../store/lock-store.js';
 import type { DeadlockProbe } from './deadlock-probe.js';
-import type { LockKind } from './lock-kind.js';
-import type { LockEvents } from './lock-events.js';
-import type { CallOptions } from './resolve-call-options.js';
+import type { LockKind } from '../lock-kind.js';
+import type { LockEvents } from '../lock-events.js';
+import type { CallOptions } from '../resolve-call-options.js';
 
 /** What one acquisition needs to know. */
 export interface AcquireRequest {

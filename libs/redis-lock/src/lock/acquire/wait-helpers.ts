@@ -1,6 +1,6 @@
-import { LockBackendError } from '../errors/index.js';
-import type { LockStore } from '../store/lock-store.js';
-import type { ReleaseListener } from '../store/release-event.js';
+import { LockBackendError } from '../../errors/index.js';
+import type { LockStore } from '../../store/lock-store.js';
+import type { ReleaseListener } from '../../store/release-event.js';
 
 /**
  * Sleeps up to `ms`; ends early when `signal` aborts, when shutdown wakes every waiter (the

@@ -1,5 +1,5 @@
-import type { ResolvedRetry } from '../config/resolved-config.js';
-import type { RetryDelayFunction } from './lock-options.js';
+import type { ResolvedRetry } from '../../config/resolved-config.js';
+import type { RetryDelayFunction } from '../lock-options.js';
 
 /**
  * Delay before retry number `retry` (1-based): `fixed` waits `initialMs` every time, `linear`

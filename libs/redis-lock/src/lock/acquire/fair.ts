@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { LockBackendError } from '../errors/index.js';
-import type { LockStore } from '../store/lock-store.js';
-import type { AcquireRequest, Granted } from './acquire-types.js';
-import { grantInTime, LATE_GRANT } from './lock-validity.js';
+import { LockBackendError } from '../../errors/index.js';
+import type { LockStore } from '../../store/lock-store.js';
+import type { AcquireRequest, Granted } from './types.js';
+import { grantInTime, LATE_GRANT } from '../lock-validity.js';
 import { retryDelay } from './retry-delay.js';
 import { Waiter } from './waiter.js';
 

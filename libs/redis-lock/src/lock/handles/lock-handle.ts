@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { Duration } from '../config/duration.js';
-import { LockLostError, LockNotHeldError, type LockLostReason } from '../errors/index.js';
-import type { HeldPrimitive, LockKind } from './lock-kind.js';
+import type { Duration } from '../../config/duration.js';
+import { LockLostError, LockNotHeldError, type LockLostReason } from '../../errors/index.js';
+import type { HeldPrimitive, LockKind } from '../lock-kind.js';
 
 /** What a handle needs from the service that issued it (internal). */
 export interface HandleController {

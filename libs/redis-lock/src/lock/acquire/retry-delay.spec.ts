@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedRetry } from '../config/resolved-config.js';
+import type { ResolvedRetry } from '../../config/resolved-config.js';
 import { retryDelay } from './retry-delay.js';
 
 const base: ResolvedRetry = {

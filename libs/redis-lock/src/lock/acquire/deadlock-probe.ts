@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { DeadlockError } from '../errors/index.js';
-import type { LockStore, WaitsForEntry } from '../store/lock-store.js';
-import type { LockHandle } from './lock-handle.js';
+import { DeadlockError } from '../../errors/index.js';
+import type { LockStore, WaitsForEntry } from '../../store/lock-store.js';
+import type { LockHandle } from '../handles/lock-handle.js';
 
 /** Longest wait-for chain followed before giving up the search (each hop past the first costs a round trip). */
 export const MAX_DEADLOCK_DEPTH = 8;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import type { LockLostReason } from '../errors/index.js';
-import type { LockStore, RenewRequest } from '../store/lock-store.js';
+import type { LockLostReason } from '../../errors/index.js';
+import type { LockStore, RenewRequest } from '../../store/lock-store.js';
 import { LockHandle, type HandleController, type HandleState } from './lock-handle.js';
 import { RenewalScheduler } from './renewal-scheduler.js';
 

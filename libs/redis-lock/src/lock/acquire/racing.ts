@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { DeadlockError, LockBackendError, LockShutdownError } from '../errors/index.js';
-import { grantInTime, LATE_GRANT } from './lock-validity.js';
-import type { AcquireRequest, Granted } from './acquire-types.js';
-import { acquireFair, supportsFairQueue } from './fair-acquire.js';
+import { DeadlockError, LockBackendError, LockShutdownError } from '../../errors/index.js';
+import { grantInTime, LATE_GRANT } from '../lock-validity.js';
+import type { AcquireRequest, Granted } from './types.js';
+import { acquireFair, supportsFairQueue } from './fair.js';
 import { retryDelay } from './retry-delay.js';
 import { Waiter } from './waiter.js';
 
@@ -11,7 +11,7 @@ import { Waiter } from './waiter.js';
  * the acquire (`fence: true`) or this process already waits for the lock (`store.watched`), the
  * first attempt is the store's fast path (`claim`: one native `SET NX PX` on Redis); only a busy
  * answer goes on to the scripted attempts: in the fair queue (see
- * fair-acquire.ts) when the call asks for fairness and the store has a queue, otherwise
+ * acquire/fair.ts) when the call asks for fairness and the store has a queue, otherwise
  * {@link acquireRacing}.
  */
 export function acquireWithRetry(req: AcquireRequest): Promise<Granted | null> {

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { Duration } from '../config/duration.js';
-import { parseDuration } from '../config/duration.js';
-import { MAX_DURATION_MS } from '../config/limits.js';
-import type { ResolvedLockConfig } from '../config/resolved-config.js';
+import type { Duration } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
+import { MAX_DURATION_MS } from '../../config/limits.js';
+import type { ResolvedLockConfig } from '../../config/resolved-config.js';
 import {
   DeadlockError,
   InvalidLockOptionsError,
@@ -10,28 +10,28 @@ import {
   LockNotHeldError,
   LockShutdownError,
   type LockLostReason,
-} from '../errors/index.js';
-import type { LockStore } from '../store/lock-store.js';
-import { supportsPermits } from '../store/permit-store.js';
-import { assertLockName } from '../store/lock-keys.js';
-import { newOwnerToken, redactToken } from '../store/owner-token.js';
-import { acquireWithRetry } from './acquire-loop.js';
-import type { Granted } from './acquire-types.js';
-import { DeadlockProbe } from './deadlock-probe.js';
-import { lockContext } from './lock-context.js';
-import type { LockEvents } from './lock-events.js';
+} from '../../errors/index.js';
+import type { LockStore } from '../../store/lock-store.js';
+import { supportsPermits } from '../../store/permit-store.js';
+import { assertLockName } from '../../store/lock-keys.js';
+import { newOwnerToken, redactToken } from '../../store/owner-token.js';
+import { acquireWithRetry } from '../acquire/racing.js';
+import type { Granted } from '../acquire/types.js';
+import { DeadlockProbe } from '../acquire/deadlock-probe.js';
+import { lockContext } from '../lock-context.js';
+import type { LockEvents } from '../lock-events.js';
 import { LockHandle, type HandleController, type HandleState } from './lock-handle.js';
-import type { LockLogger } from './lock-logger.js';
+import type { LockLogger } from '../lock-logger.js';
 import { RenewalScheduler } from './renewal-scheduler.js';
-import type { LockOptions } from './lock-options.js';
-import { grantInTime, MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM, validUntil } from './lock-validity.js';
-import type { MultiLockHost } from './multi-lock.js';
-import { resolveCallOptions, type CallOptions } from './resolve-call-options.js';
-import type { ShutdownCoordinator } from './shutdown.js';
-import { LockTracer } from '../tracing/lock-tracer.js';
-import { supportsFairQueue } from './fair-acquire.js';
-import type { HeldPrimitive, LockKind } from './lock-kind.js';
-import { primitiveFor, type PrimitiveRequest } from './primitives/primitive-request.js';
+import type { LockOptions } from '../lock-options.js';
+import { grantInTime, MIN_LOCK_TTL_MS, TTL_RANGE_PROBLEM, validUntil } from '../lock-validity.js';
+import type { MultiLockHost } from '../multi-lock.js';
+import { resolveCallOptions, type CallOptions } from '../resolve-call-options.js';
+import type { ShutdownCoordinator } from '../shutdown.js';
+import { LockTracer } from '../../tracing/lock-tracer.js';
+import { supportsFairQueue } from '../acquire/fair.js';
+import type { HeldPrimitive, LockKind } from '../lock-kind.js';
+import { primitiveFor, type PrimitiveRequest } from '../primitives/primitive-request.js';
 
 /** Ownership ids for events (see `LockEventMap.acquired`). */
 let ownerships = 0;

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { LockLostReason } from '../errors/index.js';
-import type { LockStore } from '../store/lock-store.js';
+import type { LockLostReason } from '../../errors/index.js';
+import type { LockStore } from '../../store/lock-store.js';
 import type { LockHandle } from './lock-handle.js';
-import { validUntil } from './lock-validity.js';
+import { validUntil } from '../lock-validity.js';
 
 /** Callbacks the scheduler reports to (the lock service). */
 export interface RenewalListener {
