@@ -1,6 +1,7 @@
 // The fault-injection suite's driver (RELIABILITY.md §3–4). Run it with
 //   npm run test:faults               (every scenario, ~4 min)
-//   npm run test:faults -- --quick    (CI smoke subset: baseline, SIGSTOP holder, kill holder, restart; ~1 min)
+//   npm run test:faults -- --quick    (CI smoke subset: baseline, SIGSTOP holder, kill holder, restart,
+//                                      rw-sigstop-writer-3x, sem-sigstop-3x; ~1 min)
 //   npm run test:faults -- --quick --fence acquire   (tokens minted in the acquire; default: getFence())
 //   npm run test:faults -- --only sigstop-3x,kill   --write-docs   (update the table in docs/reliability.md)
 //   npm run test:faults -- --primitive rw   (read-write lock scenarios; sem: semaphore; mutex: the original ones)
