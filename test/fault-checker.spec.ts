@@ -16,6 +16,15 @@ function section(pid: number, token: number, start: number, end: number, extra: 
     { t: end + 0.5, pid, ev: 'released', key: 'k', token, ok: true },
   ];
 }
+/** Marks a section's events with a lock mode (and permits); `t0`: when its acquire began. */
+const withMode = (events: Ev[], mode: string, t0?: number, count = 1): Ev[] =>
+  events.map((e) =>
+    e.ev === 'acquired'
+      ? { ...e, mode, count, ...(t0 === undefined ? {} : { t0 }) }
+      : e.ev === 'cs_start'
+        ? { ...e, mode, count }
+        : e,
+  );
 const ready = (...pids: number[]) => pids.map((pid) => ({ t: clock, pid, ev: 'ready' }));
 
 describe('fault suite checker', () => {
@@ -96,6 +105,100 @@ describe('fault suite checker', () => {
     expect(text).toMatch(/1 LockBackendError\(s\) slower than the command timeout \(400 ms\); slowest 700 ms/);
     expect(text).toMatch(/neither LockBackendError nor LockAcquireTimeoutError: TypeError/);
     expect(text).toMatch(/did not recover by itself/);
+  });
+
+  it('read-write lock: readers may overlap each other, a writer with anyone is a conflict', () => {
+    const read = (pid: number, token: number, start: number, end: number, extra: Ev[] = []) =>
+      withMode(section(pid, token, start, end, extra), 'read');
+    const write = (pid: number, token: number, start: number, end: number, extra: Ev[] = []) =>
+      withMode(section(pid, token, start, end, extra), 'write');
+    const clean = [...ready(1, 2, 3), ...write(1, 10, 10, 20), ...read(2, 10, 21, 40), ...read(3, 10, 25, 45)];
+    const ok = checkRun(clean, { k: ['10:0:1:1'] }, { primitive: 'rw', expectNoOverlap: true });
+    expect(ok.violations).toEqual([]);
+    expect(ok.metrics).toMatchObject({ reads: 2, writes: 1, overlaps: 0, duplicateTokens: 0 }); // shared token 10
+    const paused = write(1, 11, 50, 200, [{ t: 190, pid: 1, ev: 'lost', key: 'k', token: 11 }]);
+    const events = [...clean, ...paused, ...read(2, 11, 60, 70), ...write(3, 12, 210, 220), ...read(2, 12, 215, 230)];
+    const r = checkRun(events, { k: [] }, { primitive: 'rw', requireLostSignal: true, expectNoOverlap: true });
+    expect(r.metrics.overlaps).toBe(2); // the paused writer with the reader (signaled), writer 12 with reader 12
+    expect(r.metrics.overlapsUnsignaled).toBe(1);
+    expect(r.violations.join('\n')).toMatch(/2 writer overlap\(s\)/);
+    expect(r.violations.join('\n')).toMatch(/1 overlap\(s\) where the earlier holder's signal never aborted/);
+  });
+
+  it('read-write lock: a reader holding the same shared token twice is two sections', () => {
+    const events = [
+      ...ready(1, 2),
+      ...withMode(section(1, 10, 10, 20), 'read'),
+      ...withMode(section(1, 10, 30, 40, [{ t: 35, pid: 1, ev: 'lost', key: 'k', token: 10 }]), 'read'),
+      ...withMode(section(2, 11, 15, 18), 'write'),
+    ];
+    const r = checkRun(events, { k: [] }, { primitive: 'rw' });
+    expect(r.metrics.overlaps).toBe(1);
+    expect(r.overlaps[0]).toMatchObject({ earlier: { pid: 1, token: 10 }, later: { pid: 2 }, signaled: false });
+  });
+
+  it('torn reads and fence order are violations', () => {
+    const torn = [
+      ...ready(1),
+      ...withMode(section(1, 10, 10, 20, [{ t: 19, pid: 1, ev: 'torn_read', key: 'k', token: 10 }]), 'read'),
+    ];
+    expect(checkRun(torn, { k: [] }, { primitive: 'rw' }).violations.join()).toMatch(/1 torn read/);
+    // writer 12 granted, then a writer whose acquire began later gets 11; a reader later gets 9 (below 12)
+    const order = [
+      ...ready(1, 2),
+      ...withMode(section(1, 12, 10, 20), 'write'),
+      ...withMode(section(2, 11, 30, 40), 'write', 25),
+      ...withMode(section(1, 9, 50, 60), 'read', 45),
+      ...withMode(section(2, 12, 70, 80), 'read', 65), // equal to the highest: fine for a reader
+    ];
+    const r = checkRun(order, { k: [] }, { primitive: 'rw' });
+    expect(r.metrics.tokenOrderViolations).toBe(2);
+    expect(r.violations.join()).toMatch(/2 acquisition\(s\) whose token was not above/);
+    expect(checkRun(order, { k: [] }, {}).violations).toEqual([]); // reported, not enforced, for mutexes
+  });
+
+  it('semaphore: more permits inside than the semaphore has, weighted by count', () => {
+    const sem = (pid: number, token: number, start: number, end: number, count = 1, extra: Ev[] = []) =>
+      withMode(section(pid, token, start, end, extra), 'sem', undefined, count);
+    const clean = [...ready(1, 2, 3), ...sem(1, 10, 10, 30), ...sem(2, 11, 15, 35), ...sem(3, 12, 31, 50, 2)];
+    const ok = checkRun(
+      clean,
+      { 'k#slot0': [], 'k#slot1': [] },
+      { primitive: 'sem', permits: 3, expectNoOverlap: true },
+    );
+    expect(ok.violations).toEqual([]);
+    expect(ok.metrics.maxInside).toBe(3);
+    const over = checkRun(clean, {}, { primitive: 'sem', permits: 2, requireLostSignal: true });
+    expect(over.metrics.overlaps).toBe(1); // at 31: 1 (pid 2) + 2 (pid 3)
+    expect(over.violations.join()).toMatch(/1 moment\(s\) with more than 2 permits inside although no holder's signal/);
+    const lost = [
+      ...ready(1, 2, 3),
+      ...sem(1, 10, 10, 100, 1, [{ t: 90, pid: 1, ev: 'lost', key: 'k', token: 10 }]),
+      ...sem(2, 11, 20, 30),
+      ...sem(3, 12, 25, 35),
+    ];
+    const r = checkRun(lost, {}, { primitive: 'sem', permits: 2, requireLostSignal: true });
+    expect(r.metrics.overlaps).toBe(1);
+    expect(r.metrics.overlapsUnsignaled).toBe(0);
+    expect(r.violations).toEqual([]);
+  });
+
+  it('semaphore kill: recovery is when the killed permits are in use again', () => {
+    const sem = (pid: number, token: number, start: number, end: number) =>
+      withMode(section(pid, token, start, end), 'sem', undefined, 1);
+    const events = [
+      ...ready(1, 2, 3),
+      { t: 10, pid: 1, ev: 'acquired', key: 'k', token: 10, mode: 'sem', count: 1 },
+      { t: 11, pid: 1, ev: 'cs_start', key: 'k', token: 10, mode: 'sem', count: 1 },
+      { t: 20, pid: 99, ev: 'fault', kind: 'kill', target: 1, pttl: 500, key: 'k', mode: 'sem', count: 1 },
+      ...sem(2, 11, 30, 130), // one permit keeps cycling: not a recovery
+      ...sem(3, 12, 140, 240),
+      ...sem(2, 13, 510, 610),
+      ...sem(3, 14, 520, 620), // two held by others: the killed permit is back
+    ];
+    const r = checkRun(events, {}, { primitive: 'sem', permits: 2, recoveryBoundMs: 50 });
+    expect(r.metrics.recoveryMs).toBe(500);
+    expect(r.violations).toEqual([]);
   });
 
   it('an empty run is a failure, not a pass', () => {

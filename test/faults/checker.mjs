@@ -1,6 +1,13 @@
 // The fault suite's checker (RELIABILITY.md §4.3). Pure: events + resource write logs in, metrics and
 // "must hold" violations out. test/fault-checker.spec.ts feeds it hand-made histories.
 import { parseWlogEntry } from './resource.mjs';
+import {
+  conflictingOverlaps,
+  killRecoveryMs,
+  permitExcess,
+  rwConflict,
+  tokenOrderViolations,
+} from './permit-checks.mjs';
 
 /**
  * @typedef {{ t: number, pid: number, ev: string, key?: string, token?: number, [k: string]: unknown }} Event
@@ -13,6 +20,8 @@ import { parseWlogEntry } from './resource.mjs';
  *   recoveryBoundMs?: number,      // holder kill: recovery <= pttl_at_fault + this
  *   requireRecovery?: boolean,     // some acquisition must succeed after the heal
  *   tokensMayRepeat?: boolean,     // only for deliberately broken setups
+ *   primitive?: 'mutex' | 'rw' | 'sem', // what the workers took (default mutex)
+ *   permits?: number,              // sem: the semaphore's permits
  * }} Expectations
  */
 
@@ -35,46 +44,51 @@ export function checkRun(events, wlogs, expect = {}) {
   const acquisitions = events.filter((e) => e.ev === 'acquired');
   const byKeyToken = new Map();
   let duplicateTokens = 0;
-  for (const a of acquisitions) {
+  // Readers share the current token; every other acquisition mints its own.
+  for (const a of acquisitions.filter((x) => x.mode !== 'read')) {
     const id = `${a.key}\0${a.token}`;
     if (byKeyToken.has(id)) duplicateTokens++;
     else byKeyToken.set(id, a);
   }
 
   // ---- critical sections and overlaps ("two clients believe they hold it")
-  const acqId = (e) => `${e.pid}\0${e.key}\0${e.token}`;
+  // A section is one acquisition: pid, key, token and the pid's acquisition number (readers of a read-write
+  // lock share tokens, so one process may hold the same token several times in a row).
+  const acquisitionNo = new Map();
+  const acqId = (e) => `${e.pid}\0${e.key}\0${e.token}\0${acquisitionNo.get(e.pid) ?? 0}`;
   const sections = new Map();
+  const latestSection = new Map(); // pid+key+token -> the id of its latest section (a late 'lost' event finds it)
+  const lostSignals = new Set();
+  const holding = (e) => `${e.pid}\0${e.key}\0${e.token}`;
   for (const e of events) {
-    if (e.ev === 'cs_start')
-      sections.set(acqId(e), { pid: e.pid, key: e.key, token: e.token, start: e.t, end: undefined });
+    if (e.ev === 'acquired') {
+      acquisitionNo.set(e.pid, (acquisitionNo.get(e.pid) ?? 0) + 1);
+      latestSection.set(holding(e), acqId(e));
+    } else if (e.ev === 'cs_start')
+      sections.set(acqId(e), {
+        id: acqId(e),
+        pid: e.pid,
+        key: e.key,
+        token: e.token,
+        start: e.t,
+        end: undefined,
+        mode: e.mode,
+        count: e.count,
+      });
     else if (e.ev === 'cs_end') {
       const s = sections.get(acqId(e));
       if (s) s.end = e.t;
-    }
+    } else if (e.ev === 'lost') lostSignals.add(latestSection.get(holding(e)) ?? acqId(e));
   }
   for (const s of sections.values()) if (s.end === undefined) s.end = killed.get(s.pid) ?? runEnd; // killed inside, or still running
-  const lostSignals = new Set(events.filter((e) => e.ev === 'lost').map(acqId));
-  const overlaps = [];
-  const perKey = new Map();
-  for (const s of sections.values()) (perKey.get(s.key) ?? perKey.set(s.key, []).get(s.key)).push(s);
-  for (const list of perKey.values()) {
-    list.sort((a, b) => a.start - b.start);
-    for (let i = 0; i < list.length; i++) {
-      for (let j = 0; j < i; j++) {
-        const earlier = list[j];
-        const later = list[i];
-        if (earlier.end > later.start && earlier.pid !== later.pid) {
-          overlaps.push({
-            key: later.key,
-            earlier: { pid: earlier.pid, token: earlier.token },
-            later: { pid: later.pid, token: later.token },
-            ms: Math.min(earlier.end, later.end) - later.start,
-            signaled: lostSignals.has(`${earlier.pid}\0${earlier.key}\0${earlier.token}`),
-          });
-        }
-      }
-    }
-  }
+  const primitive = expect.primitive ?? 'mutex';
+  // Mutex: any two holders; read-write lock: a writer with anyone; semaphore: more than `permits` inside at once.
+  const { excess, maxInside } =
+    primitive === 'sem' ? permitExcess([...sections.values()], lostSignals, expect.permits) : { excess: [] };
+  const overlaps =
+    primitive === 'sem'
+      ? excess
+      : conflictingOverlaps([...sections.values()], lostSignals, primitive === 'rw' ? rwConflict : undefined);
   const unsignaledOverlaps = overlaps.filter((o) => !o.signaled);
 
   // ---- the resource: replay each key's write log (the hard safety property)
@@ -108,10 +122,7 @@ export function checkRun(events, wlogs, expect = {}) {
   const firstFault = faults[0];
   if (firstFault) {
     if (firstFault.kind === 'kill') {
-      const next = acquisitions.find(
-        (a) => a.t > firstFault.t && a.pid !== firstFault.target && (!firstFault.key || a.key === firstFault.key),
-      );
-      recoveryMs = next ? next.t - firstFault.t : null;
+      recoveryMs = killRecoveryMs(firstFault, acquisitions, [...sections.values()], expect);
       pttlAtFault = firstFault.pttl ?? null;
     } else {
       const healAt = heals.length ? heals[heals.length - 1].t : firstFault.t;
@@ -121,9 +132,15 @@ export function checkRun(events, wlogs, expect = {}) {
   }
 
   const count = (ev) => events.filter((e) => e.ev === ev).length;
+  const orderViolations = tokenOrderViolations(acquisitions);
   const metrics = {
     workers: new Set(events.filter((e) => e.ev === 'ready').map((e) => e.pid)).size,
     acquisitions: acquisitions.length,
+    reads: acquisitions.filter((a) => a.mode === 'read').length,
+    writes: acquisitions.filter((a) => a.mode === 'write').length,
+    maxInside: maxInside ?? null,
+    tornReads: count('torn_read'),
+    tokenOrderViolations: orderViolations.length,
     writesAccepted,
     staleReadsRejected: count('stale_read_rejected'),
     staleWritesRejected: count('stale_write_rejected'),
@@ -151,12 +168,27 @@ export function checkRun(events, wlogs, expect = {}) {
   if (fenced && lostUpdates > 0) violations.push(`${lostUpdates} lost update(s) at the fenced resource`);
   if (fenced && tokenRegressions > 0) violations.push(`${tokenRegressions} token regression(s) at the fenced resource`);
   if (!expect.tokensMayRepeat && duplicateTokens > 0) violations.push(`${duplicateTokens} duplicate fencing token(s)`);
-  if (expect.expectNoOverlap && overlaps.length > 0)
+  if (fenced && metrics.tornReads > 0)
+    violations.push(`${metrics.tornReads} torn read(s): a write accepted inside a read-locked section`);
+  // Checked for the permit primitives only (their tokens are minted in the grant, so the order is exact).
+  if (primitive !== 'mutex' && !expect.tokensMayRepeat && orderViolations.length > 0)
     violations.push(
-      `${overlaps.length} overlapping critical section(s) although Redis kept its data and no pause exceeded the TTL`,
+      `${orderViolations.length} acquisition(s) whose token was not above (readers: below) every token granted before their acquire began`,
     );
+  const overlapWhat =
+    primitive === 'sem'
+      ? `moment(s) with more than ${expect.permits} permits inside`
+      : primitive === 'rw'
+        ? 'writer overlap(s)'
+        : 'overlapping critical section(s)';
+  if (expect.expectNoOverlap && overlaps.length > 0)
+    violations.push(`${overlaps.length} ${overlapWhat} although Redis kept its data and no pause exceeded the TTL`);
   if (expect.requireLostSignal && unsignaledOverlaps.length > 0)
-    violations.push(`${unsignaledOverlaps.length} overlap(s) where the earlier holder's signal never aborted`);
+    violations.push(
+      primitive === 'sem'
+        ? `${unsignaledOverlaps.length} moment(s) with more than ${expect.permits} permits inside although no holder's signal aborted`
+        : `${unsignaledOverlaps.length} overlap(s) where the earlier holder's signal never aborted`,
+    );
   if (slowBackendErrors.length > 0)
     violations.push(
       `${slowBackendErrors.length} LockBackendError(s) slower than the command timeout (${expect.commandTimeoutMs} ms); slowest ${round(maxBackendFailMs)} ms`,

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 // FAULT_LIB lets a developer point the workers at another build of the library (default: the built package).
 const { LockService, RedisLockModule } = await import(process.env.FAULT_LIB ?? '@lynx-nest/redis-lock');
 import { defineResource, wlogEntry } from './resource.mjs';
+import { defineRwResource, defineSemResource } from './permit-resource.mjs';
 
 const cfg = JSON.parse(process.env.FAULT_WORKER_CONFIG ?? '{}');
 const pid = process.pid;
@@ -64,20 +65,114 @@ const fenceMode = process.env.FAULT_FENCE === 'acquire' ? 'acquire' : 'lazy';
 let stopping = false;
 process.on('SIGUSR2', () => (stopping = true)); // the driver's "cool-down over"
 
+// The primitive under test (run.ts --primitive): 'mutex' (default), 'rw' (read lock with probability
+// cfg.readShare, else write lock) or 'sem' (a semaphore of cfg.permits permits; 2 of them with probability
+// cfg.multiShare, else 1).
+const primitive = cfg.primitive ?? 'mutex';
+const rwResource = primitive === 'rw' ? defineRwResource(resourceClient) : undefined;
+const semResource = primitive === 'sem' ? defineSemResource(resourceClient, cfg.permits) : undefined;
+const semaphores = new Map();
+const semaphoreOf = (key) =>
+  semaphores.get(key) ?? semaphores.set(key, locks.semaphore(key, { permits: cfg.permits })).get(key);
+
+/** One acquisition as the primitive asks: the handle, the lock mode ('read' | 'write' | 'sem' | undefined) and permits held. */
+async function take(key, options) {
+  if (primitive === 'rw') {
+    const mode = random() < (cfg.readShare ?? 0.85) ? 'read' : 'write';
+    return { handle: await locks.acquire(key, cfg.ttlMs, { ...options, mode }), mode, count: 1 };
+  }
+  if (primitive === 'sem') {
+    const count = cfg.permits > 1 && random() < (cfg.multiShare ?? 0) ? 2 : 1;
+    return { handle: await semaphoreOf(key).acquire(count, { ...options, ttl: cfg.ttlMs }), mode: 'sem', count };
+  }
+  return { handle: await locks.acquire(key, cfg.ttlMs, options), mode: undefined, count: 1 };
+}
+
+const readError = (error) => ({ ok: false, error: String(error?.message) });
+
+/** Mutex (and rw writer) section: fenced read, work, fenced write of value + 1. */
+async function counterSection(key, token, handle, store) {
+  let read;
+  try {
+    read = await store.read(key, token);
+  } catch (error) {
+    read = readError(error);
+  }
+  if (!read.ok)
+    log(read.error ? 'resource_error' : 'stale_read_rejected', { key, token, max: read.max, error: read.error });
+  await sleep(cfg.csMs);
+  if (!handle.isHeld()) log('lost_detected', { key, token, aborted: handle.signal.aborted });
+  if (!read.ok) return;
+  try {
+    const ok = await store.write(key, token, read.value + 1, read.value);
+    log(ok ? 'write_ok' : 'stale_write_rejected', { key, token, read: read.value });
+  } catch (error) {
+    log('resource_error', { key, token, error: String(error?.message) });
+  }
+}
+
+const mutexStore = {
+  read: (key, token) => (fenced ? resource.read(key, token) : resource.readUnfenced(key)),
+  write: (key, token, value, read) => {
+    const entry = wlogEntry(token, read, value, pid);
+    return fenced ? resource.write(key, token, value, entry) : resource.writeUnfenced(key, value, entry);
+  },
+};
+const rwWriterStore = {
+  read: (key, token) => rwResource.writerRead(key, token),
+  write: (key, token, value, read) => rwResource.write(key, token, value, read, pid),
+};
+
+/** Read-lock section: a fenced read at the start and at the end; two accepted reads that differ are torn. */
+async function readerSection(key, token, handle) {
+  const read = async () => rwResource.read(key, token).catch(readError);
+  const first = await read();
+  await sleep(cfg.csMs);
+  if (!handle.isHeld()) log('lost_detected', { key, token, aborted: handle.signal.aborted });
+  const second = first.ok ? await read() : first;
+  for (const r of first.ok ? [first, second] : [first])
+    if (!r.ok) log(r.error ? 'resource_error' : 'stale_read_rejected', { key, token, max: r.max, error: r.error });
+  if (first.ok && second.ok)
+    log(first.value === second.value ? 'read_ok' : 'torn_read', {
+      key,
+      token,
+      first: first.value,
+      second: second.value,
+    });
+}
+
+/** Semaphore section: claim `count` slots, work, write every slot, leave. */
+async function semSection(key, token, handle, count) {
+  const claim = await semResource.claim(key, token, count).catch(readError);
+  if (!claim.ok) log(claim.error ? 'resource_error' : 'stale_read_rejected', { key, token, error: claim.error });
+  await sleep(cfg.csMs);
+  if (!handle.isHeld()) log('lost_detected', { key, token, aborted: handle.signal.aborted });
+  if (!claim.ok) return;
+  try {
+    const ok = await semResource.write(key, token, claim.slots, pid);
+    log(ok ? 'write_ok' : 'stale_write_rejected', { key, token, slots: claim.slots });
+    await semResource.leave(key, token, claim.slots);
+  } catch (error) {
+    log('resource_error', { key, token, error: String(error?.message) });
+  }
+}
+
 while (!stopping && now() < (cfg.endAt ?? Infinity)) {
   const key = cfg.keys[Math.floor(random() * cfg.keys.length)];
   const t0 = now();
   retrySleepMs = 0;
   let handle;
+  let mode;
+  let count;
   try {
-    handle = await locks.acquire(key, cfg.ttlMs, {
+    ({ handle, mode, count } = await take(key, {
       renewalEnabled: cfg.renewal !== false,
       maxRetries: -1,
       maxElapsedTime: cfg.maxWaitMs,
       retryStrategy: { type: 'exponential_backoff', initialInterval: cfg.retryInitialMs, maxInterval: cfg.retryMaxMs },
       ...cfg.callOptions,
       ...(fenceMode === 'acquire' ? { fence: true } : {}),
-    });
+    }));
   } catch (error) {
     const t = now();
     // Time spent in commands, without the sleeps between busy retries.
@@ -94,6 +189,7 @@ while (!stopping && now() < (cfg.endAt ?? Infinity)) {
   }
   let token = handle.fence;
   if (fenceMode === 'acquire' && token === undefined) throw new Error('fence: true, but the acquire minted no token');
+  if (primitive !== 'mutex' && token === undefined) throw new Error(`a ${primitive} acquisition without a token`);
   if (token === undefined) {
     try {
       token = await handle.getFence();
@@ -105,36 +201,17 @@ while (!stopping && now() < (cfg.endAt ?? Infinity)) {
     }
   }
   const t1 = now();
-  log('acquired', { key, token, t0, waitMs: t1 - t0, wall: Date.now() });
+  log('acquired', { key, token, mode, count, t0, waitMs: t1 - t0, wall: Date.now() });
   handle.signal.addEventListener(
     'abort',
     () => log('lost', { key, token, reason: handle.signal.reason?.reason ?? String(handle.signal.reason) }),
     { once: true },
   );
 
-  log('cs_start', { key, token });
-  let read;
-  try {
-    read = fenced ? await resource.read(key, token) : await resource.readUnfenced(key);
-  } catch (error) {
-    read = { ok: false, error: String(error?.message) };
-  }
-  if (!read.ok)
-    log(read.error ? 'resource_error' : 'stale_read_rejected', { key, token, max: read.max, error: read.error });
-  await sleep(cfg.csMs);
-  if (!handle.isHeld()) log('lost_detected', { key, token, aborted: handle.signal.aborted });
-  if (read.ok) {
-    const value = read.value + 1;
-    const entry = wlogEntry(token, read.value, value, pid);
-    try {
-      const ok = fenced
-        ? await resource.write(key, token, value, entry)
-        : await resource.writeUnfenced(key, value, entry);
-      log(ok ? 'write_ok' : 'stale_write_rejected', { key, token, read: read.value });
-    } catch (error) {
-      log('resource_error', { key, token, error: String(error?.message) });
-    }
-  }
+  log('cs_start', { key, token, mode, count });
+  if (mode === 'read') await readerSection(key, token, handle);
+  else if (mode === 'sem') await semSection(key, token, handle, count);
+  else await counterSection(key, token, handle, mode === 'write' ? rwWriterStore : mutexStore);
   log('cs_end', { key, token });
   try {
     const stillOwned = await handle.release();

@@ -1,8 +1,10 @@
 // The fault-injection suite's driver (RELIABILITY.md §3–4). Run it with
 //   npm run test:faults               (every scenario, ~4 min)
-//   npm run test:faults -- --quick    (CI smoke subset: baseline, SIGSTOP holder, kill holder, restart; ~1 min)
+//   npm run test:faults -- --quick    (CI smoke subset: baseline, SIGSTOP holder, kill holder, restart,
+//                                      rw-sigstop-writer-3x, sem-sigstop-3x; ~1 min)
 //   npm run test:faults -- --quick --fence acquire   (tokens minted in the acquire; default: getFence())
 //   npm run test:faults -- --only sigstop-3x,kill   --write-docs   (update the table in docs/reliability.md)
+//   npm run test:faults -- --primitive rw   (read-write lock scenarios; sem: semaphore; mutex: the original ones)
 // Each scenario starts its own private redis-servers (lock topology + a separate "resource" server),
 // N worker processes (fault-worker.mjs, the BUILT library), runs warm-up → fault → heal → cool-down,
 // and hands the JSONL event log and the resource's write logs to checker.mjs. Exit code 1 when any
@@ -20,6 +22,9 @@ import { checkRun } from './checker.mjs';
 import { FaultProxy } from './fault-proxy.mjs';
 // @ts-expect-error plain ESM helpers of the suite
 import { resourceKeys } from './resource.mjs';
+// @ts-expect-error plain ESM helpers of the suite
+import { semSlotKeys } from './permit-resource.mjs';
+import { permitScenarios, type Primitive } from './permit-faults.js';
 import { ownerOf } from '../support/lock-value.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,6 +47,12 @@ const P = {
   cooldownMs: 1500,
   breakerResetMs: 250,
   keyPrefix: 'lynx:lock:',
+  /** Semaphore scenarios: permits of the semaphore (4 workers contend). */
+  permits: 2,
+  /** Semaphore scenarios: share of requests for 2 permits (else 1). */
+  multiShare: 0.2,
+  /** Read-write lock scenarios: share of read-lock requests (else write). */
+  readShare: 0.85,
 };
 const lockKey = (k: string) => `${P.keyPrefix}{${k}}`;
 
@@ -62,6 +73,8 @@ interface Ctx {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   extra: Record<string, any>;
   faketimeFile?: string;
+  /** The run's JSONL log (the permit scenarios read it to aim at a holder inside its critical section). */
+  logPath: string;
 }
 
 /** One line of the run's JSONL log (driver and worker events); `checkRun` reads the rest of each. */
@@ -69,6 +82,8 @@ type FaultEvent = { ev: string; t: number; pid?: number; wall?: number; state?: 
 
 interface Scenario {
   name: string;
+  /** What the workers take (default mutex). */
+  primitive?: Primitive;
   quick?: boolean;
   topology: Topology;
   fault: string;
@@ -409,12 +424,14 @@ const SCENARIOS: Scenario[] = [
       ctx.event('heal', { kind: 'clock', step: '+30s (back to real time)' });
     },
   },
+  ...permitScenarios(P, mustHoldAlways),
 ];
 
 // ---- one run -------------------------------------------------------------------------------------
 
 interface RunResult {
   name: string;
+  primitive?: Primitive;
   topology: Topology;
   fault: string;
   fenced: boolean;
@@ -474,6 +491,7 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
         throw new Error('no holder lookup');
       },
       extra: {},
+      logPath,
     };
     let lockOptions: Record<string, unknown>;
     let workerProxy: (() => Promise<FaultProxy>) | undefined;
@@ -606,6 +624,10 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
         retryMaxMs: P.retryMaxMs,
         fenced: s.fenced !== false,
         callOptions: s.callOptions ?? {},
+        primitive: s.primitive ?? 'mutex',
+        permits: P.permits,
+        multiShare: P.multiShare,
+        readShare: P.readShare,
         seed: seed * 100 + i,
         lock: {
           ...lockOptions,
@@ -683,8 +705,18 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as FaultEvent);
     const wlogs: Record<string, string[]> = {};
-    for (const key of P.keys) wlogs[key] = await resourceClient.lrange(resourceKeys(key).wlog, 0, -1);
-    const result = checkRun(events, wlogs, { fenced: s.fenced !== false, ...s.expect });
+    for (const key of P.keys) {
+      if (s.primitive === 'sem')
+        for (let i = 0; i < P.permits; i++)
+          wlogs[`${key}#slot${i}`] = await resourceClient.lrange(semSlotKeys(key).wlog(i), 0, -1);
+      else wlogs[key] = await resourceClient.lrange(resourceKeys(key).wlog, 0, -1);
+    }
+    const result = checkRun(events, wlogs, {
+      fenced: s.fenced !== false,
+      primitive: s.primitive ?? 'mutex',
+      permits: P.permits,
+      ...s.expect,
+    });
     if (s.topology === 'replicated-netns')
       notes.push(
         ctx.extra.lockMissingOnReplica
@@ -704,6 +736,7 @@ async function runScenario(s: Scenario, seed: number): Promise<RunResult> {
     if (breakerOpens) notes.push(`circuit breaker opened ${breakerOpens}× across workers`);
     return {
       name: s.name,
+      primitive: s.primitive,
       topology: s.topology,
       fault: s.fault,
       fenced: s.fenced !== false,
@@ -809,12 +842,38 @@ function table(results: RunResult[]): string {
   return rows.join('\n');
 }
 
-function writeDocs(markdown: string, command: string): void {
+/** The table of the read-write lock and semaphore runs (their own columns: modes, permits inside, torn reads). */
+function permitTable(results: RunResult[]): string {
+  const rows = [
+    '| Scenario | Primitive | Fault | Acq. (reads / writes) | Conflicts (unsignaled) | Max permits inside | Stale reads / writes rejected | Torn reads | Lost updates / token regressions | Dup. tokens / order violations | Lost signals | Backend errors (slowest ms) | Recovery ms (pttl) | Verdict |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const kind = r.primitive === 'sem' ? `semaphore (${P.permits})` : 'read-write';
+    if (r.skipped) {
+      rows.push(`| ${r.name} | ${kind} | ${r.fault} | – | – | – | – | – | – | – | – | – | – | skipped: ${r.skipped} |`);
+      continue;
+    }
+    const m = r.metrics as Record<string, number | null>;
+    const recovery =
+      m.recoveryMs === null || m.recoveryMs === undefined
+        ? 'n/a'
+        : `${m.recoveryMs}${m.pttlAtFault !== null && m.pttlAtFault !== undefined ? ` (${m.pttlAtFault})` : ''}`;
+    const acq = r.primitive === 'rw' ? `${m.acquisitions} (${m.reads} / ${m.writes})` : `${m.acquisitions}`;
+    rows.push(
+      `| ${r.name} | ${kind} | ${r.fault} | ${acq} | ${m.overlaps} (${m.overlapsUnsignaled}) | ${m.maxInside ?? '–'} | ${m.staleReadsRejected} / ${m.staleWritesRejected} | ${m.tornReads} | ${m.lostUpdates} / ${m.tokenRegressions} | ${m.duplicateTokens} / ${m.tokenOrderViolations} | ${m.lostSignals} | ${m.backendErrors} (${m.maxBackendFailMs}) | ${recovery} | ${r.violations.length ? `**FAIL**: ${r.violations.join('; ')}` : 'pass'} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+/** Replaces the table between `<!-- <marker>:start -->` and `<!-- <marker>:end -->` in docs/reliability.md. */
+function writeDocs(markdown: string, command: string, marker: string): void {
   const path = join(root, 'docs', 'reliability.md');
   if (!existsSync(path)) return;
   const text = readFileSync(path, 'utf8');
-  const start = '<!-- fault-table:start -->';
-  const end = '<!-- fault-table:end -->';
+  const start = `<!-- ${marker}:start -->`;
+  const end = `<!-- ${marker}:end -->`;
   const i = text.indexOf(start);
   const j = text.indexOf(end);
   if (i < 0 || j < 0) return;
@@ -847,7 +906,17 @@ async function main(): Promise<number> {
   }
   process.env.FAULT_FENCE = fenceMode; // the workers (and a re-run inside a network namespace) read it
   const only = arg('--only')?.split(',');
-  const selected = SCENARIOS.filter((s) => (only ? only.includes(s.name) : quick ? s.quick : true));
+  // --primitive mutex|rw|sem (comma-separated): only the scenarios of those primitives.
+  const primitives = arg('--primitive')?.split(',');
+  if (primitives?.some((x) => !['mutex', 'rw', 'sem'].includes(x))) {
+    console.error(`--primitive takes mutex, rw or sem (comma-separated), got ${primitives.join(',')}`);
+    return 2;
+  }
+  const selected = SCENARIOS.filter(
+    (s) =>
+      (only ? only.includes(s.name) : quick ? s.quick : true) &&
+      (!primitives || primitives.includes(s.primitive ?? 'mutex')),
+  );
   if (selected.length === 0) {
     console.error(`no scenario selected; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     return 2;
@@ -868,6 +937,7 @@ async function main(): Promise<number> {
     } catch (error) {
       r = {
         name: s.name,
+        primitive: s.primitive,
         topology: s.topology,
         fault: s.fault,
         fenced: s.fenced !== false,
@@ -880,22 +950,37 @@ async function main(): Promise<number> {
     }
     results.push(r);
     const m = r.metrics;
+    const permitLine =
+      s.primitive === 'rw'
+        ? ` (${m.reads} reads / ${m.writes} writes), ${m.tornReads} torn reads, ${m.tokenOrderViolations} token order violations`
+        : s.primitive === 'sem'
+          ? `, max ${m.maxInside} permits inside, ${m.tokenOrderViolations} token order violations`
+          : '';
     console.log(
       r.skipped
         ? `skipped (${r.skipped})`
-        : `${r.violations.length ? 'FAIL' : 'ok'} in ${r.seconds}s: ${m.acquisitions} acquisitions, ${m.overlaps} overlaps (${m.overlapsUnsignaled} unsignaled), ${m.staleReadsRejected}/${m.staleWritesRejected} stale rejected, ${m.lostUpdates}/${m.tokenRegressions} lost/regressions, ${m.duplicateTokens} dup tokens, ${m.backendErrors} backend errors (max ${m.maxBackendFailMs} ms), recovery ${m.recoveryMs ?? 'n/a'} ms`,
+        : `${r.violations.length ? 'FAIL' : 'ok'} in ${r.seconds}s: ${m.acquisitions} acquisitions${permitLine}, ${m.overlaps} ${s.primitive === 'sem' ? 'moments over the permits' : s.primitive === 'rw' ? 'writer overlaps' : 'overlaps'} (${m.overlapsUnsignaled} unsignaled), ${m.staleReadsRejected}/${m.staleWritesRejected} stale rejected, ${m.lostUpdates}/${m.tokenRegressions} lost/regressions, ${m.duplicateTokens} dup tokens, ${m.backendErrors} backend errors (max ${m.maxBackendFailMs} ms), recovery ${m.recoveryMs ?? 'n/a'} ms`,
     );
     for (const v of r.violations) console.log(`    VIOLATION: ${v}`);
     for (const n of r.notes) console.log(`    note: ${n}`);
   }
-  const markdown = table(results);
+  // One table per family of columns: the mutex runs, and the read-write lock / semaphore runs. --write-docs
+  // replaces only the tables this run produced rows for.
+  const mutexRuns = results.filter((r) => !r.primitive || r.primitive === 'mutex');
+  const permitRuns = results.filter((r) => r.primitive === 'rw' || r.primitive === 'sem');
+  const tables = [
+    ...(mutexRuns.length ? [{ marker: 'fault-table', markdown: table(mutexRuns) }] : []),
+    ...(permitRuns.length ? [{ marker: 'permit-fault-table', markdown: permitTable(permitRuns) }] : []),
+  ];
+  const markdown = tables.map((t) => t.markdown).join('\n\n');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'report.md'), markdown + '\n');
   writeFileSync(join(outDir, 'report.json'), JSON.stringify(results, null, 2));
   console.log(`\n${markdown}\n`);
   const shown = args.filter((a) => a !== '--write-docs');
   if (args.includes('--write-docs'))
-    writeDocs(markdown, `npm run test:faults${shown.length ? ' -- ' + shown.join(' ') : ''}`);
+    for (const t of tables)
+      writeDocs(t.markdown, `npm run test:faults${shown.length ? ' -- ' + shown.join(' ') : ''}`, t.marker);
   const failed = results.filter((r) => r.violations.length > 0);
   console.log(
     failed.length
