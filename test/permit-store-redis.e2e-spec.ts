@@ -198,7 +198,8 @@ describe('PermitStore on a single Redis', () => {
     expect(info.holders.map((h) => h.owner).sort()).toEqual([r1, r2, r3].sort());
     expect(info).toMatchObject({ used: 3, waiters: 1, limit: RW_PERMITS });
     expect(new Set(info.holders.map((h) => h.fence)).size).toBe(1); // readers share one token
-    await until(() => events.length >= 3);
+    await until(() => events.length >= 1);
+    expect(events).toHaveLength(1); // one message grants the whole run of readers
     expect(grantsFor(events, [r1, r2, r3, w2])).toEqual([r1, r2, r3]);
     for (const r of [r1, r2, r3]) expect(await attempt(name, r, READER)).toMatchObject({ handedOff: true });
     expect(await attempt(name, w2, WRITER)).toMatchObject({ acquired: false });
@@ -209,7 +210,7 @@ describe('PermitStore on a single Redis', () => {
     const writer = await attempt(name, w2, WRITER);
     expect(writer).toMatchObject({ acquired: true, handedOff: true });
     if (writer.acquired) expect(writer.fence).toBeGreaterThan(info.holders[0].fence);
-    await until(() => events.length >= 4);
+    await until(() => events.length >= 2);
     expect(grantsFor(events, [r1, r2, r3, w2])).toEqual([r1, r2, r3, w2]);
     expect(await store.releasePermits(name, 'rw', w2)).toBe(0);
     off();

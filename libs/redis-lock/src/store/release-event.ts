@@ -50,7 +50,8 @@ function digestOf(owner: string): string {
 
 /**
  * Decodes a release-channel message: a hand-off grant `g:<fence>:<sha1(owner)>` (see RELEASE in
- * fair-lock-scripts.ts), anything else a plain release.
+ * fair-lock-scripts.ts), or `g:<fence>:<sha1>,<sha1>,...` for several owners granted the same token
+ * at once (a run of readers, see permit-scripts.ts), anything else a plain release.
  *
  * @example
  * decodeReleaseMessage('1'); // { kind: 'released' }
@@ -60,8 +61,14 @@ export function decodeReleaseMessage(message: string | undefined): ReleaseEvent 
   if (!message || !message.startsWith('g:')) return RELEASED;
   const cut = message.indexOf(':', 2);
   if (cut < 0) return RELEASED;
-  const digest = message.slice(cut + 1);
-  return { kind: 'handedOff', fence: Number(message.slice(2, cut)), isFor: (owner) => digestOf(owner) === digest };
+  // One digest, or several separated by commas (a run of readers granted together with one token):
+  // a digest is 40 hex digits, so a match inside the list is always a whole entry.
+  const granted = message.slice(cut + 1);
+  return {
+    kind: 'handedOff',
+    fence: Number(message.slice(2, cut)),
+    isFor: (owner) => granted.includes(digestOf(owner)),
+  };
 }
 
 /** Wraps a {@link ReleaseListener} as a listener of raw channel messages. */

@@ -39,8 +39,9 @@ end
  * - `take` makes `owner` a holder of `count` permits for `ttl` ms, with a new token (`m`) or the
  *   name's current one (`s`, minted only when there is none);
  * - `grant_heads` grants the queue's heads in order while they fit (dropping dead entries), publishing
- *   each grant `g:<fence>:<sha1(owner)>` on the release channel (the mutex hand-off format) except to
- *   `self`, and returns the published grants, the permits used after it, whether the queue is empty
+ *   the grants on the release channel in the mutex hand-off format, one message per token for every
+ *   owner granted with it (`g:<fence>:<sha1(owner)>,<sha1(owner)>...`: a run of readers is one message),
+ *   except to `self`; counts, key expiries and the shared token are updated once per run; and returns the published grants, the permits used after it, whether the queue is empty
  *   now, and `self`'s token when it granted `self`;
  * - `let_go` drops one hold of a holder (the last frees its permits): holds left, or -1;
  * - `vacate` deletes the hash keys once nobody holds or waits.
@@ -78,6 +79,7 @@ local function grant_heads(k, now, retention, self, limit)
   limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
   local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
+  local current, added, longest, digests, order = nil, 0, 0, {}, {}
   while true do
     local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
     if not head then
@@ -90,15 +92,38 @@ local function grant_heads(k, now, retention, self, limit)
     drop(k, head)
     if live then
       used = used + count
-      local fence = take(k, head, count, ttl, mode, now, retention)
+      local fence
+      if mode == 's' then
+        current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
+        fence = current
+      else
+        fence = mint(k.fence, math.max(retention, ttl))
+        current = fence
+      end
+      redis.call('ZADD', k.holders, ms(now + ttl), head)
+      redis.call('HSET', k.info, head, count .. ' 1 ' .. fence)
+      added = added + count
+      if ttl > longest then longest = ttl end
       if head == self then
         mine = fence
       else
-        local grant = 'g:' .. fence .. ':' .. redis.sha1hex(head)
-        redis.call('PUBLISH', k.holders .. ':released', grant)
-        grants[#grants + 1] = grant
+        if not digests[fence] then
+          digests[fence] = {}
+          order[#order + 1] = fence
+        end
+        table.insert(digests[fence], redis.sha1hex(head))
       end
     end
+  end
+  if added > 0 then
+    redis.call('HINCRBY', k.info, '#u', added)
+    keep(k.holders, longest)
+    keep(k.info, longest)
+  end
+  for _, fence in ipairs(order) do
+    local grant = 'g:' .. fence .. ':' .. table.concat(digests[fence], ',')
+    redis.call('PUBLISH', k.holders .. ':released', grant)
+    grants[#grants + 1] = grant
   end
   if empty then redis.call('DEL', k.waiters) end
   return grants, used, empty, mine

@@ -554,7 +554,7 @@ local v = redis.call('GET', KEYS[1])
 if not v then return false end
 return waits_of(KEYS[2], select(4, parse(v)))
 
--- acquirePermits: 5 KEYS, sha1 e70398e4859b5b7d27d470fea5c093da31b83f38
+-- acquirePermits: 5 KEYS, sha1 3ab6e4e8b44d5c9bec69adc3b2fac3e680d747a2
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -620,6 +620,7 @@ local function grant_heads(k, now, retention, self, limit)
   limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
   local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
+  local current, added, longest, digests, order = nil, 0, 0, {}, {}
   while true do
     local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
     if not head then
@@ -632,15 +633,38 @@ local function grant_heads(k, now, retention, self, limit)
     drop(k, head)
     if live then
       used = used + count
-      local fence = take(k, head, count, ttl, mode, now, retention)
+      local fence
+      if mode == 's' then
+        current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
+        fence = current
+      else
+        fence = mint(k.fence, math.max(retention, ttl))
+        current = fence
+      end
+      redis.call('ZADD', k.holders, ms(now + ttl), head)
+      redis.call('HSET', k.info, head, count .. ' 1 ' .. fence)
+      added = added + count
+      if ttl > longest then longest = ttl end
       if head == self then
         mine = fence
       else
-        local grant = 'g:' .. fence .. ':' .. redis.sha1hex(head)
-        redis.call('PUBLISH', k.holders .. ':released', grant)
-        grants[#grants + 1] = grant
+        if not digests[fence] then
+          digests[fence] = {}
+          order[#order + 1] = fence
+        end
+        table.insert(digests[fence], redis.sha1hex(head))
       end
     end
+  end
+  if added > 0 then
+    redis.call('HINCRBY', k.info, '#u', added)
+    keep(k.holders, longest)
+    keep(k.info, longest)
+  end
+  for _, fence in ipairs(order) do
+    local grant = 'g:' .. fence .. ':' .. table.concat(digests[fence], ',')
+    redis.call('PUBLISH', k.holders .. ':released', grant)
+    grants[#grants + 1] = grant
   end
   if empty then redis.call('DEL', k.waiters) end
   return grants, used, empty, mine
@@ -699,7 +723,7 @@ end
 local first = redis.call('ZRANGE', k.holders, 0, 0, 'WITHSCORES')[2]
 return {0, first and tonumber(first) - now or -1, 0, 0}
 
--- releasePermits: 5 KEYS, sha1 8fe92a1e7931c2804fd7a3a8e53ccbaf2ccb210a
+-- releasePermits: 5 KEYS, sha1 d6845edad3e145676b9ce664dc8a827b44083aa6
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -765,6 +789,7 @@ local function grant_heads(k, now, retention, self, limit)
   limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
   local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
+  local current, added, longest, digests, order = nil, 0, 0, {}, {}
   while true do
     local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
     if not head then
@@ -777,15 +802,38 @@ local function grant_heads(k, now, retention, self, limit)
     drop(k, head)
     if live then
       used = used + count
-      local fence = take(k, head, count, ttl, mode, now, retention)
+      local fence
+      if mode == 's' then
+        current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
+        fence = current
+      else
+        fence = mint(k.fence, math.max(retention, ttl))
+        current = fence
+      end
+      redis.call('ZADD', k.holders, ms(now + ttl), head)
+      redis.call('HSET', k.info, head, count .. ' 1 ' .. fence)
+      added = added + count
+      if ttl > longest then longest = ttl end
       if head == self then
         mine = fence
       else
-        local grant = 'g:' .. fence .. ':' .. redis.sha1hex(head)
-        redis.call('PUBLISH', k.holders .. ':released', grant)
-        grants[#grants + 1] = grant
+        if not digests[fence] then
+          digests[fence] = {}
+          order[#order + 1] = fence
+        end
+        table.insert(digests[fence], redis.sha1hex(head))
       end
     end
+  end
+  if added > 0 then
+    redis.call('HINCRBY', k.info, '#u', added)
+    keep(k.holders, longest)
+    keep(k.info, longest)
+  end
+  for _, fence in ipairs(order) do
+    local grant = 'g:' .. fence .. ':' .. table.concat(digests[fence], ',')
+    redis.call('PUBLISH', k.holders .. ':released', grant)
+    grants[#grants + 1] = grant
   end
   if empty then redis.call('DEL', k.waiters) end
   return grants, used, empty, mine
@@ -819,7 +867,7 @@ end
 if not (used and used > 0) and out[1] <= 0 then vacate(k) end
 return out
 
--- renewPermits: 5 KEYS, sha1 e8d7165a026a49f05fe50021f3d4b6e50f31ba93
+-- renewPermits: 5 KEYS, sha1 4dc3fab90b197f03cca8e2434cbe286164db6273
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -885,6 +933,7 @@ local function grant_heads(k, now, retention, self, limit)
   limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
   local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
+  local current, added, longest, digests, order = nil, 0, 0, {}, {}
   while true do
     local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
     if not head then
@@ -897,15 +946,38 @@ local function grant_heads(k, now, retention, self, limit)
     drop(k, head)
     if live then
       used = used + count
-      local fence = take(k, head, count, ttl, mode, now, retention)
+      local fence
+      if mode == 's' then
+        current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
+        fence = current
+      else
+        fence = mint(k.fence, math.max(retention, ttl))
+        current = fence
+      end
+      redis.call('ZADD', k.holders, ms(now + ttl), head)
+      redis.call('HSET', k.info, head, count .. ' 1 ' .. fence)
+      added = added + count
+      if ttl > longest then longest = ttl end
       if head == self then
         mine = fence
       else
-        local grant = 'g:' .. fence .. ':' .. redis.sha1hex(head)
-        redis.call('PUBLISH', k.holders .. ':released', grant)
-        grants[#grants + 1] = grant
+        if not digests[fence] then
+          digests[fence] = {}
+          order[#order + 1] = fence
+        end
+        table.insert(digests[fence], redis.sha1hex(head))
       end
     end
+  end
+  if added > 0 then
+    redis.call('HINCRBY', k.info, '#u', added)
+    keep(k.holders, longest)
+    keep(k.info, longest)
+  end
+  for _, fence in ipairs(order) do
+    local grant = 'g:' .. fence .. ':' .. table.concat(digests[fence], ',')
+    redis.call('PUBLISH', k.holders .. ':released', grant)
+    grants[#grants + 1] = grant
   end
   if empty then redis.call('DEL', k.waiters) end
   return grants, used, empty, mine
@@ -940,7 +1012,7 @@ if freed > 0 then grant_heads(k, now, tonumber(ARGV[3]), false) end
 vacate(k)
 return renewed
 
--- leavePermitQueue: 5 KEYS, sha1 e3e22811c1710beaa802e00480eb74c838dc4242
+-- leavePermitQueue: 5 KEYS, sha1 e2b1ba387671aa3fdc5a09af8c2d374f4e491e5a
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -1006,6 +1078,7 @@ local function grant_heads(k, now, retention, self, limit)
   limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
   local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
+  local current, added, longest, digests, order = nil, 0, 0, {}, {}
   while true do
     local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
     if not head then
@@ -1018,15 +1091,38 @@ local function grant_heads(k, now, retention, self, limit)
     drop(k, head)
     if live then
       used = used + count
-      local fence = take(k, head, count, ttl, mode, now, retention)
+      local fence
+      if mode == 's' then
+        current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
+        fence = current
+      else
+        fence = mint(k.fence, math.max(retention, ttl))
+        current = fence
+      end
+      redis.call('ZADD', k.holders, ms(now + ttl), head)
+      redis.call('HSET', k.info, head, count .. ' 1 ' .. fence)
+      added = added + count
+      if ttl > longest then longest = ttl end
       if head == self then
         mine = fence
       else
-        local grant = 'g:' .. fence .. ':' .. redis.sha1hex(head)
-        redis.call('PUBLISH', k.holders .. ':released', grant)
-        grants[#grants + 1] = grant
+        if not digests[fence] then
+          digests[fence] = {}
+          order[#order + 1] = fence
+        end
+        table.insert(digests[fence], redis.sha1hex(head))
       end
     end
+  end
+  if added > 0 then
+    redis.call('HINCRBY', k.info, '#u', added)
+    keep(k.holders, longest)
+    keep(k.info, longest)
+  end
+  for _, fence in ipairs(order) do
+    local grant = 'g:' .. fence .. ':' .. table.concat(digests[fence], ',')
+    redis.call('PUBLISH', k.holders .. ':released', grant)
+    grants[#grants + 1] = grant
   end
   if empty then redis.call('DEL', k.waiters) end
   return grants, used, empty, mine
