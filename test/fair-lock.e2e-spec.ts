@@ -5,21 +5,12 @@ import { MemoryLockStore, RedisLockStore, type LockHandle, type LockStore } from
 import type { ReleaseEvent } from '../libs/redis-lock/src/store/release-event.js';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { sleep, until } from './support/until.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const token = (label: string) => `${label}:${randomBytes(16).toString('hex')}`;
 const run = randomBytes(3).toString('hex');
 let counter = 0;
 const key = (label: string) => `fair:${run}:${label}:${++counter}`;
-
-/** Polls `check` until it is true (behaviour, not timing: the limit only bounds a hung test). */
-async function until(check: () => boolean | Promise<boolean>, limitMs = 5000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await sleep(5);
-  }
-}
 
 /** The fair-queue semantics both stores share (store level). */
 function describeFairQueue(label: string, make: () => Promise<{ store: LockStore; cleanup(): Promise<void> }>) {

@@ -16,12 +16,12 @@ import { permitKeys } from '../libs/redis-lock/src/store/lock-keys.js';
 import { PERMIT_SCRIPTS } from '../libs/redis-lock/src/store/lua/permit-scripts.js';
 import { closeClients, startRedisServer, type RedisServer } from './support/redis-server.js';
 import { startCluster, type RedisClusterTopology } from './support/redis-topologies.js';
+import { sleep, until } from './support/until.js';
 
 // The Redis side of read-write locks and semaphores (PermitStore on RedisLockStore): the data it
 // leaves in Redis, hand-off grants on the release channel, head-of-line queueing, expiry, Cluster.
 // The store-agnostic semantics are checked by the contract suite; this file is the Redis-specific part.
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const token = (label: string) => `${label}:${randomBytes(16).toString('hex')}`;
 const run = randomBytes(3).toString('hex');
 const PREFIX = `pr:${run}:`;
@@ -31,15 +31,6 @@ const key = (label: string) => `${label}:${++counter}`;
 const READER: PermitSpec = { family: 'rw', count: 1, limit: RW_PERMITS, fence: 'share' };
 const WRITER: PermitSpec = { family: 'rw', count: RW_PERMITS, limit: RW_PERMITS, fence: 'mint' };
 const sem = (count: number, limit = 4): PermitSpec => ({ family: 'sem', count, limit, fence: 'mint' });
-
-/** Polls `check` until it is true (behaviour, not timing: the limit only bounds a hung test). */
-async function until(check: () => boolean | Promise<boolean>, limitMs = 5000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await sleep(5);
-  }
-}
 
 /** The grants seen on a name's channel, as the owners they name (in order). */
 function grantsFor(events: ReleaseEvent[], owners: string[]): string[] {

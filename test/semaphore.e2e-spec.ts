@@ -11,19 +11,11 @@ import {
 } from '@lynx-nest/redis-lock';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
+import { sleep, until } from './support/until.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = randomBytes(3).toString('hex');
 let counter = 0;
 const key = (label: string) => `sem:${run}:${label}:${++counter}`;
-
-async function until(check: () => boolean | Promise<boolean>, limitMs = 5000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await sleep(5);
-  }
-}
 
 @Injectable()
 class Partner {
