@@ -53,7 +53,7 @@ local function forget(k, owner, c)
   c = c or holding(k, owner)
   redis.call('ZREM', k.holders, owner)
   redis.call('HDEL', k.info, owner)
-  if c then redis.call('HINCRBY', k.info, '#u', -c) end
+  if c then return redis.call('HINCRBY', k.info, '#u', -c) end
 end
 local function purge(k, now)
   if redis.call('EXISTS', k.holders) == 0 then return redis.call('HDEL', k.info, '#u') end
@@ -75,9 +75,13 @@ local function take(k, owner, count, ttl, mode, now, retention)
   keep(k.info, ttl)
   return fence
 end
-local function grant_heads(k, now, retention, self, limit)
+local function grant_heads(k, now, retention, self, limit, used)
+  if not limit and not used then
+    local state = redis.call('HMGET', k.info, '#l', '#u')
+    limit, used = tonumber(state[1] or '0'), tonumber(state[2] or '0')
+  end
   limit = limit or tonumber(redis.call('HGET', k.info, '#l') or '0')
-  local used = tonumber(redis.call('HGET', k.info, '#u') or '0')
+  used = used or tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
   local current, added, longest, digests, order = nil, 0, 0, {}, {}
   while true do
@@ -87,7 +91,7 @@ local function grant_heads(k, now, retention, self, limit)
       break
     end
     local deadline, ttl, count, mode = waiter(k, head)
-    local live = deadline and deadline > now and not redis.call('ZSCORE', k.holders, head)
+    local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
     if live and used + count > limit then break end
     drop(k, head)
     if live then
@@ -135,8 +139,7 @@ local function let_go(k, owner)
     redis.call('HSET', k.info, owner, c .. ' ' .. (h - 1) .. ' ' .. f)
     return h - 1
   end
-  forget(k, owner, c)
-  return 0
+  return 0, forget(k, owner, c)
 end
 local function vacate(k)
   if redis.call('EXISTS', k.holders) == 0 and redis.call('EXISTS', k.queue) == 0 then
@@ -174,7 +177,9 @@ export const ACQUIRE_PERMITS = defineScript(
 local owner, count, ttl, retention = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5]), tonumber(ARGV[9])
 purge(k, now)
 local limit = tonumber(ARGV[3])
-if redis.call('HGET', k.info, '#l') ~= ARGV[3] then redis.call('HSET', k.info, '#l', ARGV[3]) end
+local state = redis.call('HMGET', k.info, '#l', '#u')
+local used = tonumber(state[2] or '0')
+if state[1] ~= ARGV[3] then redis.call('HSET', k.info, '#l', ARGV[3]) end
 local expiry = redis.call('ZSCORE', k.holders, owner)
 if expiry then
   local c, h, f = holding(k, owner)
@@ -187,10 +192,11 @@ if expiry then
       keep(k.info, ttl)
     end
   end
-  grant_heads(k, now, retention, owner, limit)
+  grant_heads(k, now, retention, owner, limit, used)
   return {1, f, h, ARGV[8] == '1' and 0 or 1}
 end
-local _, used, empty, mine = grant_heads(k, now, retention, owner, limit)
+local _, empty, mine
+_, used, empty, mine = grant_heads(k, now, retention, owner, limit, used)
 if mine then return {1, mine, 1, 0} end
 if empty and used + count <= limit then
   return {1, take(k, owner, count, ttl, ARGV[4], now, retention), 1, 0}
@@ -201,10 +207,12 @@ if ARGV[7] == 'f' then
   redis.call('HSET', k.waiters, owner, ms(now + qttl) .. ':' .. ARGV[5] .. ':' .. ARGV[2] .. ':' .. ARGV[4])
   keep(k.queue, qttl)
   keep(k.waiters, qttl)
-  keep(k.info, qttl)
 elseif empty then
   vacate(k)
 end
+-- A hash this call created (setting the limit) gets an expiry; otherwise it lives as long as its
+-- holders, and every request sets the limit again.
+if not state[1] and not state[2] then keep(k.info, tonumber(ARGV[6])) end
 local first = redis.call('ZRANGE', k.holders, 0, 0, 'WITHSCORES')[2]
 return {0, first and tonumber(first) - now or -1, 0, 0}`,
 );
@@ -221,11 +229,11 @@ export const RELEASE_PERMITS = defineScript(
   PERMIT_LUA +
     `local now = now_ms()
 local freed = purge(k, now)
-local out = {let_go(k, ARGV[1])}
-local used
-if out[1] == 0 or freed > 0 then
+local left, used = let_go(k, ARGV[1])
+local out = {left}
+if left == 0 or freed > 0 then
   local grants
-  grants, used = grant_heads(k, now, tonumber(ARGV[2]), false)
+  grants, used = grant_heads(k, now, tonumber(ARGV[2]), false, nil, used)
   for _, grant in ipairs(grants) do out[#out + 1] = grant end
 end
 -- Permits still in use (or holds left) mean holders: nothing to vacate.
