@@ -1,10 +1,12 @@
 // What the uncontended cycle costs with no library JavaScript at all: plain ioredis calls, serial, on
 // a private redis-server, interleaved rounds, medians. Shows how much of the gap to the raw
-// baseline is Redis-side (the scripts) and how much is the library.
+// baseline is Redis-side (the scripts) and how much is the library, and what the same scripts cost
+// as Redis 7 Functions (FUNCTION LOAD once, FCALL) instead of EVALSHA.
 //   node bench/script-floor.mjs [--rounds=7] [--ms=1000]      (after `npm run build`)
 import { Redis } from 'ioredis';
 import { startRedis } from './redis-server.mjs';
 import { ACQUIRE_FAIR, RELEASE } from '../libs/redis-lock/dist/esm/store/lua/fair-lock-scripts.js';
+import { ACQUIRE_PERMITS, RELEASE_PERMITS } from '../libs/redis-lock/dist/esm/store/lua/permit-scripts.js';
 
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const rounds = arg('rounds', 7);
@@ -31,6 +33,25 @@ const suffixDelete = await load(
 );
 const acquireFair = await load(ACQUIRE_FAIR.body);
 const release = await load(RELEASE.body);
+const acquirePermits = await load(ACQUIRE_PERMITS.body);
+const releasePermits = await load(RELEASE_PERMITS.body);
+// The same bodies as one Functions library: KEYS and ARGV become the function's parameters.
+const fn = (name, script) => `redis.register_function('${name}', function(KEYS, ARGV)\n${script.body}\nend)`;
+await client.call(
+  'FUNCTION',
+  'LOAD',
+  'REPLACE',
+  [
+    '#!lua name=lynxfloor',
+    fn('release', RELEASE),
+    fn('acquireFair', ACQUIRE_FAIR),
+    fn('acquirePermits', ACQUIRE_PERMITS),
+    fn('releasePermits', RELEASE_PERMITS),
+  ].join('\n'),
+);
+const fcall = (name, keys, ...args) => client.call('FCALL', name, keys.length, ...keys, ...args);
+const P = 'lynx:lock:{floor}:sem';
+const permitKeys = [P, `${P}:i`, `${P}:q`, `${P}:qw`, `${P}:fence`];
 
 const K = 'lynx:lock:{floor}';
 const fairKeys = [K, `${K}:fence`, `${K}:q`, `${K}:qw`];
@@ -55,6 +76,22 @@ const VARIANTS = {
   'ours with fence: true: ACQUIRE_FAIR (minting) + RELEASE': async (t) => {
     await client.evalsha(acquireFair, 5, ...fairKeys, `${K}:w`, t, 10000, 86_400_000, 2000, 'f', '1');
     await client.evalsha(release, 4, ...fairKeys, t, 86_400_000);
+  },
+  'ours, RELEASE as a Function: SET NX PX + FCALL': async (t) => {
+    await client.set(K, `0 1 0 ${t}`, 'PX', 10000, 'NX');
+    await fcall('release', fairKeys, t, 86_400_000);
+  },
+  'ours with fence: true, both as Functions (FCALL)': async (t) => {
+    await fcall('acquireFair', [...fairKeys, `${K}:w`], t, 10000, 86_400_000, 2000, 'f', '1');
+    await fcall('release', fairKeys, t, 86_400_000);
+  },
+  'semaphore permit: ACQUIRE_PERMITS + RELEASE_PERMITS (EVALSHA)': async (t) => {
+    await client.evalsha(acquirePermits, 5, ...permitKeys, t, 1, 4, 'm', 10000, 2000, 'f', '0', 86_400_000);
+    await client.evalsha(releasePermits, 5, ...permitKeys, t, 86_400_000);
+  },
+  'semaphore permit, both as Functions (FCALL)': async (t) => {
+    await fcall('acquirePermits', permitKeys, t, 1, 4, 'm', 10000, 2000, 'f', '0', 86_400_000);
+    await fcall('releasePermits', permitKeys, t, 86_400_000);
   },
 };
 
