@@ -87,11 +87,11 @@ const VARIANTS = {
   },
   'semaphore permit: ACQUIRE_PERMITS + RELEASE_PERMITS (EVALSHA)': async (t) => {
     await client.evalsha(acquirePermits, 5, ...permitKeys, t, 1, 4, 'm', 10000, 2000, 'f', '0', 86_400_000);
-    await client.evalsha(releasePermits, 5, ...permitKeys, t, 86_400_000);
+    await client.evalsha(releasePermits, 5, ...permitKeys, 86_400_000, t);
   },
   'semaphore permit, both as Functions (FCALL)': async (t) => {
     await fcall('acquirePermits', permitKeys, t, 1, 4, 'm', 10000, 2000, 'f', '0', 86_400_000);
-    await fcall('releasePermits', permitKeys, t, 86_400_000);
+    await fcall('releasePermits', permitKeys, 86_400_000, t);
   },
 };
 

@@ -207,6 +207,50 @@ describe('PermitStore on a single Redis', () => {
     off();
   });
 
+  it('releases of one name in the same event loop turn go to Redis as one script call, each with its own answer', async () => {
+    const name = key('batched');
+    const [a, b, c, w] = ['a', 'b', 'c', 'w'].map(token);
+    for (const r of [a, b, c]) expect(await attempt(name, r, READER)).toMatchObject({ acquired: true });
+    expect(await attempt(name, c, READER, true, true)).toMatchObject({ acquired: true, holdCount: 2 });
+    expect(await attempt(name, w, WRITER)).toMatchObject({ acquired: false });
+    const calls = async () => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
+    const before = await calls();
+    const answers = await Promise.all([
+      store.releasePermits(name, 'rw', a),
+      store.releasePermits(name, 'rw', b),
+      store.releasePermits(name, 'rw', c), // one of its two holds
+      store.releasePermits(name, 'rw', token('stranger')),
+    ]);
+    expect(await calls()).toBe(before + 1);
+    expect(answers).toEqual([0, 0, 1, -1]);
+    expect(await attempt(name, w, WRITER)).toMatchObject({ acquired: false }); // c still reads
+    expect(await store.releasePermits(name, 'rw', c)).toBe(0);
+    expect(await attempt(name, w, WRITER)).toMatchObject({ acquired: true, handedOff: true });
+    expect(await store.releasePermits(name, 'rw', w)).toBe(0);
+  });
+
+  it('a run longer than one batch of queue heads (16) is admitted whole, and stops at the writer after it', async () => {
+    const name = key('long-run');
+    const writer = token('w1');
+    const readers = Array.from({ length: 21 }, (_, i) => token(`r${i}`));
+    const next = token('w2');
+    expect(await attempt(name, writer, WRITER)).toMatchObject({ acquired: true });
+    for (const r of readers) expect(await attempt(name, r, READER)).toMatchObject({ acquired: false });
+    expect(await attempt(name, next, WRITER)).toMatchObject({ acquired: false });
+    expect(await store.releasePermits(name, 'rw', writer)).toBe(0);
+    const info = await store.inspectPermits(name, 'rw');
+    expect(info.holders.map((h) => h.owner).sort()).toEqual([...readers].sort());
+    expect(info).toMatchObject({ used: readers.length, waiters: 1 });
+    for (const r of readers) expect(await store.releasePermits(name, 'rw', r)).toBe(0);
+    expect(await attempt(name, next, WRITER)).toMatchObject({ acquired: true, handedOff: true });
+    expect(await store.releasePermits(name, 'rw', next)).toBe(0);
+    expect(
+      await admin.exists(
+        ...Object.values(permitKeys(PREFIX, name, 'rw')).filter((k) => !k.endsWith('fence') && !k.endsWith('released')),
+      ),
+    ).toBe(0);
+  });
+
   it('semaphore of 4: 2+2 granted, a 3 queues, a later 1 queues behind it (head of line), the 3 is granted first', async () => {
     const name = key('sem');
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(token);

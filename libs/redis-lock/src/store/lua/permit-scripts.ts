@@ -84,42 +84,70 @@ local function grant_heads(k, now, retention, self, limit, used)
   used = used or tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
   local current, added, longest, digests, order = nil, 0, 0, {}, {}
+  local gone, holders, details = {}, {}, {}
+  local from = 0
   while true do
-    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
-    if not head then
+    -- The heads in batches of 16: one ZRANGE and one HMGET per batch, not two calls per head.
+    local heads = redis.call('ZRANGE', k.queue, from, from + 15)
+    if #heads == 0 then
       empty = true
       break
     end
-    local deadline, ttl, count, mode = waiter(k, head)
-    local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
-    if live and used + count > limit then break end
-    drop(k, head)
-    if live then
-      used = used + count
-      local fence
-      if mode == 's' then
-        current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
-        fence = current
-      else
-        fence = mint(k.fence, math.max(retention, ttl))
-        current = fence
+    local infos = redis.call('HMGET', k.waiters, unpack(heads))
+    local blocked = false
+    for i, head in ipairs(heads) do
+      local deadline, ttl, count, mode
+      if infos[i] then
+        deadline, ttl, count, mode = string.match(infos[i], '^(%d+):(%d+):(%d+):(%a)$')
+        deadline, ttl, count = tonumber(deadline), tonumber(ttl), tonumber(count)
       end
-      redis.call('ZADD', k.holders, ms(now + ttl), head)
-      redis.call('HSET', k.info, head, count .. ' 1 ' .. fence)
-      added = added + count
-      if ttl > longest then longest = ttl end
-      if head == self then
-        mine = fence
-      else
-        if not digests[fence] then
-          digests[fence] = {}
-          order[#order + 1] = fence
+      local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
+      if live and used + count > limit then
+        blocked = true
+        break
+      end
+      gone[#gone + 1] = head
+      if live then
+        used = used + count
+        local fence
+        if mode == 's' then
+          current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
+          fence = current
+        else
+          fence = mint(k.fence, math.max(retention, ttl))
+          current = fence
         end
-        table.insert(digests[fence], redis.sha1hex(head))
+        holders[#holders + 1] = ms(now + ttl)
+        holders[#holders + 1] = head
+        details[#details + 1] = head
+        details[#details + 1] = count .. ' 1 ' .. fence
+        added = added + count
+        if ttl > longest then longest = ttl end
+        if head == self then
+          mine = fence
+        else
+          if not digests[fence] then
+            digests[fence] = {}
+            order[#order + 1] = fence
+          end
+          table.insert(digests[fence], redis.sha1hex(head))
+        end
       end
     end
+    if blocked then break end
+    if #heads < 16 then
+      empty = true
+      break
+    end
+    from = from + 16
+  end
+  if #gone > 0 then
+    redis.call('ZREM', k.queue, unpack(gone))
+    redis.call('HDEL', k.waiters, unpack(gone))
   end
   if added > 0 then
+    redis.call('ZADD', k.holders, unpack(holders))
+    redis.call('HSET', k.info, unpack(details))
     redis.call('HINCRBY', k.info, '#u', added)
     keep(k.holders, longest)
     keep(k.info, longest)
@@ -218,10 +246,12 @@ return {0, first and tonumber(first) - now or -1, 0, 0}`,
 );
 
 /**
- * Drop one hold of `owner`; the last frees its permits and grants the queue's heads that now fit.
- * KEYS: holders, info, queue, waiters, fence. ARGV: owner, fence retention ms.
- * Returns {holds left (0 = released, -1 = not a holder), grant...}: the grants it published, so the
- * releasing process can pass them to waiters of its own at once.
+ * Drop one hold of each owner given (the holdings of one name a process releases in the same event
+ * loop turn, e.g. a run of readers whose sections end together, go in one call); a last hold frees
+ * its permits, and then the queue's heads that now fit are granted once for all of them.
+ * KEYS: holders, info, queue, waiters, fence. ARGV: fence retention ms, owner, owner....
+ * Returns {holds left per owner, in ARGV order (0 = released, -1 = not a holder), grant...}: the
+ * grants it published, so the releasing process can pass them to waiters of its own at once.
  */
 export const RELEASE_PERMITS = defineScript(
   'releasePermits',
@@ -229,15 +259,24 @@ export const RELEASE_PERMITS = defineScript(
   PERMIT_LUA +
     `local now = now_ms()
 local freed = purge(k, now)
-local left, used = let_go(k, ARGV[1])
-local out = {left}
-if left == 0 or freed > 0 then
+local out, released, kept, used = {}, false, false, nil
+for i = 2, #ARGV do
+  local left, after = let_go(k, ARGV[i])
+  out[#out + 1] = left
+  if left == 0 then
+    released = true
+    used = after
+  elseif left > 0 then
+    kept = true
+  end
+end
+if released or freed > 0 then
   local grants
-  grants, used = grant_heads(k, now, tonumber(ARGV[2]), false, nil, used)
+  grants, used = grant_heads(k, now, tonumber(ARGV[1]), false, nil, used)
   for _, grant in ipairs(grants) do out[#out + 1] = grant end
 end
 -- Permits still in use (or holds left) mean holders: nothing to vacate.
-if not (used and used > 0) and out[1] <= 0 then vacate(k) end
+if not (used and used > 0) and not kept then vacate(k) end
 return out`,
 );
 

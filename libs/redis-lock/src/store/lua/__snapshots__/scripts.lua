@@ -554,7 +554,7 @@ local v = redis.call('GET', KEYS[1])
 if not v then return false end
 return waits_of(KEYS[2], select(4, parse(v)))
 
--- acquirePermits: 5 KEYS, sha1 f03349836077a0ff9a8e0cebe2a4499fcfe153a2
+-- acquirePermits: 5 KEYS, sha1 03b4b6e05082a54c20dd07b4660810a7f8fb96f2
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -625,42 +625,70 @@ local function grant_heads(k, now, retention, self, limit, used)
   used = used or tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
   local current, added, longest, digests, order = nil, 0, 0, {}, {}
+  local gone, holders, details = {}, {}, {}
+  local from = 0
   while true do
-    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
-    if not head then
+    -- The heads in batches of 16: one ZRANGE and one HMGET per batch, not two calls per head.
+    local heads = redis.call('ZRANGE', k.queue, from, from + 15)
+    if #heads == 0 then
       empty = true
       break
     end
-    local deadline, ttl, count, mode = waiter(k, head)
-    local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
-    if live and used + count > limit then break end
-    drop(k, head)
-    if live then
-      used = used + count
-      local fence
-      if mode == 's' then
-        current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
-        fence = current
-      else
-        fence = mint(k.fence, math.max(retention, ttl))
-        current = fence
+    local infos = redis.call('HMGET', k.waiters, unpack(heads))
+    local blocked = false
+    for i, head in ipairs(heads) do
+      local deadline, ttl, count, mode
+      if infos[i] then
+        deadline, ttl, count, mode = string.match(infos[i], '^(%d+):(%d+):(%d+):(%a)$')
+        deadline, ttl, count = tonumber(deadline), tonumber(ttl), tonumber(count)
       end
-      redis.call('ZADD', k.holders, ms(now + ttl), head)
-      redis.call('HSET', k.info, head, count .. ' 1 ' .. fence)
-      added = added + count
-      if ttl > longest then longest = ttl end
-      if head == self then
-        mine = fence
-      else
-        if not digests[fence] then
-          digests[fence] = {}
-          order[#order + 1] = fence
+      local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
+      if live and used + count > limit then
+        blocked = true
+        break
+      end
+      gone[#gone + 1] = head
+      if live then
+        used = used + count
+        local fence
+        if mode == 's' then
+          current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
+          fence = current
+        else
+          fence = mint(k.fence, math.max(retention, ttl))
+          current = fence
         end
-        table.insert(digests[fence], redis.sha1hex(head))
+        holders[#holders + 1] = ms(now + ttl)
+        holders[#holders + 1] = head
+        details[#details + 1] = head
+        details[#details + 1] = count .. ' 1 ' .. fence
+        added = added + count
+        if ttl > longest then longest = ttl end
+        if head == self then
+          mine = fence
+        else
+          if not digests[fence] then
+            digests[fence] = {}
+            order[#order + 1] = fence
+          end
+          table.insert(digests[fence], redis.sha1hex(head))
+        end
       end
     end
+    if blocked then break end
+    if #heads < 16 then
+      empty = true
+      break
+    end
+    from = from + 16
+  end
+  if #gone > 0 then
+    redis.call('ZREM', k.queue, unpack(gone))
+    redis.call('HDEL', k.waiters, unpack(gone))
   end
   if added > 0 then
+    redis.call('ZADD', k.holders, unpack(holders))
+    redis.call('HSET', k.info, unpack(details))
     redis.call('HINCRBY', k.info, '#u', added)
     keep(k.holders, longest)
     keep(k.info, longest)
@@ -731,7 +759,7 @@ if not state[1] and not state[2] then keep(k.info, tonumber(ARGV[6])) end
 local first = redis.call('ZRANGE', k.holders, 0, 0, 'WITHSCORES')[2]
 return {0, first and tonumber(first) - now or -1, 0, 0}
 
--- releasePermits: 5 KEYS, sha1 286b767d48e6c472d030bebf61ae70248bad5822
+-- releasePermits: 5 KEYS, sha1 f5aad778c3eb6cb0d2e50cd24c32d75c0551aa5f
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -802,42 +830,70 @@ local function grant_heads(k, now, retention, self, limit, used)
   used = used or tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
   local current, added, longest, digests, order = nil, 0, 0, {}, {}
+  local gone, holders, details = {}, {}, {}
+  local from = 0
   while true do
-    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
-    if not head then
+    -- The heads in batches of 16: one ZRANGE and one HMGET per batch, not two calls per head.
+    local heads = redis.call('ZRANGE', k.queue, from, from + 15)
+    if #heads == 0 then
       empty = true
       break
     end
-    local deadline, ttl, count, mode = waiter(k, head)
-    local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
-    if live and used + count > limit then break end
-    drop(k, head)
-    if live then
-      used = used + count
-      local fence
-      if mode == 's' then
-        current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
-        fence = current
-      else
-        fence = mint(k.fence, math.max(retention, ttl))
-        current = fence
+    local infos = redis.call('HMGET', k.waiters, unpack(heads))
+    local blocked = false
+    for i, head in ipairs(heads) do
+      local deadline, ttl, count, mode
+      if infos[i] then
+        deadline, ttl, count, mode = string.match(infos[i], '^(%d+):(%d+):(%d+):(%a)$')
+        deadline, ttl, count = tonumber(deadline), tonumber(ttl), tonumber(count)
       end
-      redis.call('ZADD', k.holders, ms(now + ttl), head)
-      redis.call('HSET', k.info, head, count .. ' 1 ' .. fence)
-      added = added + count
-      if ttl > longest then longest = ttl end
-      if head == self then
-        mine = fence
-      else
-        if not digests[fence] then
-          digests[fence] = {}
-          order[#order + 1] = fence
+      local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
+      if live and used + count > limit then
+        blocked = true
+        break
+      end
+      gone[#gone + 1] = head
+      if live then
+        used = used + count
+        local fence
+        if mode == 's' then
+          current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
+          fence = current
+        else
+          fence = mint(k.fence, math.max(retention, ttl))
+          current = fence
         end
-        table.insert(digests[fence], redis.sha1hex(head))
+        holders[#holders + 1] = ms(now + ttl)
+        holders[#holders + 1] = head
+        details[#details + 1] = head
+        details[#details + 1] = count .. ' 1 ' .. fence
+        added = added + count
+        if ttl > longest then longest = ttl end
+        if head == self then
+          mine = fence
+        else
+          if not digests[fence] then
+            digests[fence] = {}
+            order[#order + 1] = fence
+          end
+          table.insert(digests[fence], redis.sha1hex(head))
+        end
       end
     end
+    if blocked then break end
+    if #heads < 16 then
+      empty = true
+      break
+    end
+    from = from + 16
+  end
+  if #gone > 0 then
+    redis.call('ZREM', k.queue, unpack(gone))
+    redis.call('HDEL', k.waiters, unpack(gone))
   end
   if added > 0 then
+    redis.call('ZADD', k.holders, unpack(holders))
+    redis.call('HSET', k.info, unpack(details))
     redis.call('HINCRBY', k.info, '#u', added)
     keep(k.holders, longest)
     keep(k.info, longest)
@@ -867,18 +923,27 @@ end
 local k = {holders = KEYS[1], info = KEYS[2], queue = KEYS[3], waiters = KEYS[4], fence = KEYS[5]}
 local now = now_ms()
 local freed = purge(k, now)
-local left, used = let_go(k, ARGV[1])
-local out = {left}
-if left == 0 or freed > 0 then
+local out, released, kept, used = {}, false, false, nil
+for i = 2, #ARGV do
+  local left, after = let_go(k, ARGV[i])
+  out[#out + 1] = left
+  if left == 0 then
+    released = true
+    used = after
+  elseif left > 0 then
+    kept = true
+  end
+end
+if released or freed > 0 then
   local grants
-  grants, used = grant_heads(k, now, tonumber(ARGV[2]), false, nil, used)
+  grants, used = grant_heads(k, now, tonumber(ARGV[1]), false, nil, used)
   for _, grant in ipairs(grants) do out[#out + 1] = grant end
 end
 -- Permits still in use (or holds left) mean holders: nothing to vacate.
-if not (used and used > 0) and out[1] <= 0 then vacate(k) end
+if not (used and used > 0) and not kept then vacate(k) end
 return out
 
--- renewPermits: 5 KEYS, sha1 f671ed4dc14c8571e6e407eea543405c70903d58
+-- renewPermits: 5 KEYS, sha1 583675f93f490c8105010f5cce351303cab60f7d
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -949,42 +1014,70 @@ local function grant_heads(k, now, retention, self, limit, used)
   used = used or tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
   local current, added, longest, digests, order = nil, 0, 0, {}, {}
+  local gone, holders, details = {}, {}, {}
+  local from = 0
   while true do
-    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
-    if not head then
+    -- The heads in batches of 16: one ZRANGE and one HMGET per batch, not two calls per head.
+    local heads = redis.call('ZRANGE', k.queue, from, from + 15)
+    if #heads == 0 then
       empty = true
       break
     end
-    local deadline, ttl, count, mode = waiter(k, head)
-    local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
-    if live and used + count > limit then break end
-    drop(k, head)
-    if live then
-      used = used + count
-      local fence
-      if mode == 's' then
-        current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
-        fence = current
-      else
-        fence = mint(k.fence, math.max(retention, ttl))
-        current = fence
+    local infos = redis.call('HMGET', k.waiters, unpack(heads))
+    local blocked = false
+    for i, head in ipairs(heads) do
+      local deadline, ttl, count, mode
+      if infos[i] then
+        deadline, ttl, count, mode = string.match(infos[i], '^(%d+):(%d+):(%d+):(%a)$')
+        deadline, ttl, count = tonumber(deadline), tonumber(ttl), tonumber(count)
       end
-      redis.call('ZADD', k.holders, ms(now + ttl), head)
-      redis.call('HSET', k.info, head, count .. ' 1 ' .. fence)
-      added = added + count
-      if ttl > longest then longest = ttl end
-      if head == self then
-        mine = fence
-      else
-        if not digests[fence] then
-          digests[fence] = {}
-          order[#order + 1] = fence
+      local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
+      if live and used + count > limit then
+        blocked = true
+        break
+      end
+      gone[#gone + 1] = head
+      if live then
+        used = used + count
+        local fence
+        if mode == 's' then
+          current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
+          fence = current
+        else
+          fence = mint(k.fence, math.max(retention, ttl))
+          current = fence
         end
-        table.insert(digests[fence], redis.sha1hex(head))
+        holders[#holders + 1] = ms(now + ttl)
+        holders[#holders + 1] = head
+        details[#details + 1] = head
+        details[#details + 1] = count .. ' 1 ' .. fence
+        added = added + count
+        if ttl > longest then longest = ttl end
+        if head == self then
+          mine = fence
+        else
+          if not digests[fence] then
+            digests[fence] = {}
+            order[#order + 1] = fence
+          end
+          table.insert(digests[fence], redis.sha1hex(head))
+        end
       end
     end
+    if blocked then break end
+    if #heads < 16 then
+      empty = true
+      break
+    end
+    from = from + 16
+  end
+  if #gone > 0 then
+    redis.call('ZREM', k.queue, unpack(gone))
+    redis.call('HDEL', k.waiters, unpack(gone))
   end
   if added > 0 then
+    redis.call('ZADD', k.holders, unpack(holders))
+    redis.call('HSET', k.info, unpack(details))
     redis.call('HINCRBY', k.info, '#u', added)
     keep(k.holders, longest)
     keep(k.info, longest)
@@ -1026,7 +1119,7 @@ if freed > 0 then grant_heads(k, now, tonumber(ARGV[3]), false) end
 vacate(k)
 return renewed
 
--- leavePermitQueue: 5 KEYS, sha1 9504dcdf6f81fb30abc7bff8e082ef1325c1256d
+-- leavePermitQueue: 5 KEYS, sha1 dfdad6dd8c511d3d4a8a6a65b4041aa73df3550f
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -1097,42 +1190,70 @@ local function grant_heads(k, now, retention, self, limit, used)
   used = used or tonumber(redis.call('HGET', k.info, '#u') or '0')
   local grants, empty, mine = {}, false, nil
   local current, added, longest, digests, order = nil, 0, 0, {}, {}
+  local gone, holders, details = {}, {}, {}
+  local from = 0
   while true do
-    local head = redis.call('ZRANGE', k.queue, 0, 0)[1]
-    if not head then
+    -- The heads in batches of 16: one ZRANGE and one HMGET per batch, not two calls per head.
+    local heads = redis.call('ZRANGE', k.queue, from, from + 15)
+    if #heads == 0 then
       empty = true
       break
     end
-    local deadline, ttl, count, mode = waiter(k, head)
-    local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
-    if live and used + count > limit then break end
-    drop(k, head)
-    if live then
-      used = used + count
-      local fence
-      if mode == 's' then
-        current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
-        fence = current
-      else
-        fence = mint(k.fence, math.max(retention, ttl))
-        current = fence
+    local infos = redis.call('HMGET', k.waiters, unpack(heads))
+    local blocked = false
+    for i, head in ipairs(heads) do
+      local deadline, ttl, count, mode
+      if infos[i] then
+        deadline, ttl, count, mode = string.match(infos[i], '^(%d+):(%d+):(%d+):(%a)$')
+        deadline, ttl, count = tonumber(deadline), tonumber(ttl), tonumber(count)
       end
-      redis.call('ZADD', k.holders, ms(now + ttl), head)
-      redis.call('HSET', k.info, head, count .. ' 1 ' .. fence)
-      added = added + count
-      if ttl > longest then longest = ttl end
-      if head == self then
-        mine = fence
-      else
-        if not digests[fence] then
-          digests[fence] = {}
-          order[#order + 1] = fence
+      local live = deadline and deadline > now -- a holder is never queued (its attempts return early)
+      if live and used + count > limit then
+        blocked = true
+        break
+      end
+      gone[#gone + 1] = head
+      if live then
+        used = used + count
+        local fence
+        if mode == 's' then
+          current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
+          fence = current
+        else
+          fence = mint(k.fence, math.max(retention, ttl))
+          current = fence
         end
-        table.insert(digests[fence], redis.sha1hex(head))
+        holders[#holders + 1] = ms(now + ttl)
+        holders[#holders + 1] = head
+        details[#details + 1] = head
+        details[#details + 1] = count .. ' 1 ' .. fence
+        added = added + count
+        if ttl > longest then longest = ttl end
+        if head == self then
+          mine = fence
+        else
+          if not digests[fence] then
+            digests[fence] = {}
+            order[#order + 1] = fence
+          end
+          table.insert(digests[fence], redis.sha1hex(head))
+        end
       end
     end
+    if blocked then break end
+    if #heads < 16 then
+      empty = true
+      break
+    end
+    from = from + 16
+  end
+  if #gone > 0 then
+    redis.call('ZREM', k.queue, unpack(gone))
+    redis.call('HDEL', k.waiters, unpack(gone))
   end
   if added > 0 then
+    redis.call('ZADD', k.holders, unpack(holders))
+    redis.call('HSET', k.info, unpack(details))
     redis.call('HINCRBY', k.info, '#u', added)
     keep(k.holders, longest)
     keep(k.info, longest)
