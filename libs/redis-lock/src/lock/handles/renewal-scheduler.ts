@@ -145,38 +145,21 @@ export class RenewalScheduler {
     return renewing ?? Promise.resolve();
   }
 
-  /**
-   * One `renewMany` per store the holdings go through (the store for mutexes, a permit view per
-   * read-write lock or semaphore request shape), sent together; results in `due`'s order. One
-   * failed batch fails them all (the watchdog retries soon).
-   */
-  private async renewBatch(due: LockHandle[]): Promise<boolean[]> {
-    const groups = new Map<LockStore, number[]>();
-    due.forEach((handle, i) => {
-      const store = handle.state.primitive?.store ?? this.store;
-      const group = groups.get(store);
-      if (group) group.push(i);
-      else groups.set(store, [i]);
-    });
-    const results: boolean[] = new Array<boolean>(due.length);
-    await Promise.all(
-      [...groups].map(async ([store, indexes]) => {
-        const answers = await store.renewMany(
-          indexes.map((i) => ({ name: due[i].getKey(), owner: due[i].getValue(), ttlMs: due[i].state.ttlMs })),
-        );
-        indexes.forEach((i, j) => (results[i] = answers[j]));
-      }),
-    );
-    return results;
-  }
-
   /** Renews `due` in one batch; `tick` expires its locks meanwhile, and a late answer never revives a lost one. */
   private async renew(due: LockHandle[]): Promise<void> {
     const sentAt = performance.now();
     for (const handle of due) this.inFlight.add(handle);
     let results: boolean[];
     try {
-      results = await this.renewBatch(due);
+      // One batch for every kind: the store renews read-write and semaphore holdings (`family`) by their own script.
+      results = await this.store.renewMany(
+        due.map((h) => ({
+          name: h.getKey(),
+          owner: h.getValue(),
+          ttlMs: h.state.ttlMs,
+          family: h.state.primitive?.spec.family,
+        })),
+      );
     } catch (error) {
       for (const handle of due) {
         this.inFlight.delete(handle);

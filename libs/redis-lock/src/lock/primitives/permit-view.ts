@@ -26,7 +26,7 @@ export function permitView(store: LockStore & PermitStore, spec: PermitSpec): Lo
     mintFence: async (name, owner) => (await holder(name, owner))?.fence,
     release: (name, owner) => store.releasePermits(name, family, owner),
     renew: (name, owner, ttlMs) => store.renewPermits(name, family, owner, ttlMs),
-    renewMany: (requests) => Promise.all(requests.map((r) => store.renewPermits(r.name, family, r.owner, r.ttlMs))),
+    renewMany: (requests) => store.renewMany(requests.map((r) => ({ ...r, family }))),
     inspect: async (name): Promise<StoredLockInfo> => {
       const info = await store.inspectPermits(name, family);
       const first = info.holders[0];
