@@ -151,16 +151,13 @@ export class LockHandleController implements HandleController {
     once: boolean,
     primitive?: PrimitiveRequest,
   ): Promise<LockHandle | null> {
+    // `mode` asks for the read-write lock (any other value is refused by resolveCallOptions, as a mutex).
+    const mode = options?.mode;
+    const request = primitive ?? (mode === 'read' || mode === 'write' ? { kind: mode } : undefined);
     // tracing: one check when off; else the acquire span, in the caller's context, wraps takeLock
-    if (!this.tracer.enabled()) return this.takeLock(key, options, defaults, once, primitive);
-    const kind = primitive?.kind ?? (options?.mode === 'read' || options?.mode === 'write' ? options.mode : 'mutex');
-    return this.tracer.traceAcquire(
-      key,
-      options,
-      once,
-      () => this.takeLock(key, options, defaults, once, primitive),
-      kind,
-    );
+    if (!this.tracer.enabled()) return this.takeLock(key, options, defaults, once, request);
+    const take = () => this.takeLock(key, options, defaults, once, request);
+    return this.tracer.traceAcquire(key, options, once, take, request?.kind ?? 'mutex');
   }
 
   /** The store a holding's calls go through: the store itself for a mutex, its permit view otherwise. */
@@ -181,7 +178,6 @@ export class LockHandleController implements HandleController {
       const name = assertLockName(key);
       const resolved = resolveCallOptions(this.config, options, defaults);
       label = resolved.label ?? name;
-      request ??= options?.mode === undefined ? undefined : { kind: options.mode };
       const primitive = request && primitiveFor(this.store, name, request, this.views);
       // Permits always queue fairly and always carry their token (the Lua grants mint it).
       const call = primitive ? { ...resolved, fair: true, fence: true } : resolved;
