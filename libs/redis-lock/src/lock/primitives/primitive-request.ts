@@ -1,6 +1,6 @@
 import { InvalidLockOptionsError } from '../../errors/index.js';
 import type { LockStore } from '../../store/lock-store.js';
-import { RW_PERMITS, supportsPermits, type PermitSpec } from '../../store/permit-store.js';
+import { RW_PERMITS, supportsPermits, type PermitSpec, type PermitStore } from '../../store/permit-store.js';
 import { readWriteContextKey, type HeldPrimitive } from '../lock-kind.js';
 import { permitView } from './permit-view.js';
 
@@ -39,6 +39,20 @@ export function assertPermitCounts(permits: unknown, count: unknown): void {
 }
 
 /**
+ * `store` as a {@link PermitStore}, or `InvalidLockOptionsError` (field `permits` for a semaphore,
+ * `mode` for a read-write lock) when it has none (Redlock).
+ *
+ * @example
+ * const permits = permitStoreOf(store, 'semaphore'); // throws on a RedlockStore
+ */
+export function permitStoreOf(store: LockStore, kind: PrimitiveRequest['kind']): LockStore & PermitStore {
+  if (supportsPermits(store)) return store;
+  const what = kind === 'semaphore' ? 'semaphores' : 'read-write locks';
+  const problem = `${what} need a single Redis, Sentinel or Cluster store (the ${store.kind} store has none)`;
+  throw new InvalidLockOptionsError([{ path: kind === 'semaphore' ? 'permits' : 'mode', problem }]);
+}
+
+/**
  * @internal The holding a request asks for: its permit spec and the store view it goes through
  * (cached in `views` per spec). Throws `InvalidLockOptionsError` when the store has no permit
  * support (Redlock) or the counts are out of range.
@@ -49,10 +63,7 @@ export function primitiveFor(
   request: PrimitiveRequest,
   views: Map<string, LockStore>,
 ): HeldPrimitive {
-  if (!supportsPermits(store)) {
-    const problem = `${request.kind === 'semaphore' ? 'semaphores' : 'read-write locks'} need a single Redis, Sentinel or Cluster store (the ${store.kind} store has none)`;
-    throw new InvalidLockOptionsError([{ path: request.kind === 'semaphore' ? 'permits' : 'mode', problem }]);
-  }
+  const permits = permitStoreOf(store, request.kind);
   let spec: PermitSpec;
   if (request.kind === 'semaphore') {
     assertPermitCounts(request.permits, request.count);
@@ -65,7 +76,7 @@ export function primitiveFor(
   let view = views.get(id);
   if (!view) {
     if (views.size >= 256) views.clear();
-    view = permitView(store, spec);
+    view = permitView(permits, spec);
     views.set(id, view);
   }
   return {

@@ -1,11 +1,10 @@
 import { InvalidLockOptionsError } from '../../errors/index.js';
 import type { LockStore } from '../../store/lock-store.js';
 import { assertLockName } from '../../store/lock-keys.js';
-import { supportsPermits } from '../../store/permit-store.js';
 import type { LockHandle } from '../handles/lock-handle.js';
 import type { LockOptions } from '../lock-options.js';
 import type { TryRunResult } from '../multi-lock.js';
-import { assertPermitCounts, type PrimitiveRequest } from './primitive-request.js';
+import { assertPermitCounts, permitStoreOf, type PrimitiveRequest } from './primitive-request.js';
 
 /**
  * Options of `LockService.semaphore(name, options)`.
@@ -150,15 +149,7 @@ export class Semaphore {
    * metrics.gauge('partner_api_free', await api.available());
    */
   async available(): Promise<number> {
-    const store = this.host.store;
-    if (!supportsPermits(store)) {
-      throw new InvalidLockOptionsError([
-        {
-          path: 'permits',
-          problem: `semaphores need a single Redis, Sentinel or Cluster store (the ${store.kind} store has none)`,
-        },
-      ]);
-    }
+    const store = permitStoreOf(this.host.store, 'semaphore');
     const info = await store.inspectPermits(this.name, 'sem');
     return Math.max(0, (info.limit || this.permits) - info.used);
   }
