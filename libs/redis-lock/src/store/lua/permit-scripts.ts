@@ -36,8 +36,9 @@ end
  *   that has no expiry yet (one command in the common case; Redis 7);
  * - `forget` drops a holder and frees its permits; `purge` forgets every expired holder (and, when the
  *   holders key expired as a whole, resets the used count), returning how many permits may have freed up;
- * - `take` makes `owner` a holder of `count` permits for `ttl` ms, with a new token (`m`) or the
- *   name's current one (`s`, minted only when there is none);
+ * - `fence_for` gives a holding its token: a new one (`m`) or the name's current one (`s`, minted only
+ *   when there is none; `current` when the caller already knows it);
+ * - `take` makes `owner` a holder of `count` permits for `ttl` ms, with its token from `fence_for`;
  * - `grant_heads` grants the queue's heads in order while they fit (dropping dead entries), publishing
  *   the grants on the release channel in the mutex hand-off format, one message per token for every
  *   owner granted with it (`g:<fence>:<sha1(owner)>,<sha1(owner)>...`: a run of readers is one message),
@@ -65,9 +66,12 @@ local function drop(k, owner)
   redis.call('ZREM', k.queue, owner)
   redis.call('HDEL', k.waiters, owner)
 end
+local function fence_for(k, mode, ttl, retention, current)
+  if mode == 's' then return current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl)) end
+  return mint(k.fence, math.max(retention, ttl))
+end
 local function take(k, owner, count, ttl, mode, now, retention)
-  local fence = mode == 's' and redis.call('GET', k.fence)
-  if not fence then fence = mint(k.fence, math.max(retention, ttl)) end
+  local fence = fence_for(k, mode, ttl, retention)
   redis.call('ZADD', k.holders, ms(now + ttl), owner)
   redis.call('HSET', k.info, owner, count .. ' 1 ' .. fence)
   redis.call('HINCRBY', k.info, '#u', count)
@@ -109,14 +113,8 @@ local function grant_heads(k, now, retention, self, limit, used)
       gone[#gone + 1] = head
       if live then
         used = used + count
-        local fence
-        if mode == 's' then
-          current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
-          fence = current
-        else
-          fence = mint(k.fence, math.max(retention, ttl))
-          current = fence
-        end
+        local fence = fence_for(k, mode, ttl, retention, current)
+        current = fence
         holders[#holders + 1] = ms(now + ttl)
         holders[#holders + 1] = head
         details[#details + 1] = head

@@ -554,7 +554,7 @@ local v = redis.call('GET', KEYS[1])
 if not v then return false end
 return waits_of(KEYS[2], select(4, parse(v)))
 
--- acquirePermits: 5 KEYS, sha1 03b4b6e05082a54c20dd07b4660810a7f8fb96f2
+-- acquirePermits: 5 KEYS, sha1 815b7d1faa028191b8a71cac24971aa5c2ffbdcf
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -606,9 +606,12 @@ local function drop(k, owner)
   redis.call('ZREM', k.queue, owner)
   redis.call('HDEL', k.waiters, owner)
 end
+local function fence_for(k, mode, ttl, retention, current)
+  if mode == 's' then return current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl)) end
+  return mint(k.fence, math.max(retention, ttl))
+end
 local function take(k, owner, count, ttl, mode, now, retention)
-  local fence = mode == 's' and redis.call('GET', k.fence)
-  if not fence then fence = mint(k.fence, math.max(retention, ttl)) end
+  local fence = fence_for(k, mode, ttl, retention)
   redis.call('ZADD', k.holders, ms(now + ttl), owner)
   redis.call('HSET', k.info, owner, count .. ' 1 ' .. fence)
   redis.call('HINCRBY', k.info, '#u', count)
@@ -650,14 +653,8 @@ local function grant_heads(k, now, retention, self, limit, used)
       gone[#gone + 1] = head
       if live then
         used = used + count
-        local fence
-        if mode == 's' then
-          current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
-          fence = current
-        else
-          fence = mint(k.fence, math.max(retention, ttl))
-          current = fence
-        end
+        local fence = fence_for(k, mode, ttl, retention, current)
+        current = fence
         holders[#holders + 1] = ms(now + ttl)
         holders[#holders + 1] = head
         details[#details + 1] = head
@@ -759,7 +756,7 @@ if not state[1] and not state[2] then keep(k.info, tonumber(ARGV[6])) end
 local first = redis.call('ZRANGE', k.holders, 0, 0, 'WITHSCORES')[2]
 return {0, first and tonumber(first) - now or -1, 0, 0}
 
--- releasePermits: 5 KEYS, sha1 f5aad778c3eb6cb0d2e50cd24c32d75c0551aa5f
+-- releasePermits: 5 KEYS, sha1 d17893b6be0400f6457f9e2cc16fc2982c1ed618
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -811,9 +808,12 @@ local function drop(k, owner)
   redis.call('ZREM', k.queue, owner)
   redis.call('HDEL', k.waiters, owner)
 end
+local function fence_for(k, mode, ttl, retention, current)
+  if mode == 's' then return current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl)) end
+  return mint(k.fence, math.max(retention, ttl))
+end
 local function take(k, owner, count, ttl, mode, now, retention)
-  local fence = mode == 's' and redis.call('GET', k.fence)
-  if not fence then fence = mint(k.fence, math.max(retention, ttl)) end
+  local fence = fence_for(k, mode, ttl, retention)
   redis.call('ZADD', k.holders, ms(now + ttl), owner)
   redis.call('HSET', k.info, owner, count .. ' 1 ' .. fence)
   redis.call('HINCRBY', k.info, '#u', count)
@@ -855,14 +855,8 @@ local function grant_heads(k, now, retention, self, limit, used)
       gone[#gone + 1] = head
       if live then
         used = used + count
-        local fence
-        if mode == 's' then
-          current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
-          fence = current
-        else
-          fence = mint(k.fence, math.max(retention, ttl))
-          current = fence
-        end
+        local fence = fence_for(k, mode, ttl, retention, current)
+        current = fence
         holders[#holders + 1] = ms(now + ttl)
         holders[#holders + 1] = head
         details[#details + 1] = head
@@ -943,7 +937,7 @@ end
 if not (used and used > 0) and not kept then vacate(k) end
 return out
 
--- renewPermits: 5 KEYS, sha1 583675f93f490c8105010f5cce351303cab60f7d
+-- renewPermits: 5 KEYS, sha1 061f06c0b416186801f59664ee0de84ccbac4671
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -995,9 +989,12 @@ local function drop(k, owner)
   redis.call('ZREM', k.queue, owner)
   redis.call('HDEL', k.waiters, owner)
 end
+local function fence_for(k, mode, ttl, retention, current)
+  if mode == 's' then return current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl)) end
+  return mint(k.fence, math.max(retention, ttl))
+end
 local function take(k, owner, count, ttl, mode, now, retention)
-  local fence = mode == 's' and redis.call('GET', k.fence)
-  if not fence then fence = mint(k.fence, math.max(retention, ttl)) end
+  local fence = fence_for(k, mode, ttl, retention)
   redis.call('ZADD', k.holders, ms(now + ttl), owner)
   redis.call('HSET', k.info, owner, count .. ' 1 ' .. fence)
   redis.call('HINCRBY', k.info, '#u', count)
@@ -1039,14 +1036,8 @@ local function grant_heads(k, now, retention, self, limit, used)
       gone[#gone + 1] = head
       if live then
         used = used + count
-        local fence
-        if mode == 's' then
-          current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
-          fence = current
-        else
-          fence = mint(k.fence, math.max(retention, ttl))
-          current = fence
-        end
+        local fence = fence_for(k, mode, ttl, retention, current)
+        current = fence
         holders[#holders + 1] = ms(now + ttl)
         holders[#holders + 1] = head
         details[#details + 1] = head
@@ -1119,7 +1110,7 @@ if freed > 0 then grant_heads(k, now, tonumber(ARGV[3]), false) end
 vacate(k)
 return renewed
 
--- leavePermitQueue: 5 KEYS, sha1 dfdad6dd8c511d3d4a8a6a65b4041aa73df3550f
+-- leavePermitQueue: 5 KEYS, sha1 0bb2bfeafe3bc9c90f9596162d4e1f56c38bff23
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -1171,9 +1162,12 @@ local function drop(k, owner)
   redis.call('ZREM', k.queue, owner)
   redis.call('HDEL', k.waiters, owner)
 end
+local function fence_for(k, mode, ttl, retention, current)
+  if mode == 's' then return current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl)) end
+  return mint(k.fence, math.max(retention, ttl))
+end
 local function take(k, owner, count, ttl, mode, now, retention)
-  local fence = mode == 's' and redis.call('GET', k.fence)
-  if not fence then fence = mint(k.fence, math.max(retention, ttl)) end
+  local fence = fence_for(k, mode, ttl, retention)
   redis.call('ZADD', k.holders, ms(now + ttl), owner)
   redis.call('HSET', k.info, owner, count .. ' 1 ' .. fence)
   redis.call('HINCRBY', k.info, '#u', count)
@@ -1215,14 +1209,8 @@ local function grant_heads(k, now, retention, self, limit, used)
       gone[#gone + 1] = head
       if live then
         used = used + count
-        local fence
-        if mode == 's' then
-          current = current or redis.call('GET', k.fence) or mint(k.fence, math.max(retention, ttl))
-          fence = current
-        else
-          fence = mint(k.fence, math.max(retention, ttl))
-          current = fence
-        end
+        local fence = fence_for(k, mode, ttl, retention, current)
+        current = fence
         holders[#holders + 1] = ms(now + ttl)
         holders[#holders + 1] = head
         details[#details + 1] = head
