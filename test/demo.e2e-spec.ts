@@ -335,7 +335,11 @@ describe('the demo: three instances on one private redis-server', () => {
     });
     const served = await Promise.all([first, second]);
     expect(served.map((s) => s.status)).toEqual([200, 200]);
-    for (const s of served) expect(s.body).toMatchObject({ kind: 'semaphore', permits: 1, inFlight: 2 });
+    for (const s of served) expect(s.body).toMatchObject({ kind: 'semaphore', permits: 1 });
+    // the later of the two enters while the earlier holds (4 s): it sees 2 in flight; the earlier may
+    // count again only after the later one left, so its figure is 1 or 2
+    expect(Math.max(...served.map((s) => s.body.inFlight as number))).toBe(2);
+    for (const s of served) expect(s.body.inFlight).toBeLessThanOrEqual(2);
     expect(served[1].body.fence).not.toBe(served[0].body.fence); // each holding mints its own token
     await until('the permits to come back', async () => (await json(`${c}/partner`)).body.available === 2);
     expect((await json(`${c}/partner/quote/sku-3?holdMs=0`)).status).toBe(200);
