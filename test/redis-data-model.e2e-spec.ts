@@ -119,8 +119,60 @@ describe('Redis data model', () => {
     const calls = await commandCalls(admin);
     delete calls.info;
     delete calls['config|resetstat'];
-    // acquire: SET lock NX PX; release: GET lock, DEL lock
+    // acquire: SET lock NX PX; release (RELEASE_BARE, the raw baseline's compare-and-delete): GET lock, DEL lock
     expect(calls).toEqual({ evalsha: 10, set: 10, get: 10, del: 10 });
+  });
+
+  it('the release of a bare holding is one compare-and-delete with one key; a changed holding gets the full release', async () => {
+    const client = redis.client();
+    const bareStore = new RedisLockStore({ client, keyPrefix: PREFIX });
+    await bareStore.init();
+    const sent: { keys: number; args: unknown[] }[] = [];
+    const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { evalsha: unknown }).evalsha = (sha: string, keys: number, ...args: unknown[]) => {
+      sent.push({ keys, args });
+      return evalsha(sha, keys, ...args);
+    };
+    const scripts = () => sent.splice(0).map((c) => c.keys);
+    try {
+      // untouched since the SET: one key and the value it wrote, nothing else
+      expect(await bareStore.claim('bare', 'b:1', 5000)).toBe(true);
+      expect(await bareStore.release('bare', 'b:1')).toBe(0);
+      expect(sent).toEqual([{ keys: 1, args: [lockKey('bare'), lockValue('b:1', 0, 1, 0)] }]);
+      sent.length = 0;
+      expect(await admin.exists(lockKey('bare'))).toBe(0);
+
+      // a waiter marked it: the bare release declines (0), the full one hands it over
+      expect(await bareStore.claim('bare', 'b:2', 5000)).toBe(true);
+      expect((await bareStore.acquireFair('bare', 'heir:2', 5000, 2000, true)).acquired).toBe(false);
+      scripts();
+      expect(await bareStore.release('bare', 'b:2')).toBe(0);
+      expect(scripts()).toEqual([1, 4]);
+      expect(ownerOf(await admin.get(lockKey('bare')))).toBe('heir:2');
+      expect(await bareStore.release('bare', 'heir:2')).toBe(0);
+      expect(scripts()).toEqual([4]); // handed over with a minted token: never a bare holding
+
+      // a minted token or a reentrant hold: straight to the full release
+      expect(await bareStore.claim('bare', 'b:3', 5000)).toBe(true);
+      expect(await bareStore.mintFence('bare', 'b:3', 5000)).toBeGreaterThan(0);
+      scripts();
+      expect(await bareStore.release('bare', 'b:3')).toBe(0);
+      expect(scripts()).toEqual([4]);
+      expect(await bareStore.claim('bare', 'b:4', 5000)).toBe(true);
+      expect((await bareStore.acquire('bare', 'b:4', 5000, true)).acquired).toBe(true);
+      scripts();
+      expect(await bareStore.release('bare', 'b:4')).toBe(1);
+      expect(await bareStore.release('bare', 'b:4')).toBe(0);
+      expect(scripts()).toEqual([4, 4]);
+
+      // gone (expired): the bare release declines, the full one reports it not held
+      expect(await bareStore.claim('bare', 'b:5', 5000)).toBe(true);
+      await admin.del(lockKey('bare'));
+      expect(await bareStore.release('bare', 'b:5')).toBe(-1);
+      expect(scripts()).toEqual([1, 4]);
+    } finally {
+      await bareStore.close();
+    }
   });
 
   it('with `fence: true` the fair acquire script mints in the same step: EXISTS queue, INCR fence, SET NX GET', async () => {

@@ -20,6 +20,7 @@ import {
   INSPECT,
   LOCK_SCRIPTS,
   MINT_FENCE,
+  RELEASE_BARE,
   RENEW,
   RENEW_MANY,
   RENEW_MANY_CHUNK,
@@ -41,6 +42,7 @@ import { ReleaseSubscriptions } from './release-subscriptions.js';
 import { globEscape, scanKeys } from './scan-keys.js';
 import { ScriptRunner } from './script-runner.js';
 import { scrubError } from './scrub-secrets.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 /** Settings of {@link RedisLockStore}. */
 export interface RedisLockStoreOptions {
@@ -81,6 +83,9 @@ const notOursIfWrongType =
 /** Every script the store loads at start-up and checks in `diagnose` (the rest fall back to EVAL). */
 const LOADED_SCRIPTS = [...LOCK_SCRIPTS, ...FAIR_LOCK_SCRIPTS, ...PERMIT_SCRIPTS];
 
+/** Most bare-holding hints a store keeps (see `RedisLockStore.bare`); a full set is cleared, which only costs speed. */
+const BARE_HINTS_MAX = 100_000;
+
 /** KEYS of the deadlock scripts: the lock and its wait record. */
 const waitRecordKeys = (prefix: string, name: string): string[] => {
   const keys = lockKeys(prefix, name);
@@ -106,10 +111,17 @@ export class RedisLockStore implements LockStore, PermitStore {
   private readonly secrets: readonly (string | undefined)[];
   private readonly fenceRetentionMs: number;
   private readonly scripts: ScriptRunner;
+  private readonly writes: WriteCoalescer;
   private readonly subscriptions: ReleaseSubscriptions;
   private readonly isCluster: boolean;
   private readonly wait?: ReplicaWait;
   private readonly permitOps: RedisPermits;
+  /**
+   * Owners whose holding this store took with the bare `SET` and has not changed since (no token
+   * minted, no reentrant hold): their release tries {@link RELEASE_BARE} first. Only a hint: when a
+   * waiter marked the lock meanwhile, the bare release answers 0 and the full one runs after it.
+   */
+  private readonly bare = new Set<string>();
 
   constructor(options: RedisLockStoreOptions) {
     this.client = options.client;
@@ -118,7 +130,8 @@ export class RedisLockStore implements LockStore, PermitStore {
     this.timeoutMs = options.commandTimeoutMs ?? 2000;
     this.secrets = options.secrets ?? [];
     this.fenceRetentionMs = options.fenceRetentionMs ?? 86_400_000;
-    this.scripts = new ScriptRunner(this.client);
+    this.writes = new WriteCoalescer(this.client);
+    this.scripts = new ScriptRunner(this.client, this.writes);
     this.wait = options.wait && options.wait.replicas > 0 ? options.wait : undefined;
     this.isCluster = typeof (this.client as { nodes?: unknown }).nodes === 'function';
     this.subscriptions = new ReleaseSubscriptions(
@@ -234,14 +247,19 @@ export class RedisLockStore implements LockStore, PermitStore {
   async claim(name: string, owner: string, ttlMs: number): Promise<boolean> {
     const key = lockKey(this.prefix, name);
     const value = unfencedLockValue(owner);
+    this.writes.hold();
     const run = this.wait
       ? claimWithReplicaWait(this.client, key, value, ttlMs, this.wait, () => this.releaseOne(name, owner))
       : this.client.set(key, value, 'PX', ttlMs, 'NX');
-    return (await this.guard('acquire', name, run)) === 'OK';
+    if ((await this.guard('acquire', name, run)) !== 'OK') return false;
+    if (this.bare.size >= BARE_HINTS_MAX) this.bare.clear(); // holdings lost without a release: drop the stale hints
+    this.bare.add(owner);
+    return true;
   }
 
   /** Mints the holding's fencing token if it has none (MINT_FENCE, owner-checked); `undefined` when not held. */
   async mintFence(name: string, owner: string, ttlMs: number): Promise<number | undefined> {
+    this.bare.delete(owner);
     const keys = lockKeys(this.prefix, name);
     const run = this.scripts.run(MINT_FENCE, [keys.lock, keys.fence], [owner, Math.max(this.fenceRetentionMs, ttlMs)]);
     const reply = await this.guard('fence', name, run);
@@ -249,6 +267,7 @@ export class RedisLockStore implements LockStore, PermitStore {
   }
 
   async acquire(name: string, owner: string, ttlMs: number, reentrant: boolean, fence = false): Promise<AcquireResult> {
+    if (reentrant) this.bare.delete(owner); // a second hold of the same holding changes its value
     const keys = lockKeys(this.prefix, name);
     const scriptKeys = [keys.lock, keys.fence, keys.waits];
     const args = [owner, ttlMs, reentrant ? '1' : '0', Math.max(this.fenceRetentionMs, ttlMs), fence ? '1' : '0'];
@@ -272,6 +291,10 @@ export class RedisLockStore implements LockStore, PermitStore {
 
   /** Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE). */
   async release(name: string, owner: string): Promise<number> {
+    if (this.bare.delete(owner)) {
+      const bareRun = this.scripts.run(RELEASE_BARE, [lockKey(this.prefix, name)], [unfencedLockValue(owner)]);
+      if ((await this.guard('release', name, bareRun).catch(notOursIfWrongType(0))) === 1) return 0;
+    }
     const reply = await this.guard('release', name, this.releaseOne(name, owner)).catch(notOursIfWrongType(-1));
     if (typeof reply !== 'string') return Number(reply);
     // Handed over: a waiter in this process holds the lock now; tell it without the pub/sub trip.

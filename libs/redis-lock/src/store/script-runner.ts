@@ -1,6 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import type { LuaScript } from './lua/lock-scripts.js';
 import type { RedisLikeClient } from './redis-client.js';
+import type { WriteCoalescer } from './write-coalescer.js';
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith('NOSCRIPT');
 
@@ -10,10 +11,15 @@ const isNoScript = (error: unknown): boolean => error instanceof Error && error.
  * the application created, without `defineCommand` (which Sentinel failover drops, ioredis #1081).
  */
 export class ScriptRunner {
-  constructor(private readonly client: RedisLikeClient) {}
+  /** `writes`: coalesces the socket writes of calls made in one turn (see write-coalescer.ts). */
+  constructor(
+    private readonly client: RedisLikeClient,
+    private readonly writes?: WriteCoalescer,
+  ) {}
 
   /** EVALSHA, then EVAL on NOSCRIPT. */
   async run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    this.writes?.hold();
     try {
       return await this.client.evalsha(script.sha, script.keys, ...keys, ...args);
     } catch (error) {

@@ -152,6 +152,20 @@ end
 return f`,
 );
 
+/**
+ * The release of a holding still as the bare `SET` wrote it (see {@link unfencedLockValue}: token not
+ * minted, one hold, nobody waited): a compare-and-delete, the same script as the raw baseline's, with
+ * one key and one argument. KEYS: lock. ARGV: that value. Returns 1 when it deleted the lock, else 0:
+ * the holding changed (a token minted, a reentrant hold, a waiter marked it, or it is gone), and the
+ * store runs {@link RELEASE} (fair-lock-scripts.ts), which hands the lock on or reports it not held.
+ */
+export const RELEASE_BARE = defineScript(
+  'releaseBare',
+  1,
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+);
+
 /** Owner-checked renewal. KEYS: lock. ARGV: owner, ttl ms. Returns 1 or 0. */
 export const RENEW = defineScript(
   'renew',
@@ -208,4 +222,4 @@ return n`,
 );
 
 /** The single-lock scripts, for loading at start-up and for health checks (the fair ones are in fair-lock-scripts.ts). */
-export const LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE, MINT_FENCE, RENEW, RENEW_MANY, INSPECT, FORCE_RELEASE];
+export const LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE, RELEASE_BARE, MINT_FENCE, RENEW, RENEW_MANY, INSPECT, FORCE_RELEASE];

@@ -41,6 +41,10 @@ end
 mark_waited(KEYS[1], f, c, w, o)
 return {0, redis.call('PTTL', KEYS[1]), o == ARGV[1] and 1 or 0, waits_of(KEYS[3], o)}
 
+-- releaseBare: 1 KEYS, sha1 7f8f6677b8f2b4b65b9b9905151ced126e6b7e49
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+
 -- mintFence: 2 KEYS, sha1 7af2399d93fa4f5d0e0c98bd67c6799f03997458
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
