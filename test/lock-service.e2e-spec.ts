@@ -40,7 +40,7 @@ describe('LockService against a real redis-server', () => {
   it('runs the callback with the handle and returns its result; the seed functions work', async () => {
     const value = await app.locks.lock('seed:lock', '5s', (lock) => {
       expect(lock.getKey()).toBe('seed:lock');
-      expect(lock.getValue()).toMatch(/^app-a:[0-9a-f]{32}$/);
+      expect(lock.getValue()).toMatch(/^app-a:[0-9a-f]{44}$/); // 128 random bits and the store's owner tag
       return 42;
     });
     expect(value).toBe(42);

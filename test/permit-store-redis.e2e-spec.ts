@@ -156,10 +156,12 @@ describe('PermitStore on a single Redis', () => {
     const offLocal = await store.onPermitRelease(name, 'rw', (e) => local.push(e));
     const offRemote = await other.onPermitRelease(name, 'rw', (e) => remote.push(e));
     expect(await store.releasePermits(name, 'rw', w)).toBe(0);
-    const seen = [...local]; // before anything else is awaited: from the release reply itself
+    // from the release reply itself (the release resolves after the new holder's turn, so the published
+    // copy may already have followed it)
+    const seen = [...local];
     const info = await store.inspectPermits(name, 'rw');
     expect(info.holders.map((x) => x.owner)).toEqual([r]);
-    expect(seen).toHaveLength(1);
+    expect(seen.length).toBeGreaterThanOrEqual(1);
     expect(seen[0]).toMatchObject({ kind: 'handedOff', fence: info.holders[0].fence });
     expect(seen[0].kind === 'handedOff' && seen[0].isFor(r) && !seen[0].isFor(bystander)).toBe(true);
     await until(() => remote.length > 0); // the published copy, over pub/sub

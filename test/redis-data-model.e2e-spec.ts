@@ -92,6 +92,36 @@ describe('Redis data model', () => {
     expect(await store.release('grant', 'heir:secret')).toBe(0);
   });
 
+  it("a hand-off to the releasing store's own waiter (its owner tag) is not published: the release reply carries it", async () => {
+    const subscriber = redis.client();
+    const wire: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => wire.push(message));
+    await subscriber.subscribe(`${lockKey('local')}:released`);
+    const other = new RedisLockStore({ client: redis.client(), keyPrefix: PREFIX });
+    await other.init();
+    expect(store.ownerTag).toMatch(/^[0-9a-f]{12}$/);
+    expect(other.ownerTag).not.toBe(store.ownerTag);
+    const heard: string[] = [];
+    const unsubscribe = await store.onRelease('local', (event) => {
+      if (event.kind === 'handedOff') heard.push(event.isFor(`mine:1${store.ownerTag}`) ? 'mine' : 'not mine');
+    });
+    // queue: this store's waiter first, then another store's
+    expect(await store.claim('local', `holder:1${store.ownerTag}`, 5000)).toBe(true);
+    expect((await store.acquireFair('local', `mine:1${store.ownerTag}`, 5000, 2000, true)).acquired).toBe(false);
+    expect((await other.acquireFair('local', `theirs:1${other.ownerTag}`, 5000, 2000, true)).acquired).toBe(false);
+    expect(await store.release('local', `holder:1${store.ownerTag}`)).toBe(0);
+    expect(heard).toEqual(['mine']); // delivered from the reply, synchronously
+    expect(ownerOf(await admin.get(lockKey('local')))).toBe(`mine:1${store.ownerTag}`);
+    // this store's holder releases to the other store's waiter: published
+    expect(await store.release('local', `mine:1${store.ownerTag}`)).toBe(0);
+    for (let i = 0; i < 50 && wire.length === 0; i++) await sleep(10);
+    const fence = (await store.inspect('local')).fence;
+    expect(wire).toEqual([`g:${fence}:${createHash('sha1').update(`theirs:1${other.ownerTag}`).digest('hex')}`]);
+    expect(await other.release('local', `theirs:1${other.ownerTag}`)).toBe(0);
+    unsubscribe();
+    await other.close();
+  });
+
   it('a busy attempt marks the lock waited-for, and only then does the release publish', async () => {
     const heard: string[] = [];
     const unsubscribe = await store.onRelease('marked', (event) => heard.push(event.kind));

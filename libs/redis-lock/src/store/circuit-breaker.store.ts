@@ -118,6 +118,11 @@ export class CircuitBreakerStore implements LockStore, PermitStore {
     return this.inner.kind;
   }
 
+  /** The wrapped store's owner-token tag (see `LockStore.ownerTag`). */
+  get ownerTag(): string | undefined {
+    return this.inner.ownerTag;
+  }
+
   /** The current state. */
   get state(): CircuitBreakerState {
     return this.current;

@@ -76,6 +76,13 @@ export interface RenewRequest {
 export interface LockStore extends Partial<PermitStore> {
   /** Short description for logs and health (`redis`, `memory`); never contains credentials. */
   readonly kind: string;
+  /**
+   * Optional: a suffix every owner token of this store's callers carries (`newOwnerToken(id, tag)`),
+   * random per store instance. The Redis store's release script hands the lock to the queue's head and,
+   * when the head carries this store's tag, does not publish the grant: the release reply hands it to
+   * that waiter in this process (one pub/sub message less per contended hand-off). Not a secret.
+   */
+  readonly ownerTag?: string;
   /** Connect and load scripts. Safe to call more than once. */
   init(): Promise<void>;
   /**

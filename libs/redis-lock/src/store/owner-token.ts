@@ -19,14 +19,17 @@ function random16hex(): string {
 }
 
 /**
- * A fresh owner token for one acquisition: `<instanceId>:<128 random bits as hex>`. Tokens are
+ * A fresh owner token for one acquisition: `<instanceId>:<128 random bits as hex><tag>`. Tokens are
  * bearer secrets (whoever knows one can release that lock), so logs show only {@link redactToken}.
+ * `tag` (default none) is the store's `ownerTag`: the same for every token of one store, so its
+ * release script can tell a waiter of the releasing store from others (see `LockStore.ownerTag`).
  *
  * @example
  * newOwnerToken('api-1'); // 'api-1:9f86d081884c7d659a2feaa0c55ad015'
+ * newOwnerToken('api-1', '5e0c1a2b3c4d'); // 'api-1:9f86d081884c7d659a2feaa0c55ad0155e0c1a2b3c4d'
  */
-export function newOwnerToken(instanceId: string): string {
-  return `${instanceId}:${random16hex()}`;
+export function newOwnerToken(instanceId: string, tag = ''): string {
+  return `${instanceId}:${random16hex()}${tag}`;
 }
 
 /** The instance part of an owner token (everything before the last `:`). */

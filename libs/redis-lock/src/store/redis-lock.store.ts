@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { LockBackendError, LockKeyTypeError } from '../errors/index.js';
 import type {
@@ -36,9 +37,9 @@ import {
 import { PERMIT_SCRIPTS } from './lua/permit-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
 import { acquireWithReplicaWait, claimWithReplicaWait, type ReplicaWait } from './replica-wait.js';
-import { decodingListener, type ReleaseListener } from './release-event.js';
+import type { ReleaseListener } from './release-event.js';
 import { RedisPermits } from './redis-permits.js';
-import { ReleaseSubscriptions } from './release-subscriptions.js';
+import { newHolderFirst, ReleaseSubscriptions } from './release-subscriptions.js';
 import { globEscape, scanKeys } from './scan-keys.js';
 import { ScriptRunner } from './script-runner.js';
 import { scrubError } from './scrub-secrets.js';
@@ -104,6 +105,8 @@ const waitRecordKeys = (prefix: string, name: string): string[] => {
  */
 export class RedisLockStore implements LockStore, PermitStore {
   readonly kind = 'redis';
+  /** This store's owner-token tag (see `LockStore.ownerTag`): 48 random bits as hex. */
+  readonly ownerTag = randomBytes(6).toString('hex');
   private readonly client: RedisLikeClient;
   private readonly owned: boolean;
   private readonly prefix: string;
@@ -298,14 +301,18 @@ export class RedisLockStore implements LockStore, PermitStore {
     const reply = await this.guard('release', name, this.releaseOne(name, owner)).catch(notOursIfWrongType(-1));
     if (typeof reply !== 'string') return Number(reply);
     // Handed over: a waiter in this process holds the lock now; tell it without the pub/sub trip.
-    this.subscriptions.deliver(lockKeys(this.prefix, name).channel, reply);
+    if (this.subscriptions.deliver(lockKeys(this.prefix, name).channel, reply)) await newHolderFirst();
     return 0;
   }
 
   /** The release script, unguarded (also the roll-back of an acquire whose replica `WAIT` fell short). */
   private releaseOne(name: string, owner: string): Promise<unknown> {
     const keys = lockKeys(this.prefix, name);
-    return this.scripts.run(RELEASE, [keys.lock, keys.fence, keys.queue, keys.waiters], [owner, this.fenceRetentionMs]);
+    return this.scripts.run(
+      RELEASE,
+      [keys.lock, keys.fence, keys.queue, keys.waiters],
+      [owner, this.fenceRetentionMs, this.ownerTag],
+    );
   }
 
   /** One fair-queue attempt (ACQUIRE_FAIR); see docs/fair-locking.md. */
@@ -365,7 +372,7 @@ export class RedisLockStore implements LockStore, PermitStore {
   }
 
   watchRelease(name: string, listener: ReleaseListener): (() => void) | undefined {
-    return this.subscriptions.attachIfActive(lockKeys(this.prefix, name).channel, decodingListener(listener));
+    return this.subscriptions.attachIfActive(lockKeys(this.prefix, name).channel, listener);
   }
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -562,7 +569,7 @@ export class RedisLockStore implements LockStore, PermitStore {
 
   /** Release events of `name`, decoded from its channel's messages (see release-event.ts). */
   onRelease(name: string, listener: ReleaseListener): Promise<() => void> {
-    return this.subscriptions.add(lockKeys(this.prefix, name).channel, decodingListener(listener));
+    return this.subscriptions.add(lockKeys(this.prefix, name).channel, listener);
   }
 
   async ping(): Promise<number> {

@@ -11,8 +11,8 @@ import {
 import type { LuaScript } from './lua/lock-scripts.js';
 import type { PermitFamily, PermitSpec, PermitStore, StoredPermitHolder, StoredPermitInfo } from './permit-store.js';
 import type { RedisLikeClient } from './redis-like-client.js';
-import { decodingListener, type ReleaseListener } from './release-event.js';
-import type { ReleaseSubscriptions } from './release-subscriptions.js';
+import type { ReleaseListener } from './release-event.js';
+import { newHolderFirst, type ReleaseSubscriptions } from './release-subscriptions.js';
 import { globEscape, scanKeys } from './scan-keys.js';
 import type { ScriptRunner } from './script-runner.js';
 
@@ -124,7 +124,10 @@ export class RedisPermits implements PermitStore {
       const run = scripts.run(RELEASE_PERMITS, keys, [fenceRetentionMs, ...batch.owners]);
       const reply = (await guard('release', batch.name, run)) as (number | string)[];
       const channel = permitKeys(prefix, batch.name, batch.family).channel;
-      for (const grant of reply.slice(batch.owners.length)) subscriptions.deliver(channel, String(grant));
+      let heard = false;
+      for (const grant of reply.slice(batch.owners.length))
+        heard = subscriptions.deliver(channel, String(grant)) || heard;
+      if (heard) await newHolderFirst();
       batch.settle.forEach((s, i) => s.resolve(Number(reply[i])));
     } catch (error) {
       for (const s of batch.settle) s.reject(error);
@@ -156,7 +159,9 @@ export class RedisPermits implements PermitStore {
     const run = scripts.run(script, scriptKeys(prefix, name, family), [owner, fenceRetentionMs]);
     const [result, ...grants] = (await guard(operation, name, run)) as [number, ...string[]];
     const channel = permitKeys(prefix, name, family).channel;
-    for (const grant of grants) subscriptions.deliver(channel, String(grant));
+    let heard = false;
+    for (const grant of grants) heard = subscriptions.deliver(channel, String(grant)) || heard;
+    if (heard) await newHolderFirst();
     return Number(result);
   }
 
@@ -209,11 +214,11 @@ export class RedisPermits implements PermitStore {
 
   onPermitRelease(name: string, family: PermitFamily, listener: ReleaseListener): Promise<() => void> {
     const { prefix, subscriptions } = this.backend;
-    return subscriptions.add(permitKeys(prefix, name, family).channel, decodingListener(listener));
+    return subscriptions.add(permitKeys(prefix, name, family).channel, listener);
   }
 
   watchPermitRelease(name: string, family: PermitFamily, listener: ReleaseListener): (() => void) | undefined {
     const { prefix, subscriptions } = this.backend;
-    return subscriptions.attachIfActive(permitKeys(prefix, name, family).channel, decodingListener(listener));
+    return subscriptions.attachIfActive(permitKeys(prefix, name, family).channel, listener);
   }
 }

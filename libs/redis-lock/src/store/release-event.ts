@@ -70,9 +70,3 @@ export function decodeReleaseMessage(message: string | undefined): ReleaseEvent 
     isFor: (owner) => granted.includes(digestOf(owner)),
   };
 }
-
-/** Wraps a {@link ReleaseListener} as a listener of raw channel messages. */
-export const decodingListener =
-  (listener: ReleaseListener) =>
-  (message?: string): void =>
-    listener(decodeReleaseMessage(message));

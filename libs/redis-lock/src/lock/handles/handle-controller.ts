@@ -98,7 +98,7 @@ export class LockHandleController implements HandleController {
         if (!this.store.acquireMany) return undefined;
         const call = resolveCallOptions(this.config, options, defaults);
         if (this.shutdown.shuttingDown) throw new LockShutdownError(names[0]);
-        const owner = newOwnerToken(this.config.instanceId);
+        const owner = newOwnerToken(this.config.instanceId, this.store.ownerTag);
         const sentAt = performance.now();
         const result = await this.store.acquireMany(names, owner, call.ttlMs);
         if (!result) return undefined;
@@ -188,7 +188,7 @@ export class LockHandleController implements HandleController {
         if (once && !call.reentrant) return null; // held by this very context: busy, and tryLock never waits
         return await this.holdAgain(parent, call, label, primitive?.kind);
       }
-      const owner = newOwnerToken(this.config.instanceId);
+      const owner = newOwnerToken(this.config.instanceId, this.store.ownerTag);
       const deadlock =
         once || primitive
           ? undefined

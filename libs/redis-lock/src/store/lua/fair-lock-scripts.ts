@@ -10,6 +10,8 @@ import { defineScript, LOCK_PARSE_LUA, LOCK_VALUE_LUA, LOCK_VALUE_REST_LUA, type
  * waited-for, so its release looks at the queue again), then PUBLISHes and returns the grant
  * `g:<fence>:<sha1(owner)>` (decoded by release-event.ts), so that waiter holds the lock without an
  * acquire round trip of its own (the owner token is a secret, so only its hash goes on the channel).
+ * With `tag` (the releasing store's owner-token tag) a head whose token ends with it is that store's
+ * own waiter: the script's reply hands it the grant, so nothing is published.
  * `pass_on` ends the current holding: a hand-off (returning the grant), or DEL and a plain release
  * message (returning 0).
  */
@@ -35,7 +37,7 @@ end
 local function tidy(k)
   if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
 end
-local function hand_off(k, t, retention)
+local function hand_off(k, t, retention, tag)
   local nowms = now_ms(t)
   while true do
     local head = redis.call('ZPOPMIN', k.queue)[1]
@@ -48,13 +50,15 @@ local function hand_off(k, t, retention)
     if ttl then
       local grant = 'g:' .. take(k, head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
       tidy(k)
-      redis.call('PUBLISH', k.lock .. ':released', grant)
+      if not tag or tag == '' or string.sub(head, -#tag) ~= tag then
+        redis.call('PUBLISH', k.lock .. ':released', grant)
+      end
       return grant
     end
   end
 end
-local function pass_on(k, retention)
-  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention)
+local function pass_on(k, retention, tag)
+  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention, tag)
   if grant then return grant end
   redis.call('DEL', k.lock)
   redis.call('PUBLISH', k.lock .. ':released', '1')
@@ -148,7 +152,8 @@ return {0, pttl, 0, 0, waited}`,
  * Release one hold: every lock's release, fair or not. On the last one of a lock that was waited for,
  * hand it to the first live waiter of the fair queue (publishing its grant), or, when nobody
  * queues, publish a plain release for pub/sub waiters; a lock nobody waited for is just deleted
- * (GET + DEL). KEYS: lock, fence, queue, waiter info. ARGV: owner, fence retention ms.
+ * (GET + DEL). KEYS: lock, fence, queue, waiter info. ARGV: owner, fence retention ms, the releasing
+ * store's owner-token tag (a grant to a waiter whose token ends with it is not published; see `hand_off`).
  * Returns holds left (0 = released), -1 when the owner does not hold it, or, when it handed the lock
  * over, the grant it published (`g:<fence>:<sha1(owner)>`), so the releasing process can pass it to
  * a waiter of its own at once, without waiting for the message to come back over pub/sub.
@@ -179,7 +184,7 @@ c = tonumber(c)
   redis.call('SET', KEYS[1], encode(f, c - 1, w, o), 'KEEPTTL')
   return c - 1
 end
-return pass_on(k, ARGV[2])`,
+return pass_on(k, ARGV[2], ARGV[3])`,
 );
 
 /**

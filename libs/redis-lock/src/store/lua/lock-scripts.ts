@@ -222,4 +222,12 @@ return n`,
 );
 
 /** The single-lock scripts, for loading at start-up and for health checks (the fair ones are in fair-lock-scripts.ts). */
-export const LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE, RELEASE_BARE, MINT_FENCE, RENEW, RENEW_MANY, INSPECT, FORCE_RELEASE];
+export const LOCK_SCRIPTS: readonly LuaScript[] = [
+  ACQUIRE,
+  RELEASE_BARE,
+  MINT_FENCE,
+  RENEW,
+  RENEW_MANY,
+  INSPECT,
+  FORCE_RELEASE,
+];

@@ -138,7 +138,7 @@ local n = redis.call('DEL', KEYS[1])
 if n > 0 then redis.call('PUBLISH', KEYS[1] .. ':released', '1') end
 return n
 
--- acquireFair: 5 KEYS, sha1 24d970a0ed32950785ac67457dd3f5f1117e7e8e
+-- acquireFair: 5 KEYS, sha1 cc1687a25ba641596f2b8ffae48d09d281337f55
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -195,7 +195,7 @@ end
 local function tidy(k)
   if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
 end
-local function hand_off(k, t, retention)
+local function hand_off(k, t, retention, tag)
   local nowms = now_ms(t)
   while true do
     local head = redis.call('ZPOPMIN', k.queue)[1]
@@ -208,13 +208,15 @@ local function hand_off(k, t, retention)
     if ttl then
       local grant = 'g:' .. take(k, head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
       tidy(k)
-      redis.call('PUBLISH', k.lock .. ':released', grant)
+      if not tag or tag == '' or string.sub(head, -#tag) ~= tag then
+        redis.call('PUBLISH', k.lock .. ':released', grant)
+      end
       return grant
     end
   end
 end
-local function pass_on(k, retention)
-  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention)
+local function pass_on(k, retention, tag)
+  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention, tag)
   if grant then return grant end
   redis.call('DEL', k.lock)
   redis.call('PUBLISH', k.lock .. ':released', '1')
@@ -262,7 +264,7 @@ redis.call('PEXPIRE', k.queue, qttl)
 redis.call('PEXPIRE', k.waiters, qttl)
 return {0, pttl, 0, 0, waited}
 
--- release: 4 KEYS, sha1 779e9eee8be1b5c84d05c653b0bca1a263a8f124
+-- release: 4 KEYS, sha1 c6ea0783956099d396f87a4e5b5b6c82f3fdfec0
 local v = redis.call('GET', KEYS[1])
 if v == '0 1 0 ' .. ARGV[1] then
   redis.call('DEL', KEYS[1])
@@ -324,7 +326,7 @@ end
 local function tidy(k)
   if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
 end
-local function hand_off(k, t, retention)
+local function hand_off(k, t, retention, tag)
   local nowms = now_ms(t)
   while true do
     local head = redis.call('ZPOPMIN', k.queue)[1]
@@ -337,13 +339,15 @@ local function hand_off(k, t, retention)
     if ttl then
       local grant = 'g:' .. take(k, head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
       tidy(k)
-      redis.call('PUBLISH', k.lock .. ':released', grant)
+      if not tag or tag == '' or string.sub(head, -#tag) ~= tag then
+        redis.call('PUBLISH', k.lock .. ':released', grant)
+      end
       return grant
     end
   end
 end
-local function pass_on(k, retention)
-  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention)
+local function pass_on(k, retention, tag)
+  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention, tag)
   if grant then return grant end
   redis.call('DEL', k.lock)
   redis.call('PUBLISH', k.lock .. ':released', '1')
@@ -354,9 +358,9 @@ if c > 1 then
   redis.call('SET', KEYS[1], encode(f, c - 1, w, o), 'KEEPTTL')
   return c - 1
 end
-return pass_on(k, ARGV[2])
+return pass_on(k, ARGV[2], ARGV[3])
 
--- leaveFairQueue: 4 KEYS, sha1 7bbcc280f38053a7f9a247dff0b7481e5fa2041f
+-- leaveFairQueue: 4 KEYS, sha1 c398f879db99700eb666c850293e728f56761811
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -405,7 +409,7 @@ end
 local function tidy(k)
   if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
 end
-local function hand_off(k, t, retention)
+local function hand_off(k, t, retention, tag)
   local nowms = now_ms(t)
   while true do
     local head = redis.call('ZPOPMIN', k.queue)[1]
@@ -418,13 +422,15 @@ local function hand_off(k, t, retention)
     if ttl then
       local grant = 'g:' .. take(k, head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
       tidy(k)
-      redis.call('PUBLISH', k.lock .. ':released', grant)
+      if not tag or tag == '' or string.sub(head, -#tag) ~= tag then
+        redis.call('PUBLISH', k.lock .. ':released', grant)
+      end
       return grant
     end
   end
 end
-local function pass_on(k, retention)
-  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention)
+local function pass_on(k, retention, tag)
+  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention, tag)
   if grant then return grant end
   redis.call('DEL', k.lock)
   redis.call('PUBLISH', k.lock .. ':released', '1')
