@@ -599,6 +599,7 @@ export class RedisLockStore implements LockStore, PermitStore {
   }
 
   async close(): Promise<void> {
+    this.bare.clear();
     await this.subscriptions.close();
     if (this.owned) await this.client.quit().catch(() => this.client.disconnect());
   }
