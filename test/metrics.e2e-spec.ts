@@ -12,6 +12,35 @@ import { startRedisServer, type RedisServer } from './support/redis-server.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PREFIX = 'metrics-e2e:';
 
+/** A Nest app with `PrometheusModule.register()` and the lock module's metrics on, listening on loopback. */
+async function startMetricsApp(
+  port: number,
+  lock?: { commandTimeout: string },
+): Promise<{ app: INestApplication; base: string; locks: LockService }> {
+  @Module({
+    imports: [
+      PrometheusModule.register(),
+      RedisLockModule.forRoot({
+        addrs: [`127.0.0.1:${port}`],
+        keyPrefix: PREFIX,
+        ...(lock ? { lock } : {}),
+        monitoring: { enableMetrics: true, healthCheckInterval: 0 },
+      }),
+    ],
+  })
+  class AppModule {}
+  const app = await NestFactory.create(AppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1'), locks: app.get(LockService) };
+}
+
+/** The app's `/metrics` page, parsed (the page must answer 200). */
+async function scrapeMetrics(base: string): Promise<PromPage> {
+  const response = await fetch(`${base}/metrics`);
+  expect(response.status).toBe(200);
+  return parsePrometheusText(await response.text());
+}
+
 /**
  * A scripted run against a real redis-server, then the `/metrics` page of a Nest app with
  * `PrometheusModule.register()` and `RedisLockModule.forRoot({ monitoring: { enableMetrics: true } })`
@@ -22,31 +51,12 @@ describe('Prometheus metrics of a Nest app (real Redis)', () => {
   let app: INestApplication;
   let locks: LockService;
   let base: string;
-  const scrape = async (): Promise<PromPage> => {
-    const response = await fetch(`${base}/metrics`);
-    expect(response.status).toBe(200);
-    return parsePrometheusText(await response.text());
-  };
+  const scrape = (): Promise<PromPage> => scrapeMetrics(base);
 
   beforeAll(async () => {
     register.clear();
     redis = await startRedisServer();
-    @Module({
-      imports: [
-        PrometheusModule.register(),
-        RedisLockModule.forRoot({
-          addrs: [`127.0.0.1:${redis.port}`],
-          keyPrefix: PREFIX,
-          lock: { commandTimeout: '300ms' },
-          monitoring: { enableMetrics: true, healthCheckInterval: 0 },
-        }),
-      ],
-    })
-    class AppModule {}
-    app = await NestFactory.create(AppModule, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    locks = app.get(LockService);
+    ({ app, base, locks } = await startMetricsApp(redis.port, { commandTimeout: '300ms' }));
   });
 
   afterAll(async () => {
@@ -203,21 +213,7 @@ describe('Prometheus metrics by kind: read-write locks and semaphores (real Redi
   beforeAll(async () => {
     register.clear();
     redis = await startRedisServer();
-    @Module({
-      imports: [
-        PrometheusModule.register(),
-        RedisLockModule.forRoot({
-          addrs: [`127.0.0.1:${redis.port}`],
-          keyPrefix: PREFIX,
-          monitoring: { enableMetrics: true, healthCheckInterval: 0 },
-        }),
-      ],
-    })
-    class AppModule {}
-    app = await NestFactory.create(AppModule, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    locks = app.get(LockService);
+    ({ app, base, locks } = await startMetricsApp(redis.port));
   });
 
   afterAll(async () => {
@@ -240,12 +236,11 @@ describe('Prometheus metrics by kind: read-write locks and semaphores (real Redi
     await expect(
       api.acquire(1, { maxRetries: 1, retryStrategy: { type: 'fixed', initialInterval: 20 } }),
     ).rejects.toMatchObject({ code: 'timeout' });
-    const response = await fetch(`${base}/metrics`);
-    const during = parsePrometheusText(await response.text());
+    const during = await scrapeMetrics(base);
     expect(during.get(N.active, { name: 'catalog', kind: 'semaphore' })).toBe(1);
     await permit.release();
 
-    const page = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+    const page = await scrapeMetrics(base);
     const at = (kind: string) => ({ name: 'catalog', kind });
     expect(page.get(N.acquisitions, at('mutex'))).toBe(1);
     expect(page.get(N.acquisitions, at('read'))).toBe(3);
