@@ -183,6 +183,23 @@ describe('fair locking', () => {
     await next.release();
   });
 
+  it('a release that hands the lock to a waiter of this process resolves after the new holder has it', async () => {
+    const name = key('first');
+    const holder = await app.locks.acquire(name, '10s');
+    const seen: string[] = [];
+    const got = app.locks.acquire(name, '10s', { maxRetries: -1, maxElapsedTime: '20s' }).then((next) => {
+      seen.push('acquired');
+      return next;
+    });
+    await until(async () => (await raw.zcard(`lynx:lock:{${name}}:q`)) === 1);
+    await sleep(20); // the waiter is asleep, listening for its grant
+    await holder.release();
+    seen.push('released');
+    // the new holder resumed first (newHolderFirst): the releaser's next work is not on the lock's path
+    expect(seen).toEqual(['acquired', 'released']);
+    await (await got).release();
+  });
+
   it('a waiter that gives up leaves the queue; a killed waiter process drops out after its entry expires', async () => {
     const name = key('giveup');
     const holder = await app.locks.acquire(name, '10s');
