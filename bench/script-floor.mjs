@@ -83,7 +83,7 @@ const VARIANTS = {
     await client.evalsha(acquireFair, 5, ...fairKeys, `${K}:w`, t, 10000, 86_400_000, 2000, 'f', '1');
     await client.evalsha(release, 4, ...fairKeys, t, 86_400_000);
   },
-  'ours, RELEASE as a Function: SET NX PX + FCALL': async (t) => {
+  'the same SET + the full RELEASE as a Function (FCALL)': async (t) => {
     await client.set(K, `0 1 0 ${t}`, 'PX', 10000, 'NX');
     await fcall('release', fairKeys, t, 86_400_000);
   },
