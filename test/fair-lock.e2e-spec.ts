@@ -195,7 +195,7 @@ describe('fair locking', () => {
     await sleep(20); // the waiter is asleep, listening for its grant
     await holder.release();
     seen.push('released');
-    // the new holder resumed first (newHolderFirst): the releaser's next work is not on the lock's path
+    // the new holder resumed first (ReleaseSubscriptions.handOver): the releaser's next work is not on the lock's path
     expect(seen).toEqual(['acquired', 'released']);
     await (await got).release();
   });

@@ -39,7 +39,7 @@ import { subscriberClient, type RedisLikeClient } from './redis-client.js';
 import { acquireWithReplicaWait, claimWithReplicaWait, type ReplicaWait } from './replica-wait.js';
 import type { ReleaseListener } from './release-event.js';
 import { RedisPermits } from './redis-permits.js';
-import { newHolderFirst, ReleaseSubscriptions } from './release-subscriptions.js';
+import { ReleaseSubscriptions } from './release-subscriptions.js';
 import { globEscape, scanKeys } from './scan-keys.js';
 import { ScriptRunner } from './script-runner.js';
 import { scrubError } from './scrub-secrets.js';
@@ -301,7 +301,7 @@ export class RedisLockStore implements LockStore, PermitStore {
     const reply = await this.guard('release', name, this.releaseOne(name, owner)).catch(notOursIfWrongType(-1));
     if (typeof reply !== 'string') return Number(reply);
     // Handed over: a waiter in this process holds the lock now; tell it without the pub/sub trip.
-    if (this.subscriptions.deliver(lockKeys(this.prefix, name).channel, reply)) await newHolderFirst();
+    await this.subscriptions.handOver(lockKeys(this.prefix, name).channel, [reply]);
     return 0;
   }
 

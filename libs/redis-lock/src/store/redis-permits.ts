@@ -12,7 +12,7 @@ import type { LuaScript } from './lua/lock-scripts.js';
 import type { PermitFamily, PermitSpec, PermitStore, StoredPermitHolder, StoredPermitInfo } from './permit-store.js';
 import type { RedisLikeClient } from './redis-like-client.js';
 import type { ReleaseListener } from './release-event.js';
-import { newHolderFirst, type ReleaseSubscriptions } from './release-subscriptions.js';
+import type { ReleaseSubscriptions } from './release-subscriptions.js';
 import { globEscape, scanKeys } from './scan-keys.js';
 import type { ScriptRunner } from './script-runner.js';
 
@@ -124,10 +124,7 @@ export class RedisPermits implements PermitStore {
       const run = scripts.run(RELEASE_PERMITS, keys, [fenceRetentionMs, ...batch.owners]);
       const reply = (await guard('release', batch.name, run)) as (number | string)[];
       const channel = permitKeys(prefix, batch.name, batch.family).channel;
-      let heard = false;
-      for (const grant of reply.slice(batch.owners.length))
-        heard = subscriptions.deliver(channel, String(grant)) || heard;
-      if (heard) await newHolderFirst();
+      await subscriptions.handOver(channel, reply.slice(batch.owners.length).map(String));
       batch.settle.forEach((s, i) => s.resolve(Number(reply[i])));
     } catch (error) {
       for (const s of batch.settle) s.reject(error);
@@ -159,9 +156,7 @@ export class RedisPermits implements PermitStore {
     const run = scripts.run(script, scriptKeys(prefix, name, family), [owner, fenceRetentionMs]);
     const [result, ...grants] = (await guard(operation, name, run)) as [number, ...string[]];
     const channel = permitKeys(prefix, name, family).channel;
-    let heard = false;
-    for (const grant of grants) heard = subscriptions.deliver(channel, String(grant)) || heard;
-    if (heard) await newHolderFirst();
+    await subscriptions.handOver(channel, grants.map(String));
     return Number(result);
   }
 
