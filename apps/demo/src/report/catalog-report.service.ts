@@ -92,13 +92,7 @@ export class CatalogReportService {
       for (const id of itemIds()) rows[id] = (await this.store.get(catalogRowKey(id))) ?? 0;
       await pause(holdMs, lock.signal);
       return {
-        kind: lock.kind,
-        fence: await lock.getFence(),
-        instance: demoSettings.instanceId,
-        readersInside: Math.max(readersAtEntry, await this.readers.count()),
-        writersInside: Math.max(writersAtEntry, await this.writers.count()),
-        startedAt,
-        endedAt: Date.now(),
+        ...(await this.section(lock, startedAt, readersAtEntry, writersAtEntry)),
         version,
         rows,
         consistent: Object.values(rows).every((row) => row === version),
@@ -129,13 +123,7 @@ export class CatalogReportService {
           }
           await this.store.set(CATALOG_VERSION_KEY, version);
           return {
-            kind: lock.kind,
-            fence: await lock.getFence(),
-            instance: demoSettings.instanceId,
-            readersInside: Math.max(readersAtEntry, await this.readers.count()),
-            writersInside: Math.max(writersAtEntry, await this.writers.count()),
-            startedAt,
-            endedAt: Date.now(),
+            ...(await this.section(lock, startedAt, readersAtEntry, writersAtEntry)),
             version,
             rows: ids.length,
           };
@@ -145,5 +133,23 @@ export class CatalogReportService {
       },
       { ...WAIT, name: 'CatalogReportService.refresh' },
     );
+  }
+
+  /** What a report or a refresh saw inside its lock, read when it is about to leave. */
+  private async section(
+    lock: LockHandle,
+    startedAt: number,
+    readersAtEntry: number,
+    writersAtEntry: number,
+  ): Promise<CatalogSection> {
+    return {
+      kind: lock.kind,
+      fence: await lock.getFence(),
+      instance: demoSettings.instanceId,
+      readersInside: Math.max(readersAtEntry, await this.readers.count()),
+      writersInside: Math.max(writersAtEntry, await this.writers.count()),
+      startedAt,
+      endedAt: Date.now(),
+    };
   }
 }
