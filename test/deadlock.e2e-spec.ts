@@ -4,6 +4,7 @@ import { createLockApp, type LockApp } from './support/lock-app.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 import { runTsWorker } from './support/run-worker.js';
 import { waitedIn } from './support/lock-value.js';
+import { until } from './support/until.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const WAIT = { maxRetries: -1, maxElapsedTime: '20s', retryInterval: '100ms' } as const;
@@ -95,13 +96,22 @@ describe('deadlock detection', () => {
   it('records the wait in the locks the waiter holds, and withdraws it afterwards', async () => {
     const client = redis.client();
     const holder = await app.locks.acquire('rec:b', '5s');
+    const recorded = async () => waitedIn(await client.get('dl:{rec:a}:w'));
     const waiter = app.locks.withLock('rec:a', () =>
-      app.locks.withLock('rec:b', async () => waitedIn(await client.get('dl:{rec:a}:w')), WAIT),
+      app.locks.withLock(
+        'rec:b',
+        async () => {
+          // The withdrawal is sent, not awaited, when the wait ends: it reaches Redis soon after.
+          await until(async () => (await recorded()) === null, 2000);
+          return 'withdrawn while rec:a is still held';
+        },
+        WAIT,
+      ),
     );
     await sleep(150);
-    expect(waitedIn(await client.get('dl:{rec:a}:w'))).toBe('rec:b');
+    expect(await recorded()).toBe('rec:b');
     await holder.release();
-    expect(await waiter).toBeNull(); // withdrawn once it got rec:b
+    expect(await waiter).toBe('withdrawn while rec:a is still held');
     client.disconnect();
   });
 });

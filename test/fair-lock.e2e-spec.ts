@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { MemoryLockStore, RedisLockStore, type LockHandle, type LockStore } from '@lynx-nest/redis-lock';
+import { LockLostError, MemoryLockStore, RedisLockStore, type LockHandle, type LockStore } from '@lynx-nest/redis-lock';
 import type { ReleaseEvent } from '../libs/redis-lock/src/store/release-event.js';
 import { createLockApp, type LockApp } from './support/lock-app.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
@@ -198,6 +198,116 @@ describe('fair locking', () => {
     // the new holder resumed first (ReleaseSubscriptions.handOver): the releaser's next work is not on the lock's path
     expect(seen).toEqual(['acquired', 'released']);
     await (await got).release();
+  });
+
+  describe('in-process hand-off (docs/fair-locking.md)', () => {
+    const queued = (name: string, n: number) => until(async () => (await raw.zcard(`lynx:lock:{${name}}:q`)) === n);
+    const WAIT = { maxRetries: -1, maxElapsedTime: '20s' } as const;
+
+    it('a waiter of this process heading the queue holds the lock before Redis has answered the release', async () => {
+      const name = key('inproc');
+      const holder = await app.locks.acquire(name, '10s');
+      const holderFence = await holder.getFence();
+      const seen: string[] = [];
+      const got = app.locks.acquire(name, '10s', WAIT).then((next) => (seen.push('acquired'), next));
+      await queued(name, 1);
+      await sleep(20); // asleep, listening
+      // Redis answers nobody for 400 ms: a grant that needed its answer would come after the marker.
+      await raw.call('CLIENT', 'PAUSE', '400', 'ALL');
+      const releasing = holder.release().then((held) => (seen.push('released'), held));
+      setTimeout(() => seen.push('marker (150 ms)'), 150);
+      const next = await got;
+      expect(next.isHeld()).toBe(true);
+      expect(next.fence).toBeUndefined(); // the hand-over mints it in Redis; not known yet
+      expect(await releasing).toBe(true);
+      expect(seen).toEqual(['acquired', 'marker (150 ms)', 'released']);
+      // Redis's answer confirmed it: the token the hand-over minted, above the releaser's; full validity.
+      expect(await next.getFence()).toBeGreaterThan(holderFence);
+      const info = await app.locks.inspect(name);
+      expect(info.heldByThisInstance).toBe(true);
+      expect(info.fence).toBe(next.fence);
+      expect(await next.getExpiration()).toBeGreaterThan(9000);
+      expect(await next.release()).toBe(true);
+      expect((await app.locks.inspect(name)).held).toBe(false);
+    });
+
+    it('a waiter of another process queued first keeps its turn (the local waiter behind it is not handed the lock)', async () => {
+      const name = key('inproc-fifo');
+      const other = await createLockApp({ addrs: [`127.0.0.1:${redis.port}`], lock: { fair: true } });
+      try {
+        const holder = await app.locks.acquire(name, '10s');
+        const order: string[] = [];
+        const take = (locks: LockApp['locks'], who: string) =>
+          locks.withLock(
+            name,
+            async () => {
+              order.push(who);
+              await sleep(5);
+            },
+            WAIT,
+          );
+        const remote = take(other.locks, 'other process');
+        await queued(name, 1);
+        const local = take(app.locks, 'this process');
+        await queued(name, 2);
+        await sleep(20);
+        await holder.release();
+        await Promise.all([remote, local]);
+        expect(order).toEqual(['other process', 'this process']);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('when the releaser no longer held the lock, the waiter it let go on is told at once that it lost it', async () => {
+      const name = key('inproc-lost');
+      const holder = await app.locks.acquire(name, '10s');
+      const got = app.locks.acquire(name, '10s', WAIT);
+      await queued(name, 1);
+      await sleep(20);
+      await raw.del(`lynx:lock:{${name}}`); // gone behind everyone's back (no release message)
+      expect(await holder.release()).toBe(false); // Redis said: not held
+      const next = await got;
+      await until(() => next.signal.aborted);
+      expect(next.isHeld()).toBe(false);
+      expect(next.signal.reason).toBeInstanceOf(LockLostError);
+      await expect(next.getFence()).rejects.toBeInstanceOf(LockLostError); // a stale holder never gets a token
+      await next.release();
+    });
+
+    it("until Redis answers, the new holding is valid no longer than the releaser's was", async () => {
+      const name = key('inproc-cap');
+      const holder = await app.locks.acquire(name, '400ms', { renewalEnabled: false });
+      const seen: string[] = [];
+      const got = app.locks.acquire(name, '10s', WAIT);
+      await queued(name, 1);
+      await sleep(20);
+      // Redis answers nobody for 1.5 s, far past the releaser's 400 ms TTL; the waiter's own TTL is 10 s.
+      await raw.call('CLIENT', 'PAUSE', '1500', 'ALL');
+      const releasing = holder.release();
+      setTimeout(() => seen.push('marker (900 ms)'), 900);
+      const next = await got;
+      next.signal.addEventListener('abort', () => seen.push('lost'));
+      await until(() => seen.includes('marker (900 ms)'), 5000);
+      // Lost at the releaser's validity end (under 400 ms), long before Redis could confirm anything.
+      expect(seen).toEqual(['lost', 'marker (900 ms)']);
+      expect(next.signal.reason).toBeInstanceOf(LockLostError);
+      await releasing;
+      await next.release();
+    });
+
+    it('a waiter that wants its token in the grant (fence: true) waits for Redis as before', async () => {
+      const name = key('inproc-fence');
+      const holder = await app.locks.acquire(name, '10s');
+      const got = app.locks.acquire(name, '10s', { ...WAIT, fence: true });
+      await queued(name, 1);
+      await sleep(20);
+      await holder.release();
+      const next = await got;
+      expect(next.fence).toBeGreaterThan(0); // carried by Redis's answer
+      expect((await app.locks.inspect(name)).fence).toBe(next.fence);
+      await next.release();
+    });
   });
 
   it('a waiter that gives up leaves the queue; a killed waiter process drops out after its entry expires', async () => {

@@ -163,6 +163,8 @@ const ACL_RULES = {
     '+zrem',
     '+zrange',
     '+zpopmin',
+    '+zrank',
+    '+zscore',
   ],
   categories: [
     '-@all',

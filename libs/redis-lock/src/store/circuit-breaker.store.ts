@@ -280,8 +280,8 @@ export class CircuitBreakerStore implements LockStore, PermitStore {
     return this.track(call);
   }
 
-  release(name: string, owner: string): Promise<number> {
-    return this.track(() => this.inner.release(name, owner));
+  release(name: string, owner: string, handOffUntil?: number): Promise<number> {
+    return this.track(() => this.inner.release(name, owner, handOffUntil));
   }
 
   renew(name: string, owner: string, ttlMs: number): Promise<boolean> {

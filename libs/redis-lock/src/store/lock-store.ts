@@ -111,8 +111,14 @@ export interface LockStore extends Partial<PermitStore> {
    * token counter lives at least that long).
    */
   mintFence(name: string, owner: string, ttlMs: number): Promise<number | undefined>;
-  /** Drop one hold; returns the holds left (0 = fully released, waiters woken), or -1 when `owner` did not hold it. */
-  release(name: string, owner: string): Promise<number>;
+  /**
+   * Drop one hold; returns the holds left (0 = fully released, waiters woken), or -1 when `owner` did not hold it.
+   * `handOffUntil`: the releasing holding's validity end (monotonic ms), when the caller allows an
+   * in-process hand-off: a store that knows its own waiter heads the fair queue may let it go on before
+   * the backend answers, with validity no later than that (a `provisional` `handedOff` event; see
+   * docs/fair-locking.md, "In-process hand-off"). Stores without one ignore it.
+   */
+  release(name: string, owner: string, handOffUntil?: number): Promise<number>;
   /** Owner-checked TTL reset; `false` when `owner` no longer holds it. */
   renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Many renewals in one round trip; one entry per request, `false` for refused ones. */

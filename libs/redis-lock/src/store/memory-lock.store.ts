@@ -154,7 +154,8 @@ export class MemoryLockStore implements LockStore, PermitStore {
     if (!this.handOff(name)) this.events.emit(name, RELEASED);
   }
 
-  async release(name: string, owner: string): Promise<number> {
+  /** `_handOffUntil` is ignored: a hand-off here is already synchronous (no backend to wait for). */
+  async release(name: string, owner: string, _handOffUntil?: number): Promise<number> {
     const entry = this.live(name);
     if (!entry || entry.owner !== owner) return -1;
     entry.holds -= 1;

@@ -33,6 +33,7 @@ import {
   FAIR_LOCK_SCRIPTS,
   LEAVE_FAIR_QUEUE,
   RELEASE,
+  RELEASE_TO,
 } from './lua/fair-lock-scripts.js';
 import { PERMIT_SCRIPTS } from './lua/permit-scripts.js';
 import { subscriberClient, type RedisLikeClient } from './redis-client.js';
@@ -40,6 +41,7 @@ import { acquireWithReplicaWait, claimWithReplicaWait, type ReplicaWait } from '
 import type { ReleaseListener } from './release-event.js';
 import { RedisPermits } from './redis-permits.js';
 import { ReleaseSubscriptions } from './release-subscriptions.js';
+import { LocalSuccessors } from './local-successors.js';
 import { globEscape, scanKeys } from './scan-keys.js';
 import { ScriptRunner } from './script-runner.js';
 import { scrubError } from './scrub-secrets.js';
@@ -69,6 +71,9 @@ const parseLazyFence = (value: unknown): number | undefined => {
   const fence = Number(value);
   return fence > 0 ? fence : undefined;
 };
+
+/** The token a hand-off grant `g:<fence>:<sha1>` carries. */
+const grantedFence = (grant: string): number | undefined => parseLazyFence(grant.slice(2, grant.indexOf(':', 2)));
 
 /** A Redis error about a key of another type (directly or from inside a script). */
 const WRONG_TYPE = /WRONGTYPE/;
@@ -125,6 +130,10 @@ export class RedisLockStore implements LockStore, PermitStore {
    * waiter marked the lock meanwhile, the bare release answers 0 and the full one runs after it.
    */
   private readonly bare = new Set<string>();
+  /** This store's waiters in the fair queues, for the in-process hand-off (see {@link release}). */
+  private readonly successors = new LocalSuccessors();
+  /** Owners holding a lock more than once (a reentrant hold): their release only drops a hold. */
+  private readonly nested = new Set<string>();
 
   constructor(options: RedisLockStoreOptions) {
     this.client = options.client;
@@ -140,6 +149,7 @@ export class RedisLockStore implements LockStore, PermitStore {
     this.subscriptions = new ReleaseSubscriptions(
       () => subscriberClient(this.client),
       (op, promise) => this.guard(op, undefined, promise, true),
+      (channel, event) => this.successors.granted(channel, event),
     );
     this.permitOps = new RedisPermits({
       prefix: this.prefix,
@@ -283,7 +293,10 @@ export class RedisLockStore implements LockStore, PermitStore {
       number,
       string | null | undefined,
     ];
-    if (reply[0] === 1) return { acquired: true, fence: parseLazyFence(reply[1]), holdCount: Number(reply[2]) };
+    if (reply[0] === 1) {
+      if (Number(reply[2]) > 1) this.nested.add(owner);
+      return { acquired: true, fence: parseLazyFence(reply[1]), holdCount: Number(reply[2]) };
+    }
     return {
       acquired: false,
       holderTtlMs: Number(reply[1]),
@@ -292,17 +305,74 @@ export class RedisLockStore implements LockStore, PermitStore {
     };
   }
 
-  /** Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE). */
-  async release(name: string, owner: string): Promise<number> {
+  /**
+   * Releases one hold; the last one hands the lock to the fair queue's head, if anyone waited (RELEASE).
+   * With `handOffUntil` (the releasing holding's validity end) and this store's own waiter known to
+   * head the queue, that waiter goes on at once and Redis is told after (see {@link handOffLocally}).
+   */
+  async release(name: string, owner: string, handOffUntil?: number): Promise<number> {
+    // (A full `nested` set, holdings lost and never released, turns the in-process hand-off off rather than guess.)
+    if (handOffUntil !== undefined && !this.wait && !this.nested.has(owner) && this.nested.size < BARE_HINTS_MAX) {
+      const handed = this.handOffLocally(name, owner, handOffUntil);
+      if (handed) return handed;
+    }
     if (this.bare.delete(owner)) {
       const bareRun = this.scripts.run(RELEASE_BARE, [lockKey(this.prefix, name)], [unfencedLockValue(owner)]);
       if ((await this.guard('release', name, bareRun).catch(notOursIfWrongType(0))) === 1) return 0;
     }
     const reply = await this.guard('release', name, this.releaseOne(name, owner)).catch(notOursIfWrongType(-1));
-    if (typeof reply !== 'string') return Number(reply);
+    if (typeof reply !== 'string') {
+      if (Number(reply) <= 1) this.nested.delete(owner);
+      return Number(reply);
+    }
+    this.nested.delete(owner);
     // Handed over: a waiter in this process holds the lock now; tell it without the pub/sub trip.
     await this.subscriptions.handOver(lockKeys(this.prefix, name).channel, [reply]);
     return 0;
+  }
+
+  /**
+   * The in-process hand-off (docs/fair-locking.md): when this store's own waiter heads the lock's
+   * queue (see {@link LocalSuccessors}), it is told first, in this turn, with validity capped at the
+   * releaser's (`until`) and a promise of Redis's answer; then RELEASE_TO, sent before that waiter can
+   * send anything, makes it the owner without the lock ever being free. `undefined` when there is no
+   * such waiter, or it did not take the grant (it stopped listening): the caller releases as usual.
+   */
+  private handOffLocally(name: string, owner: string, until: number): Promise<number> | undefined {
+    if (until <= performance.now()) return undefined;
+    const keys = lockKeys(this.prefix, name);
+    if (!this.successors.has(keys.channel)) return undefined;
+    const next = this.successors.takeHead(keys.channel);
+    if (!next) return undefined;
+    let settle!: (fence: number | undefined) => void;
+    const confirmed = new Promise<number | undefined>((resolve) => (settle = resolve));
+    let taken = false;
+    this.subscriptions.deliverEvent(keys.channel, {
+      kind: 'handedOff',
+      fence: undefined,
+      provisional: { until, confirmed },
+      isFor: (candidate) => {
+        if (candidate !== next.owner) return false;
+        taken = true;
+        return true;
+      },
+    });
+    if (!taken) return undefined;
+    this.bare.delete(owner);
+    // Corked: the write leaves at the end of this turn, after the new holder resumed (in microtasks),
+    // and still ahead of anything it sends on this connection.
+    this.writes.hold(true);
+    const args = [owner, this.fenceRetentionMs, next.owner, next.ttlMs];
+    const run = this.scripts.run(RELEASE_TO, [keys.lock, keys.fence, keys.queue, keys.waiters], args);
+    const reply = this.guard('release', name, run).catch(notOursIfWrongType(-1));
+    reply.then(
+      (r) => settle(typeof r === 'string' ? grantedFence(r) : undefined),
+      () => settle(undefined),
+    );
+    return reply.then((r) => {
+      this.nested.delete(owner);
+      return typeof r === 'string' ? 0 : Number(r);
+    });
   }
 
   /** The release script, unguarded (also the roll-back of an acquire whose replica `WAIT` fell short). */
@@ -326,7 +396,8 @@ export class RedisLockStore implements LockStore, PermitStore {
   ): Promise<FairAcquireResult> {
     const keys = lockKeys(this.prefix, name);
     const scriptKeys = [keys.lock, keys.fence, keys.queue, keys.waiters, keys.waits];
-    const args = [owner, ttlMs, this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't', fence ? '1' : '0'];
+    const args = [owner, ttlMs, this.fenceRetentionMs, queueTtlMs, queue ? 'f' : 't', fence ? '1' : '0', this.ownerTag];
+    const sentAt = performance.now();
     const run = this.wait
       ? acquireWithReplicaWait(this.client, ACQUIRE_FAIR, scriptKeys, args, this.wait, () =>
           this.releaseOne(name, owner),
@@ -338,14 +409,23 @@ export class RedisLockStore implements LockStore, PermitStore {
       number,
       number,
       string | null | undefined,
+      string | null | undefined,
+      number | undefined,
     ];
-    if (reply[0] === 1)
+    const channel = keys.channel;
+    if (reply[0] === 1) {
+      this.successors.left(channel, owner);
       return {
         acquired: true,
         fence: parseLazyFence(reply[1]),
         holdCount: Number(reply[2]),
         handedOff: reply[3] === 1,
       };
+    }
+    if (queue && reply[5] !== undefined && reply[5] !== null) {
+      const localAhead = reply[6] === 1;
+      this.successors.queued(channel, owner, { seq: Number(reply[5]), localAhead, sentAt, queueTtlMs, ttlMs, fence });
+    }
     return {
       acquired: false,
       holderTtlMs: Number(reply[1]),
@@ -356,6 +436,7 @@ export class RedisLockStore implements LockStore, PermitStore {
 
   async leaveFairQueue(name: string, owner: string): Promise<void> {
     const keys = lockKeys(this.prefix, name);
+    this.successors.left(keys.channel, owner);
     await this.guard(
       'release',
       name,
@@ -600,6 +681,8 @@ export class RedisLockStore implements LockStore, PermitStore {
 
   async close(): Promise<void> {
     this.bare.clear();
+    this.successors.clear();
+    this.nested.clear();
     await this.subscriptions.close();
     if (this.owned) await this.client.quit().catch(() => this.client.disconnect());
   }

@@ -1,9 +1,29 @@
 import { createHash } from 'node:crypto';
 
 /**
+ * A hand-off a store made to its own waiter before Redis answered (docs/fair-locking.md, "In-process
+ * hand-off"): the lock stays held by the releaser's token until Redis runs the hand-over, so the new
+ * holding is valid no longer than the releaser's was (`until`) until `confirmed` says Redis made it
+ * the owner (with the token the hand-over minted) or did not (`undefined`: the releaser no longer held
+ * the lock, so neither does the waiter).
+ *
+ * @example
+ * if (event.kind === 'handedOff' && event.provisional) {
+ *   const fence = await event.provisional.confirmed; // undefined: not the owner
+ * }
+ */
+export interface ProvisionalHandOff {
+  /** Monotonic time (ms, `performance.now()`) the releasing holding's validity ended. */
+  readonly until: number;
+  /** The new holding's fencing token once Redis made the waiter the owner, `undefined` when it did not (never rejects). */
+  readonly confirmed: Promise<number | undefined>;
+}
+
+/**
  * What a lock's release channel reports, decoded by the store (the lock layer never sees the wire
  * format): the lock is free (`released`: a release nobody was handed, a force release), or a
- * release handed it straight to the fair queue's head (`handedOff`, with the new holding's token).
+ * release handed it straight to the fair queue's head (`handedOff`, with the new holding's token,
+ * `undefined` for an in-process hand-off, which Redis has not answered yet: see `provisional`).
  * `isFor(owner)` says whether the hand-off made `owner` the holder.
  *
  * @example
@@ -12,7 +32,13 @@ import { createHash } from 'node:crypto';
  * });
  */
 export type ReleaseEvent =
-  { readonly kind: 'released' } | { readonly kind: 'handedOff'; readonly fence: number; isFor(owner: string): boolean };
+  | { readonly kind: 'released' }
+  | {
+      readonly kind: 'handedOff';
+      readonly fence: number | undefined;
+      isFor(owner: string): boolean;
+      readonly provisional?: ProvisionalHandOff;
+    };
 
 /**
  * A listener of {@link ReleaseEvent}s (see `LockStore.onRelease`).

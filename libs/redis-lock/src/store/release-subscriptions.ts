@@ -1,5 +1,5 @@
 import type { RedisLikeClient } from './redis-client.js';
-import { decodeReleaseMessage, type ReleaseListener } from './release-event.js';
+import { decodeReleaseMessage, type ReleaseEvent, type ReleaseListener } from './release-event.js';
 
 /** How long a channel stays subscribed after its last listener left, so busy locks do not churn SUBSCRIBE/UNSUBSCRIBE. */
 const LINGER_MS = 1000;
@@ -21,9 +21,11 @@ export class ReleaseSubscriptions {
   private readonly active = new Set<string>();
   private readonly lingering = new Map<string, NodeJS.Timeout>();
 
+  /** `observe` sees every event delivered to a channel that has listeners, before they do. */
   constructor(
     private readonly createSubscriber: () => RedisLikeClient,
     private readonly guard: <T>(operation: string, promise: Promise<T>) => Promise<T>,
+    private readonly observe?: (channel: string, event: ReleaseEvent) => void,
   ) {}
 
   private listen(channel: string, listener: ReleaseListener): () => void {
@@ -80,9 +82,21 @@ export class ReleaseSubscriptions {
    * Returns whether any listener of the channel heard it.
    */
   deliver(channel: string, message: string): boolean {
+    if (!this.listeners.get(channel)?.size) return false;
+    return this.deliverEvent(channel, decodeReleaseMessage(message));
+  }
+
+  /**
+   * Passes a decoded event to this process's listeners of `channel` (see {@link deliver}); an
+   * in-process hand-off is delivered this way. Returns whether any listener heard it.
+   *
+   * @example
+   * subscriptions.deliverEvent(channel, { kind: 'handedOff', fence: undefined, isFor: (o) => o === next });
+   */
+  deliverEvent(channel: string, event: ReleaseEvent): boolean {
     const set = this.listeners.get(channel);
     if (!set?.size) return false;
-    const event = decodeReleaseMessage(message);
+    this.observe?.(channel, event);
     for (const listener of [...set]) listener(event);
     return true;
   }

@@ -39,11 +39,14 @@ export class WriteCoalescer {
     stream?.uncork();
   };
 
-  /** Call right before sending a command: corks the socket until the end of this turn when commands are in flight. */
-  hold(): void {
+  /**
+   * Call right before sending a command: corks the socket until the end of this turn when commands are
+   * in flight, or always with `always` (the in-process hand-off: its write may wait for the new holder).
+   */
+  hold(always = false): void {
     if (this.corked) return;
     const { stream, commandQueue, status } = this.connection;
-    if (!commandQueue?.length || status !== 'ready' || typeof stream?.cork !== 'function') return;
+    if ((!always && !commandQueue?.length) || status !== 'ready' || typeof stream?.cork !== 'function') return;
     stream.cork();
     this.corked = stream;
     process.nextTick(this.release);

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { LockBackendError } from '../../errors/index.js';
+import type { ProvisionalHandOff } from '../../store/release-event.js';
 import type { LockStore } from '../../store/lock-store.js';
 import type { AcquireRequest, Granted } from './types.js';
 import { grantInTime, LATE_GRANT } from '../lock-validity.js';
@@ -54,23 +55,35 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
   let budgetMs: number | undefined; // computed when a wait first needs it (never on the uncontended path)
   let queued = false;
   let lastBusySentAt = started;
-  const got: { grant?: { fence: number } } = {};
-  const grantNow = (): { fence: number } | undefined => got.grant;
+  type Grant = { fence: number | undefined; provisional?: ProvisionalHandOff };
+  const got: { grant?: Grant } = {};
+  const grantNow = (): Grant | undefined => got.grant;
   const waiter = new Waiter(req, (event) => {
     if (event.kind === 'handedOff') {
       if (!event.isFor(req.owner)) return false; // handed to another waiter: keep sleeping
-      got.grant = { fence: event.fence };
+      got.grant = { fence: event.fence, provisional: event.provisional };
     }
     return true;
   });
   // A grant whose validity already ended when its answer came is no lock: given back (passed on to
   // the next waiter), and the attempt counts as not acquired.
-  const inTime = (sentAt: number, fence: number | undefined, holdCount: number): Granted | undefined => {
+  const inTime = (
+    sentAt: number,
+    fence: number | undefined,
+    holdCount: number,
+    provisional?: ProvisionalHandOff,
+  ): Granted | undefined => {
+    // An in-process hand-off is valid no longer than the releaser's holding until Redis confirms it.
+    if (provisional && provisional.until <= performance.now()) {
+      store.release(name, req.owner).catch(() => undefined); // sent behind the hand-over: undoes it
+      return undefined;
+    }
     if (!grantInTime(store, [name], req.owner, call.ttlMs, sentAt)) return undefined;
     done = true;
-    return { fence, holdCount, sentAt, attempts, waitMs: performance.now() - started };
+    return { fence, holdCount, sentAt, attempts, waitMs: performance.now() - started, provisional };
   };
-  const handOff = async (fence: number | undefined): Promise<Granted | undefined> => {
+  const handOff = async (grant: Grant): Promise<Granted | undefined> => {
+    const { fence, provisional } = grant;
     let sentAt = lastBusySentAt;
     // Redis gave us a full TTL at the hand-off, but locally validity can only count from the last
     // busy answer. After a long wait (slow network) little of it is left: refresh it with one
@@ -80,7 +93,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
       if (!(await store.renew(name, req.owner, call.ttlMs))) return undefined; // gone already: not ours
       sentAt = renewAt;
     }
-    return inTime(sentAt, fence, 1);
+    return inTime(sentAt, fence, 1, provisional);
   };
   // Listen before the first attempt when the channel is already subscribed (costs nothing); otherwise
   // subscribe after the first busy answer and attempt once more, so no grant is missed.
@@ -89,7 +102,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
   try {
     for (;;) {
       if (got.grant) {
-        const granted = await handOff(got.grant.fence);
+        const granted = await handOff(got.grant);
         if (granted) return granted;
         got.grant = undefined; // too late to use: attempt again (queues anew)
       }
@@ -99,12 +112,12 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
       const reply = await store.acquireFair(name, req.owner, call.ttlMs, FAIR_QUEUE_ENTRY_TTL_MS, queue, call.fence);
       attempts++;
       if (reply.acquired) {
-        const granted = reply.handedOff ? await handOff(reply.fence) : inTime(sentAt, reply.fence, reply.holdCount);
+        const granted = reply.handedOff ? await handOff(reply) : inTime(sentAt, reply.fence, reply.holdCount);
         if (granted) return granted;
       } else {
         const late = grantNow();
         if (late) {
-          const granted = await handOff(late.fence);
+          const granted = await handOff(late);
           if (granted) return granted;
           got.grant = undefined;
         }

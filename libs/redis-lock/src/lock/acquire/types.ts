@@ -1,4 +1,5 @@
 import type { LockStore } from '../../store/lock-store.js';
+import type { ProvisionalHandOff } from '../../store/release-event.js';
 import type { DeadlockProbe } from './deadlock-probe.js';
 import type { LockKind } from '../lock-kind.js';
 import type { LockEvents } from '../lock-events.js';
@@ -38,4 +39,9 @@ export interface Granted {
   sentAt: number;
   attempts: number;
   waitMs: number;
+  /**
+   * An in-process hand-off Redis has not answered yet (see `ProvisionalHandOff`): the holding is
+   * valid no longer than `until` until `confirmed` resolves `true`; `false` means it is no lock.
+   */
+  provisional?: ProvisionalHandOff;
 }

@@ -33,6 +33,13 @@ import { supportsFairQueue } from '../acquire/fair.js';
 import type { HeldPrimitive, LockKind } from '../lock-kind.js';
 import { primitiveFor, type PrimitiveRequest } from '../primitives/primitive-request.js';
 
+/**
+ * The validity end a release passes to the store for an in-process hand-off (`LockStore.release`):
+ * only a mutex's own holding (not a reentrant inner hold, not a permit) that was held to the release.
+ */
+const handOffUntil = (handle: LockHandle, wasHeld: boolean): number | undefined =>
+  wasHeld && !handle.parent && !handle.state.primitive ? handle.state.expiresAt : undefined;
+
 /** Ownership ids for events (see `LockEventMap.acquired`). */
 let ownerships = 0;
 
@@ -230,10 +237,12 @@ export class LockHandleController implements HandleController {
     label: string,
     primitive?: HeldPrimitive,
   ): LockHandle {
+    const provisional = granted.provisional;
     const state: HandleState = {
       primitive,
       ttlMs: call.ttlMs,
-      expiresAt: validUntil(granted.sentAt, call.ttlMs),
+      // An in-process hand-off lasts no longer than the releaser's holding until Redis confirms it.
+      expiresAt: Math.min(validUntil(granted.sentAt, call.ttlMs), provisional?.until ?? Infinity),
       renewAt: granted.sentAt + call.ttlMs * call.renewalThreshold,
       acquiredAt: granted.sentAt,
       autoRenew: call.renew,
@@ -249,6 +258,12 @@ export class LockHandleController implements HandleController {
       handle.signal.addEventListener('abort', () => this.safely(() => callback(handle.signal.reason)), { once: true });
     }
     this.scheduler.add(handle);
+    if (provisional) {
+      state.handOff = provisional.confirmed.then((fence) => {
+        this.confirmHandOff(handle, granted.sentAt, fence);
+        return fence;
+      });
+    }
     this.events.emit('acquired', {
       kind: primitive?.kind ?? 'mutex',
       name: label,
@@ -265,6 +280,25 @@ export class LockHandleController implements HandleController {
       );
     }
     return handle;
+  }
+
+  /**
+   * Redis's answer to an in-process hand-off (see `ProvisionalHandOff`): the holding gets the token
+   * the hand-over minted and its full validity (counted from its last busy answer, as for any
+   * hand-off), or, when Redis did not make it the owner (`undefined`), is lost ('refused'). Nothing
+   * changes for a holding already released or lost.
+   */
+  private confirmHandOff(handle: LockHandle, sentAt: number, fence: number | undefined): void {
+    const s = handle.state;
+    s.handOff = undefined;
+    if (fence !== undefined) handle.setFence(fence);
+    if (s.status !== 'held') return;
+    if (fence === undefined) {
+      this.lose(handle, 'refused');
+      return;
+    }
+    s.expiresAt = validUntil(sentAt, s.ttlMs);
+    if (this.scheduler.has(handle)) this.scheduler.add(handle);
   }
 
   /** A reentrant hold of a lock the current context already holds. */
@@ -392,7 +426,7 @@ export class LockHandleController implements HandleController {
         ? (await this.storeOf(handle).renew(handle.getKey(), handle.getValue(), keepMs))
           ? 0
           : -1
-        : await this.storeOf(handle).release(handle.getKey(), handle.getValue());
+        : await this.storeOf(handle).release(handle.getKey(), handle.getValue(), handOffUntil(handle, wasHeld));
     const expired = remaining < 0;
     if (expired && wasHeld && !handle.parent) {
       // Redis no longer had it: the lock was lost while the critical section ran (e.g. the process was
@@ -421,6 +455,10 @@ export class LockHandleController implements HandleController {
 
   /** @internal HandleController: the first `getFence()` of a root handle without a token. */
   async mintFence(handle: LockHandle): Promise<number> {
+    // An in-process hand-off mints the token in Redis; its answer is on the way: no round trip of its own.
+    const handedOver = handle.state.handOff && (await handle.state.handOff);
+    if (handedOver) return handedOver;
+    if (handle.state.status === 'lost') throw handle.signal.reason;
     const fence = await this.storeOf(handle).mintFence(handle.getKey(), handle.getValue(), handle.state.ttlMs);
     if (fence === undefined) {
       // Redis no longer has the lock for this owner: it was lost, and a stale holder gets no token.

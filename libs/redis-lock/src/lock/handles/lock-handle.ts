@@ -15,6 +15,11 @@ export interface HandleController {
 /** Internal state of a handle, shared with the renewal scheduler. */
 export interface HandleState {
   ttlMs: number;
+  /**
+   * An in-process hand-off Redis has not answered yet (see `ProvisionalHandOff`): resolves with the
+   * token the hand-over minted, `undefined` when Redis did not make this holding the owner.
+   */
+  handOff?: Promise<number | undefined>;
   /** Monotonic time (ms) after which the lock must be assumed gone. */
   expiresAt: number;
   /** Monotonic time at which the watchdog renews. */
@@ -89,7 +94,8 @@ export class LockHandle {
   /**
    * Fencing token of this ownership once known (strictly greater than every earlier token for the
    * key), `undefined` until {@link getFence} minted it (or the acquire did, with `fence: true`, or a
-   * fair hand-off). A reentrant hold shares its outer hold's token.
+   * fair hand-off; an in-process hand-off's token is known once Redis answered it, see
+   * docs/fair-locking.md). A reentrant hold shares its outer hold's token.
    */
   get fence(): number | undefined {
     return this.parent ? this.parent.fence : this.token;

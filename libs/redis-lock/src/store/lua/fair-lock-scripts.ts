@@ -73,6 +73,18 @@ end
 const FAIR_KEYS_LUA = `local k = {lock = KEYS[1], fence = KEYS[2], queue = KEYS[3], waiters = KEYS[4]}
 `;
 
+/**
+ * How many entries ahead of a queued caller ACQUIRE_FAIR checks for being the same store's own
+ * waiters; further back, its answer says "not all local" without looking (one ZRANGE of a bounded
+ * length per queued attempt).
+ *
+ * @default 32
+ * @example
+ * // a waiter with up to 32 entries ahead can learn that all of them are its own store's
+ * console.log(LOCAL_AHEAD_SCAN);
+ */
+export const LOCAL_AHEAD_SCAN = 32;
+
 /** Every helper: the lock-value ones, then the fair-queue ones. */
 const COMMON = LOCK_VALUE_LUA + FAIR_LUA + FAIR_KEYS_LUA;
 
@@ -80,7 +92,8 @@ const COMMON = LOCK_VALUE_LUA + FAIR_LUA + FAIR_KEYS_LUA;
  * Acquire through the fair queue. KEYS: lock, fence, queue, waiter info, wait record.
  * ARGV: 1 owner, 2 ttl ms, 3 fence retention ms, 4 queue entry ttl ms, 5 mode ('f' = wait in the
  * queue, 't' = try once without queueing), 6 mint ('1' mints the token on the free-lock path, '0'
- * writes fence 0 = not minted; a hand-off and a take from the queue always mint).
+ * writes fence 0 = not minted; a hand-off and a take from the queue always mint), 7 the calling
+ * store's owner-token tag (see `hand_off`).
  * A free lock goes to the caller only when no live waiter is ahead of it; when one is, the lock is
  * handed to that waiter (as a release would) and the caller queues behind it. A busy lock queues
  * (or refreshes) the caller with a deadline of now + queue entry ttl (the queue keys live as long
@@ -88,7 +101,10 @@ const COMMON = LOCK_VALUE_LUA + FAIR_LUA + FAIR_KEYS_LUA;
  * The free-lock path is EXISTS (queue), (INCR when minting), `SET NX PX GET`.
  * Returns {1, fence ('0' when not minted), holds, handedOff (1 when an earlier release already made the caller the owner)}
  * or {0, holder pttl (-1 unknown), 0, 0, what the holder waits for (its live wait record, see
- * deadlock-scripts.ts) or nil}.
+ * deadlock-scripts.ts) or nil}; a queued caller's answer adds {its place in the queue (the entry's
+ * score: arrival order), 1 when every entry ahead of it (at most {@link LOCAL_AHEAD_SCAN}) is a waiter
+ * of the same store (token ending with ARGV[7]), else 0}: what lets that store hand the lock to its
+ * own queue head without waiting for Redis (see {@link RELEASE_TO} and docs/fair-locking.md).
  */
 export const ACQUIRE_FAIR = defineScript(
   'acquireFair',
@@ -145,7 +161,17 @@ local qttl = tonumber(ARGV[4])
 redis.call('HSET', k.waiters, ARGV[1], (now_ms(t) + qttl) .. ':' .. ARGV[2])
 redis.call('PEXPIRE', k.queue, qttl)
 redis.call('PEXPIRE', k.waiters, qttl)
-return {0, pttl, 0, 0, waited}`,
+local rank = redis.call('ZRANK', k.queue, ARGV[1])
+local local_ahead = rank <= ${LOCAL_AHEAD_SCAN} and 1 or 0
+if rank > 0 and local_ahead == 1 then
+  for _, m in ipairs(redis.call('ZRANGE', k.queue, 0, rank - 1)) do
+    if string.sub(m, -#ARGV[7]) ~= ARGV[7] then
+      local_ahead = 0
+      break
+    end
+  end
+end
+return {0, pttl, 0, 0, waited, redis.call('ZSCORE', k.queue, ARGV[1]), local_ahead}`,
 );
 
 /**
@@ -188,6 +214,34 @@ return pass_on(k, ARGV[2], ARGV[3])`,
 );
 
 /**
+ * The release of a holding to a named successor, a waiter of the releasing store that was the fair
+ * queue's head as far as that store knows (see ACQUIRE_FAIR's answer): the store lets the successor
+ * go on before this answer comes (docs/fair-locking.md, "In-process hand-off"). Owner-checked, and
+ * only the last hold is handed over; the lock is never free in between, so nobody else can take it.
+ * KEYS: lock, fence, queue, waiter info. ARGV: owner, fence retention ms, successor, successor's ttl ms.
+ * Returns the grant `g:<fence>:<sha1(successor)>` (nothing is published: the successor is the
+ * releaser's own waiter), holds left (> 0) when the owner holds it more than once, or -1 when the
+ * owner does not hold it (the successor then has no lock either).
+ */
+export const RELEASE_TO = defineScript(
+  'releaseTo',
+  4,
+  COMMON +
+    `local v = redis.call('GET', k.lock)
+if not v then return -1 end
+local f, c, w, o = parse(v)
+if o ~= ARGV[1] then return -1 end
+if c > 1 then
+  redis.call('SET', k.lock, encode(f, c - 1, w, o), 'KEEPTTL')
+  return c - 1
+end
+drop(k, ARGV[3])
+local grant = 'g:' .. take(k, ARGV[3], ARGV[4], ARGV[2], '1') .. ':' .. redis.sha1hex(ARGV[3])
+tidy(k)
+return grant`,
+);
+
+/**
  * A waiter gives up: leave the queue, or, when a release already handed it the lock, release it
  * to the next waiter. KEYS: lock, fence, queue, waiter info. ARGV: owner, fence retention ms.
  * Returns 1 when it had been handed the lock, else 0.
@@ -221,4 +275,10 @@ return n`,
 );
 
 /** The fair-queue scripts, loaded with the others at start-up. */
-export const FAIR_LOCK_SCRIPTS: readonly LuaScript[] = [ACQUIRE_FAIR, RELEASE, LEAVE_FAIR_QUEUE, COUNT_FAIR_WAITERS];
+export const FAIR_LOCK_SCRIPTS: readonly LuaScript[] = [
+  ACQUIRE_FAIR,
+  RELEASE,
+  RELEASE_TO,
+  LEAVE_FAIR_QUEUE,
+  COUNT_FAIR_WAITERS,
+];

@@ -138,7 +138,7 @@ local n = redis.call('DEL', KEYS[1])
 if n > 0 then redis.call('PUBLISH', KEYS[1] .. ':released', '1') end
 return n
 
--- acquireFair: 5 KEYS, sha1 cc1687a25ba641596f2b8ffae48d09d281337f55
+-- acquireFair: 5 KEYS, sha1 30bed44bc08aefa5a0f8dd095f94cd019bc167e1
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -262,7 +262,17 @@ local qttl = tonumber(ARGV[4])
 redis.call('HSET', k.waiters, ARGV[1], (now_ms(t) + qttl) .. ':' .. ARGV[2])
 redis.call('PEXPIRE', k.queue, qttl)
 redis.call('PEXPIRE', k.waiters, qttl)
-return {0, pttl, 0, 0, waited}
+local rank = redis.call('ZRANK', k.queue, ARGV[1])
+local local_ahead = rank <= 32 and 1 or 0
+if rank > 0 and local_ahead == 1 then
+  for _, m in ipairs(redis.call('ZRANGE', k.queue, 0, rank - 1)) do
+    if string.sub(m, -#ARGV[7]) ~= ARGV[7] then
+      local_ahead = 0
+      break
+    end
+  end
+end
+return {0, pttl, 0, 0, waited, redis.call('ZSCORE', k.queue, ARGV[1]), local_ahead}
 
 -- release: 4 KEYS, sha1 c6ea0783956099d396f87a4e5b5b6c82f3fdfec0
 local v = redis.call('GET', KEYS[1])
@@ -359,6 +369,96 @@ if c > 1 then
   return c - 1
 end
 return pass_on(k, ARGV[2], ARGV[3])
+
+-- releaseTo: 4 KEYS, sha1 1b695aef675f4a1480e6e53126c29c6a9a4b5343
+local function parse(v)
+  local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
+  return f, tonumber(c), w, o
+end
+local function mint(key, retention)
+  local fence = redis.call('INCR', key)
+  if fence == 1 then
+    local t = redis.call('TIME')
+    fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, string.format('%.0f', fence), 'PX', retention)
+  end
+  return string.format('%.0f', fence)
+end
+local function encode(f, c, w, o)
+  return f .. ' ' .. c .. ' ' .. w .. ' ' .. o
+end
+local function mark_waited(key, f, c, w, o)
+  if w == '0' and o then redis.call('SET', key, encode(f, c, '1', o), 'KEEPTTL') end
+end
+local function waits_of(key, owner)
+  local r = owner and redis.call('GET', key)
+  if not r then return false end
+  local cut = string.find(r, '\n', 1, true)
+  if string.sub(r, cut + 1) ~= owner then return false end
+  return string.sub(r, 1, cut - 1)
+end
+local function take(k, owner, ttl, retention, w)
+  local fence = mint(k.fence, math.max(tonumber(retention), tonumber(ttl)))
+  redis.call('SET', k.lock, fence .. ' 1 ' .. w .. ' ' .. owner, 'PX', ttl)
+  return fence
+end
+local function now_ms(t)
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function live_info(k, member, nowms)
+  local info = redis.call('HGET', k.waiters, member)
+  if not info then return nil end
+  local sep = string.find(info, ':', 1, true)
+  if tonumber(string.sub(info, 1, sep - 1)) <= nowms then return nil end
+  return string.sub(info, sep + 1)
+end
+local function drop(k, member)
+  redis.call('ZREM', k.queue, member)
+  redis.call('HDEL', k.waiters, member)
+end
+local function tidy(k)
+  if redis.call('EXISTS', k.queue) == 0 then redis.call('DEL', k.waiters) end
+end
+local function hand_off(k, t, retention, tag)
+  local nowms = now_ms(t)
+  while true do
+    local head = redis.call('ZPOPMIN', k.queue)[1]
+    if not head then
+      redis.call('DEL', k.waiters)
+      return false
+    end
+    local ttl = live_info(k, head, nowms)
+    redis.call('HDEL', k.waiters, head)
+    if ttl then
+      local grant = 'g:' .. take(k, head, ttl, retention, '1') .. ':' .. redis.sha1hex(head)
+      tidy(k)
+      if not tag or tag == '' or string.sub(head, -#tag) ~= tag then
+        redis.call('PUBLISH', k.lock .. ':released', grant)
+      end
+      return grant
+    end
+  end
+end
+local function pass_on(k, retention, tag)
+  local grant = redis.call('EXISTS', k.queue) == 1 and hand_off(k, redis.call('TIME'), retention, tag)
+  if grant then return grant end
+  redis.call('DEL', k.lock)
+  redis.call('PUBLISH', k.lock .. ':released', '1')
+  return 0
+end
+local k = {lock = KEYS[1], fence = KEYS[2], queue = KEYS[3], waiters = KEYS[4]}
+local v = redis.call('GET', k.lock)
+if not v then return -1 end
+local f, c, w, o = parse(v)
+if o ~= ARGV[1] then return -1 end
+if c > 1 then
+  redis.call('SET', k.lock, encode(f, c - 1, w, o), 'KEEPTTL')
+  return c - 1
+end
+drop(k, ARGV[3])
+local grant = 'g:' .. take(k, ARGV[3], ARGV[4], ARGV[2], '1') .. ':' .. redis.sha1hex(ARGV[3])
+tidy(k)
+return grant
 
 -- leaveFairQueue: 4 KEYS, sha1 c398f879db99700eb666c850293e728f56761811
 local function parse(v)
