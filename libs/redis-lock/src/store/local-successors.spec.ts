@@ -43,6 +43,16 @@ describe('LocalSuccessors: which own waiter heads a fair queue', () => {
     expect(s.takeHead(CH)?.owner).toBe('a');
   });
 
+  it('an attempt answered after its waiter left the queue does not put it back', () => {
+    const s = new LocalSuccessors();
+    s.queued(CH, 'a', waiter(7));
+    expect(s.takeHead(CH)?.owner).toBe('a'); // handed the lock
+    s.queued(CH, 'a', waiter(7)); // its refresh, sent before the hand-over, answered after it
+    expect(s.has(CH)).toBe(false);
+    s.queued(CH, 'b', waiter(8));
+    expect(s.takeHead(CH)?.owner).toBe('b');
+  });
+
   it('a waiter granted through Redis, or gone, is no longer queued; other channels are untouched', () => {
     const s = new LocalSuccessors();
     s.queued(CH, 'a', waiter(7));

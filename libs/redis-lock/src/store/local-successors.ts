@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { ReleaseEvent } from './release-event.js';
 
+/** Most owners {@link LocalSuccessors} remembers as gone from a queue. */
+const GONE_MAX = 4096;
+
 /** One waiter of this store in a lock's fair queue, as its last queued attempt reported it. */
 interface QueuedWaiter {
   /** Its place in the queue (the entry's score: arrival order). */
@@ -32,9 +35,17 @@ interface QueuedWaiter {
  */
 export class LocalSuccessors {
   private readonly byChannel = new Map<string, Map<string, QueuedWaiter>>();
+  /**
+   * Owners that left a queue (an owner token names one acquisition). An attempt that was on its way
+   * when its waiter was handed the lock answers "queued" after the fact; it must not put it back.
+   * Bounded: when full it is cleared, and such a late answer then only costs one in-process hand-off
+   * (the stale entry names a waiter that no longer listens, so the release goes through Redis).
+   */
+  private readonly gone = new Set<string>();
 
   /** Records (or refreshes) a queued waiter from the answer of its attempt. */
   queued(channel: string, owner: string, waiter: QueuedWaiter): void {
+    if (this.gone.has(owner)) return;
     let waiters = this.byChannel.get(channel);
     if (!waiters) this.byChannel.set(channel, (waiters = new Map()));
     waiters.set(owner, waiter);
@@ -44,6 +55,8 @@ export class LocalSuccessors {
   left(channel: string, owner: string): void {
     const waiters = this.byChannel.get(channel);
     if (!waiters?.delete(owner)) return;
+    if (this.gone.size >= GONE_MAX) this.gone.clear();
+    this.gone.add(owner);
     if (waiters.size === 0) this.byChannel.delete(channel);
   }
 
@@ -81,5 +94,6 @@ export class LocalSuccessors {
   /** Forgets everything (the store closes). */
   clear(): void {
     this.byChannel.clear();
+    this.gone.clear();
   }
 }
