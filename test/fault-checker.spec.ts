@@ -59,6 +59,26 @@ describe('fault suite checker', () => {
     expect(r.violations.join('\n')).toMatch(/1 overlap\(s\) where the earlier holder's signal never aborted/);
   });
 
+  it('several contenders in one process (--loops): each is its own holder, so their overlaps count', () => {
+    const as = (hid: string, events: Ev[]) => events.map((e) => ({ ...e, hid }));
+    const events: Ev[] = [
+      ...ready(1),
+      ...as('1.0', section(1, 10, 10, 50)),
+      ...as('1.1', section(1, 11, 40, 60)), // same process, another contender, inside before the first left
+      ...as('1.0', section(1, 12, 70, 80)),
+    ];
+    const r = checkRun(events, { k: [] }, { expectNoOverlap: true });
+    expect(r.metrics.overlaps).toBe(1);
+    expect(r.metrics.acquisitions).toBe(3);
+    // Without holder ids the same history is one process taking turns with itself: no overlap to see.
+    const plain = checkRun(
+      events.map(({ hid: _hid, ...e }) => e),
+      { k: [] },
+      { expectNoOverlap: true },
+    );
+    expect(plain.metrics.overlaps).toBe(0);
+  });
+
   it('a holder killed inside its critical section is closed at the kill', () => {
     const events = [
       ...ready(1, 2),

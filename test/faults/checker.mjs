@@ -54,20 +54,23 @@ export function checkRun(events, wlogs, expect = {}) {
   // ---- critical sections and overlaps ("two clients believe they hold it")
   // A section is one acquisition: pid, key, token and the pid's acquisition number (readers of a read-write
   // lock share tokens, so one process may hold the same token several times in a row).
+  // The holder: the process, or with several contenders in one process (run.ts --loops) the contender.
+  const holder = (e) => e.hid ?? e.pid;
   const acquisitionNo = new Map();
-  const acqId = (e) => `${e.pid}\0${e.key}\0${e.token}\0${acquisitionNo.get(e.pid) ?? 0}`;
+  const acqId = (e) => `${holder(e)}\0${e.key}\0${e.token}\0${acquisitionNo.get(holder(e)) ?? 0}`;
   const sections = new Map();
   const latestSection = new Map(); // pid+key+token -> the id of its latest section (a late 'lost' event finds it)
   const lostSignals = new Set();
-  const holding = (e) => `${e.pid}\0${e.key}\0${e.token}`;
+  const holding = (e) => `${holder(e)}\0${e.key}\0${e.token}`;
   for (const e of events) {
     if (e.ev === 'acquired') {
-      acquisitionNo.set(e.pid, (acquisitionNo.get(e.pid) ?? 0) + 1);
+      acquisitionNo.set(holder(e), (acquisitionNo.get(holder(e)) ?? 0) + 1);
       latestSection.set(holding(e), acqId(e));
     } else if (e.ev === 'cs_start')
       sections.set(acqId(e), {
         id: acqId(e),
         pid: e.pid,
+        holder: holder(e),
         key: e.key,
         token: e.token,
         start: e.t,

@@ -5,6 +5,7 @@
 //
 // Config: JSON in env FAULT_WORKER_CONFIG (see run.ts `WorkerConfig`).
 import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { openSync, writeSync } from 'node:fs';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -19,7 +20,11 @@ const pid = process.pid;
 const fd = openSync(cfg.logPath, 'a');
 /** Monotonic ms (CLOCK_MONOTONIC via hrtime: the same clock in every process, unaffected by libfaketime here). */
 const now = () => Number(process.hrtime.bigint()) / 1e6;
-const log = (ev, fields = {}) => writeSync(fd, JSON.stringify({ t: now(), pid, ev, ...fields }) + '\n');
+// With several contenders in the process (cfg.loops), each logs its holder id `hid` (`<pid>.<n>`).
+const holders = new AsyncLocalStorage();
+const loopsPerProcess = cfg.loops ?? 1;
+const log = (ev, fields = {}) =>
+  writeSync(fd, JSON.stringify({ t: now(), pid, hid: holders.getStore(), ev, ...fields }) + '\n');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Seeded PRNG (mulberry32) so key choice is reproducible per worker index.
@@ -52,8 +57,11 @@ const resourceClient = new Redis({ host: '127.0.0.1', port: cfg.resourcePort, ma
 resourceClient.on('error', () => undefined);
 const resource = defineResource(resourceClient);
 
-let retrySleepMs = 0;
-locks.events.on('retry', (e) => (retrySleepMs += e.delayMs));
+// Time each contender slept between busy retries in its current acquisition (by holder id).
+const retrySleep = new Map();
+locks.events.on('retry', (e) =>
+  retrySleep.set(holders.getStore(), (retrySleep.get(holders.getStore()) ?? 0) + e.delayMs),
+);
 locks.events.on('breaker', (e) => log('breaker', { state: e.state }));
 
 log('ready', { faketime: !!process.env.FAKETIME_TIMESTAMP_FILE });
@@ -157,70 +165,89 @@ async function semSection(key, token, handle, count) {
   }
 }
 
-while (!stopping && now() < (cfg.endAt ?? Infinity)) {
-  const key = cfg.keys[Math.floor(random() * cfg.keys.length)];
-  const t0 = now();
-  retrySleepMs = 0;
-  let handle;
-  let mode;
-  let count;
-  try {
-    ({ handle, mode, count } = await take(key, {
-      renewalEnabled: cfg.renewal !== false,
-      maxRetries: -1,
-      maxElapsedTime: cfg.maxWaitMs,
-      retryStrategy: { type: 'exponential_backoff', initialInterval: cfg.retryInitialMs, maxInterval: cfg.retryMaxMs },
-      ...cfg.callOptions,
-      ...(fenceMode === 'acquire' ? { fence: true } : {}),
-    }));
-  } catch (error) {
-    const t = now();
-    // Time spent in commands, without the sleeps between busy retries.
-    log('acq_error', {
-      key,
-      code: error?.code ?? 'other',
-      error: error?.constructor?.name,
-      ms: t - t0,
-      busyMs: t - t0 - retrySleepMs,
-      message: String(error?.message).slice(0, 160),
-    });
-    await sleep(cfg.errorBackoffMs ?? 25);
-    continue;
-  }
-  let token = handle.fence;
-  if (fenceMode === 'acquire' && token === undefined) throw new Error('fence: true, but the acquire minted no token');
-  if (primitive !== 'mutex' && token === undefined) throw new Error(`a ${primitive} acquisition without a token`);
-  if (token === undefined) {
+/** One contender: take a key, run the section, release, until the run ends. */
+async function contend() {
+  while (!stopping && now() < (cfg.endAt ?? Infinity)) {
+    const key = cfg.keys[Math.floor(random() * cfg.keys.length)];
+    const t0 = now();
+    retrySleep.set(holders.getStore(), 0);
+    let handle;
+    let mode;
+    let count;
     try {
-      token = await handle.getFence();
+      ({ handle, mode, count } = await take(key, {
+        renewalEnabled: cfg.renewal !== false,
+        maxRetries: -1,
+        maxElapsedTime: cfg.maxWaitMs,
+        retryStrategy: {
+          type: 'exponential_backoff',
+          initialInterval: cfg.retryInitialMs,
+          maxInterval: cfg.retryMaxMs,
+        },
+        ...cfg.callOptions,
+        ...(fenceMode === 'acquire' ? { fence: true } : {}),
+      }));
     } catch (error) {
-      // Lost before the token was minted (LockLostError), or Redis failed: no critical section.
-      log('fence_refused', { key, code: error?.code ?? 'other', message: String(error?.message).slice(0, 160) });
-      await handle.release().catch(() => undefined);
+      const t = now();
+      // Time spent in commands, without the sleeps between busy retries.
+      log('acq_error', {
+        key,
+        code: error?.code ?? 'other',
+        error: error?.constructor?.name,
+        ms: t - t0,
+        busyMs: t - t0 - (retrySleep.get(holders.getStore()) ?? 0),
+        message: String(error?.message).slice(0, 160),
+      });
+      await sleep(cfg.errorBackoffMs ?? 25);
       continue;
     }
-  }
-  const t1 = now();
-  log('acquired', { key, token, mode, count, t0, waitMs: t1 - t0, wall: Date.now() });
-  handle.signal.addEventListener(
-    'abort',
-    () => log('lost', { key, token, reason: handle.signal.reason?.reason ?? String(handle.signal.reason) }),
-    { once: true },
-  );
+    let token = handle.fence;
+    const fenceAtGrant = token !== undefined;
+    if (fenceMode === 'acquire' && token === undefined) throw new Error('fence: true, but the acquire minted no token');
+    if (primitive !== 'mutex' && token === undefined) throw new Error(`a ${primitive} acquisition without a token`);
+    if (token === undefined) {
+      try {
+        token = await handle.getFence();
+      } catch (error) {
+        // Lost before the token was minted (LockLostError), or Redis failed: no critical section.
+        log('fence_refused', { key, code: error?.code ?? 'other', message: String(error?.message).slice(0, 160) });
+        await handle.release().catch(() => undefined);
+        continue;
+      }
+    }
+    const t1 = now();
+    // fenceAtGrant: false after a wait = handed over in-process (the token came with Redis's later answer).
+    log('acquired', { key, token, mode, count, t0, waitMs: t1 - t0, wall: Date.now(), fenceAtGrant });
+    // The abort may run in another contender's async context (whoever's timer noticed): name the holder.
+    const hid = holders.getStore();
+    handle.signal.addEventListener(
+      'abort',
+      () => log('lost', { key, token, hid, reason: handle.signal.reason?.reason ?? String(handle.signal.reason) }),
+      { once: true },
+    );
 
-  log('cs_start', { key, token, mode, count });
-  if (mode === 'read') await readerSection(key, token, handle);
-  else if (mode === 'sem') await semSection(key, token, handle, count);
-  else await counterSection(key, token, handle, mode === 'write' ? rwWriterStore : mutexStore);
-  log('cs_end', { key, token });
-  try {
-    const stillOwned = await handle.release();
-    log('released', { key, token, ok: stillOwned });
-  } catch (error) {
-    log('release_error', { key, token, code: error?.code, message: String(error?.message).slice(0, 160) });
+    log('cs_start', { key, token, mode, count });
+    if (mode === 'read') await readerSection(key, token, handle);
+    else if (mode === 'sem') await semSection(key, token, handle, count);
+    else await counterSection(key, token, handle, mode === 'write' ? rwWriterStore : mutexStore);
+    log('cs_end', { key, token });
+    try {
+      const stillOwned = await handle.release();
+      log('released', { key, token, ok: stillOwned });
+    } catch (error) {
+      log('release_error', { key, token, code: error?.code, message: String(error?.message).slice(0, 160) });
+    }
+    if (cfg.thinkMs) await sleep(cfg.thinkMs * random());
   }
-  if (cfg.thinkMs) await sleep(cfg.thinkMs * random());
 }
+
+// `cfg.loops` contenders in this process (run.ts --loops), each with its own holder id in the log, so
+// that with more than one the next holder is often a waiter of the same process (the in-process hand-off).
+await Promise.all(
+  Array.from({ length: cfg.loops ?? 1 }, (_, i) =>
+    holders.run(loopsPerProcess > 1 ? `${pid}.${i}` : undefined, contend),
+  ),
+);
 
 log('done', { stats: locks.getStatistics() });
 resourceClient.disconnect();

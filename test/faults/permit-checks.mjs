@@ -1,5 +1,6 @@
 // The checks of the fault suite's primitive modes (run.ts --primitive rw|sem), used by checker.mjs.
-// Pure functions over critical sections ({ id, pid, key, token, start, end, mode, count }) and acquisitions;
+// Pure functions over critical sections ({ id, pid, holder, key, token, start, end, mode, count }; `holder` is
+// the contender: its process, or one of several in a process, see run.ts --loops) and acquisitions;
 // `lostSignals` holds the ids of the sections whose holder's `signal` aborted.
 
 const perKey = (items) => {
@@ -21,7 +22,11 @@ export function conflictingOverlaps(sections, lostSignals, conflict = () => true
       for (let j = 0; j < i; j++) {
         const earlier = list[j];
         const later = list[i];
-        if (earlier.end > later.start && earlier.pid !== later.pid && conflict(earlier, later)) {
+        if (
+          earlier.end > later.start &&
+          (earlier.holder ?? earlier.pid) !== (later.holder ?? later.pid) &&
+          conflict(earlier, later)
+        ) {
           overlaps.push({
             key: later.key,
             earlier: { pid: earlier.pid, token: earlier.token, mode: earlier.mode },
