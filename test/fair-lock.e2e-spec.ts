@@ -27,8 +27,10 @@ function describeFairQueue(label: string, make: () => Promise<{ store: LockStore
       const name = key('handoff');
       const [holder, a, b] = [token('h'), token('a'), token('b')];
       expect((await store.acquireFair!(name, holder, 5000, 2000, true)).acquired).toBe(true);
-      expect((await store.acquireFair!(name, a, 5000, 2000, true)).acquired).toBe(false);
-      expect((await store.acquireFair!(name, b, 5000, 2000, true)).acquired).toBe(false);
+      // Queued, each with its place: the waiters ahead of it.
+      expect(await store.acquireFair!(name, a, 5000, 2000, true)).toMatchObject({ acquired: false, queuePosition: 0 });
+      expect(await store.acquireFair!(name, b, 5000, 2000, true)).toMatchObject({ acquired: false, queuePosition: 1 });
+      expect(await store.acquireFair!(name, b, 5000, 2000, true)).toMatchObject({ queuePosition: 1 }); // a refresh keeps it
       const messages: ReleaseEvent[] = [];
       const off = await store.onRelease(name, (m) => messages.push(m));
       expect(await store.release(name, holder)).toBe(0);

@@ -162,6 +162,27 @@ describe('OpenTelemetry spans (in-memory exporter, real redis-server)', () => {
     expect(plain.attributes['redis_lock.fence']).toBeUndefined(); // never minted
   });
 
+  it('a fair waiter records its place in the queue: on the acquire span (on entry) and on each retry', async () => {
+    const raw = redis.client();
+    const queued = async (n: number) => {
+      while ((await raw.zcard('lynx:lock:{trace:queue}:q')) !== n) await sleep(5);
+    };
+    const wait = { fair: true, maxRetries: -1, maxElapsedTime: '10s' };
+    const holder = await other.locks.acquire('trace:queue', '5s');
+    const first = other.locks.withLock('trace:queue', async () => 1, wait); // another process, queued first
+    await queued(1);
+    const mine = inSpan('queued', () => app.locks.withLock('trace:queue', async () => 2, { ...wait, name: 'queued' }));
+    await queued(2);
+    await holder.release();
+    expect(await first).toBe(1);
+    expect((await mine).value).toBe(2);
+    const [acquire] = spans('redis_lock.acquire', 'queued');
+    expect(acquire.attributes['redis_lock.queue_position']).toBe(1); // one waiter ahead when it queued
+    const retries = acquire.events.filter((e) => e.name === 'redis_lock.retry');
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0].attributes?.['redis_lock.queue_position']).toBe(1);
+  });
+
   it('a busy tryLock and a timed-out acquire: outcomes busy and timeout, status error for the timeout', async () => {
     const holder = await other.locks.acquire('trace:busy', '5s');
     try {

@@ -46,8 +46,12 @@ export interface LockEventMap {
   ];
   /** An acquire failed: busy (`timeout`), backend down, invalid input, deadlock, shutdown. */
   failed: [{ kind: LockKind; name: string; key: string; reason: LockErrorCode | 'aborted'; waitMs: number }];
-  /** The lock was busy; the caller waits `delayMs` (or less, on a release message) before retry `attempt`. */
-  retry: [{ kind: LockKind; name: string; key: string; attempt: number; delayMs: number }];
+  /**
+   * The lock was busy; the caller waits `delayMs` (or less, on a release message) before retry `attempt`.
+   * `queuePosition`: in the fair queue, the waiters ahead of the caller at its last attempt (0 = next in
+   * line); absent when it does not queue (racing, `fair: false`) or the store does not say.
+   */
+  retry: [{ kind: LockKind; name: string; key: string; attempt: number; delayMs: number; queuePosition?: number }];
   /** The watchdog or `handle.renew()` extended a lock to `ttlMs`, `heldMs` after it was acquired. */
   renewed: [{ kind: LockKind; name: string; key: string; ttlMs: number; heldMs: number }];
   /** A renewal could not reach Redis (the lock may still be held). */

@@ -26,11 +26,13 @@ export type AcquireResult =
 
 /**
  * Outcome of one fair-queue attempt (`LockStore.acquireFair`): an {@link AcquireResult}, and
- * whether a release had already handed the lock over (`handedOff`).
+ * whether a release had already handed the lock over (`handedOff`); for an attempt that queued the
+ * caller, its place (`queuePosition`: waiters ahead of it, 0 = next in line), when the store knows it.
  *
  * @example
  * const r: FairAcquireResult = await store.acquireFair!('job', owner, 30_000, 2000, true);
  * if (r.acquired && r.handedOff) console.log('a release made us the owner', r.fence);
  */
 export type FairAcquireResult =
-  (AcquireResult & { acquired: true; handedOff: boolean }) | (AcquireResult & { acquired: false });
+  | (AcquireResult & { acquired: true; handedOff: boolean })
+  | (AcquireResult & { acquired: false; queuePosition?: number });

@@ -201,6 +201,12 @@ export class MemoryLockStore implements LockStore, PermitStore {
       if (mine) mine.deadline = now + queueTtlMs;
       else queue.push({ owner, ttlMs, deadline: now + queueTtlMs });
       this.queues.set(name, queue);
+      return {
+        acquired: false,
+        holderTtlMs,
+        heldBySelf: false,
+        queuePosition: queue.findIndex((w) => w.owner === owner),
+      };
     }
     return { acquired: false, holderTtlMs, heldBySelf: false };
   }

@@ -411,6 +411,7 @@ export class RedisLockStore implements LockStore, PermitStore {
       string | null | undefined,
       string | null | undefined,
       number | undefined,
+      number | undefined,
     ];
     const channel = keys.channel;
     if (reply[0] === 1) {
@@ -422,7 +423,8 @@ export class RedisLockStore implements LockStore, PermitStore {
         handedOff: reply[3] === 1,
       };
     }
-    if (queue && reply[5] !== undefined && reply[5] !== null) {
+    const queued = queue && reply[5] !== undefined && reply[5] !== null;
+    if (queued) {
       const localAhead = reply[6] === 1;
       this.successors.queued(channel, owner, { seq: Number(reply[5]), localAhead, sentAt, queueTtlMs, ttlMs, fence });
     }
@@ -431,6 +433,7 @@ export class RedisLockStore implements LockStore, PermitStore {
       holderTtlMs: Number(reply[1]),
       heldBySelf: false,
       holderWaitsFor: reply[4] ? String(reply[4]) : null,
+      ...(queued && typeof reply[7] === 'number' ? { queuePosition: reply[7] } : {}),
     };
   }
 

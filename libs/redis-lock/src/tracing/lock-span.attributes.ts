@@ -18,6 +18,7 @@ export const LOCK_SPAN_ATTRIBUTES = {
   reentrant: 'redis_lock.reentrant',
   attempt: 'redis_lock.attempt',
   delayMs: 'redis_lock.delay_ms',
+  queuePosition: 'redis_lock.queue_position',
   lostReason: 'redis_lock.lost.reason',
   errorMessage: 'redis_lock.error.message',
 } as const;

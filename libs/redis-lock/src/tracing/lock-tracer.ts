@@ -16,6 +16,8 @@ import type { LockKind } from '../lock/lock-kind.js';
 interface AcquireRecord {
   readonly span: Span;
   outcome?: string;
+  /** The caller's place in the fair queue at its first queued attempt (waiters ahead). */
+  queuedAt?: number;
 }
 
 /** One hold being traced (the outermost hold of an ownership; reentrant holds have no span of their own). */
@@ -225,7 +227,17 @@ export class LockTracer {
     this.acquireKey = api.createContextKey(`${LOCK_TRACER_NAME} acquire`);
     const on = <K extends keyof LockEventMap>(event: K, listener: (...args: LockEventMap[K]) => void) =>
       this.events.on(event, ((...args: LockEventMap[K]) => quietly(() => listener(...args))) as never);
-    on('retry', (e) => this.acquiring(api)?.span.addEvent(N.retry, { [A.attempt]: e.attempt, [A.delayMs]: e.delayMs }));
+    on('retry', (e) => {
+      const acquire = this.acquiring(api);
+      if (!acquire) return;
+      const position = e.queuePosition === undefined ? {} : { [A.queuePosition]: e.queuePosition };
+      acquire.span.addEvent(N.retry, { [A.attempt]: e.attempt, [A.delayMs]: e.delayMs, ...position });
+      // The place on entry: the first queued attempt's.
+      if (e.queuePosition !== undefined && acquire.queuedAt === undefined) {
+        acquire.queuedAt = e.queuePosition;
+        acquire.span.setAttribute(A.queuePosition, e.queuePosition);
+      }
+    });
     on('acquired', (e) => {
       const span = this.acquiring(api)?.span;
       if (!span) return;

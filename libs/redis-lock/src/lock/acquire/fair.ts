@@ -129,7 +129,11 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
       await req.deadlock?.onBusy(result.holderWaitsFor); // may throw DeadlockError (leaves the queue below)
       if (await waiter.subscribeOnce()) continue;
       budgetMs ??= waitBudget(call);
-      await waiter.sleep(waiter.nextDelay(FAIR_QUEUE_ENTRY_TTL_MS / 4, result.holderTtlMs, budgetMs, attempts));
+      const position = reply.acquired ? undefined : reply.queuePosition;
+      await waiter.sleep(
+        waiter.nextDelay(FAIR_QUEUE_ENTRY_TTL_MS / 4, result.holderTtlMs, budgetMs, attempts),
+        position,
+      );
     }
   } catch (error) {
     // Giving up (timeout, abort, shutdown, backend error): leave the queue, and pass the lock on

@@ -88,8 +88,11 @@ export class Waiter {
     return Math.max(0, Math.min(delay, budgetMs - elapsed));
   }
 
-  /** Emits `retry` and sleeps up to `delayMs`, unless a release already woke it since the last attempt. */
-  async sleep(delayMs: number): Promise<void> {
+  /**
+   * Emits `retry` (with the caller's place in the fair queue, when known) and sleeps up to `delayMs`,
+   * unless a release already woke it since the last attempt.
+   */
+  async sleep(delayMs: number, queuePosition?: number): Promise<void> {
     this.retries++;
     this.req.events.emit('retry', {
       kind: this.req.kind,
@@ -97,6 +100,7 @@ export class Waiter {
       key: this.req.name,
       attempt: this.retries,
       delayMs,
+      ...(queuePosition === undefined ? {} : { queuePosition }),
     });
     if (!this.woken)
       await sleepUntilWoken(delayMs, this.req.call.signal, this.req.lifecycle.waiters, (fn) => (this.wake = fn));

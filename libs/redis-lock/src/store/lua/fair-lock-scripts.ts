@@ -103,8 +103,9 @@ const COMMON = LOCK_VALUE_LUA + FAIR_LUA + FAIR_KEYS_LUA;
  * or {0, holder pttl (-1 unknown), 0, 0, what the holder waits for (its live wait record, see
  * deadlock-scripts.ts) or nil}; a queued caller's answer adds {its place in the queue (the entry's
  * score: arrival order), 1 when every entry ahead of it (at most {@link LOCAL_AHEAD_SCAN}) is a waiter
- * of the same store (token ending with ARGV[7]), else 0}: what lets that store hand the lock to its
- * own queue head without waiting for Redis (see {@link RELEASE_TO} and docs/fair-locking.md).
+ * of the same store (token ending with ARGV[7]), else 0, the number of entries ahead of it}: what lets
+ * that store hand the lock to its own queue head without waiting for Redis (see {@link RELEASE_TO} and
+ * docs/fair-locking.md), and the waiter's place for tracing.
  */
 export const ACQUIRE_FAIR = defineScript(
   'acquireFair',
@@ -171,7 +172,7 @@ if rank > 0 and local_ahead == 1 then
     end
   end
 end
-return {0, pttl, 0, 0, waited, redis.call('ZSCORE', k.queue, ARGV[1]), local_ahead}`,
+return {0, pttl, 0, 0, waited, redis.call('ZSCORE', k.queue, ARGV[1]), local_ahead, rank}`,
 );
 
 /**

@@ -138,7 +138,7 @@ local n = redis.call('DEL', KEYS[1])
 if n > 0 then redis.call('PUBLISH', KEYS[1] .. ':released', '1') end
 return n
 
--- acquireFair: 5 KEYS, sha1 30bed44bc08aefa5a0f8dd095f94cd019bc167e1
+-- acquireFair: 5 KEYS, sha1 2ffe14746f42031c000ef8dee639d5b65cabaa60
 local function parse(v)
   local f, c, w, o = string.match(v, '^(%d+) (%d+) (%d) (.*)$')
   return f, tonumber(c), w, o
@@ -272,7 +272,7 @@ if rank > 0 and local_ahead == 1 then
     end
   end
 end
-return {0, pttl, 0, 0, waited, redis.call('ZSCORE', k.queue, ARGV[1]), local_ahead}
+return {0, pttl, 0, 0, waited, redis.call('ZSCORE', k.queue, ARGV[1]), local_ahead, rank}
 
 -- release: 4 KEYS, sha1 c6ea0783956099d396f87a4e5b5b6c82f3fdfec0
 local v = redis.call('GET', KEYS[1])
