@@ -23,6 +23,7 @@ describe('LocalSuccessors: which own waiter heads a fair queue', () => {
     expect(s.takeHead(CH)).toEqual({ owner: 'b', ttlMs: 5000 });
     expect(s.takeHead(CH)).toBeUndefined();
     expect(s.has(CH)).toBe(false);
+    expect(s.any()).toBe(false);
   });
 
   it('a foreign waiter ahead of the earliest own one: no head known, not even a later own waiter', () => {

@@ -68,6 +68,11 @@ export class LocalSuccessors {
     for (const owner of waiters.keys()) if (event.isFor(owner)) this.left(channel, owner);
   }
 
+  /** Whether this store has a waiter queued anywhere (one check on every release, before any key is built). */
+  any(): boolean {
+    return this.byChannel.size > 0;
+  }
+
   /** Whether this store has a waiter queued on the channel. */
   has(channel: string): boolean {
     return this.byChannel.has(channel);

@@ -312,7 +312,13 @@ export class RedisLockStore implements LockStore, PermitStore {
    */
   async release(name: string, owner: string, handOffUntil?: number): Promise<number> {
     // (A full `nested` set, holdings lost and never released, turns the in-process hand-off off rather than guess.)
-    if (handOffUntil !== undefined && !this.wait && !this.nested.has(owner) && this.nested.size < BARE_HINTS_MAX) {
+    if (
+      handOffUntil !== undefined &&
+      this.successors.any() &&
+      !this.wait &&
+      !this.nested.has(owner) &&
+      this.nested.size < BARE_HINTS_MAX
+    ) {
       const handed = this.handOffLocally(name, owner, handOffUntil);
       if (handed) return handed;
     }
