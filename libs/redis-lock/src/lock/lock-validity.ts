@@ -55,7 +55,9 @@ export const LATE_GRANT: AcquireResult & { acquired: false } = {
 };
 
 /**
- * Whether locks granted by a command sent at `sentAt` are still valid now (see {@link validUntil}).
+ * Whether locks granted by a command sent at `sentAt` are still valid now (see {@link validUntil}),
+ * and before `cap` when given (an in-process hand-off Redis has not confirmed yet is valid no longer
+ * than the releaser's holding, see `ProvisionalHandOff`).
  * When the reply came after their validity ended they are no locks for the caller: they are given
  * back at once (owner-checked release, not awaited, sent behind the grant on the same connection)
  * so Redis does not keep them for the rest of their TTL (a fair hand-off gives a full one).
@@ -69,8 +71,9 @@ export function grantInTime(
   owner: string,
   ttlMs: number,
   sentAt: number,
+  cap = Infinity,
 ): boolean {
-  if (performance.now() < validUntil(sentAt, ttlMs)) return true;
+  if (performance.now() < Math.min(validUntil(sentAt, ttlMs), cap)) return true;
   for (const name of names) store.release(name, owner).catch(() => undefined);
   return false;
 }

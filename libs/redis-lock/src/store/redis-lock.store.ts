@@ -347,7 +347,6 @@ export class RedisLockStore implements LockStore, PermitStore {
   private handOffLocally(name: string, owner: string, until: number): Promise<number> | undefined {
     if (until <= performance.now()) return undefined;
     const keys = lockKeys(this.prefix, name);
-    if (!this.successors.has(keys.channel)) return undefined;
     const next = this.successors.takeHead(keys.channel);
     if (!next) return undefined;
     let settle!: (fence: number | undefined) => void;

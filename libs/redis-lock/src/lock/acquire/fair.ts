@@ -74,11 +74,7 @@ export async function acquireFair(req: AcquireRequest): Promise<Granted | null> 
     provisional?: ProvisionalHandOff,
   ): Granted | undefined => {
     // An in-process hand-off is valid no longer than the releaser's holding until Redis confirms it.
-    if (provisional && provisional.until <= performance.now()) {
-      store.release(name, req.owner).catch(() => undefined); // sent behind the hand-over: undoes it
-      return undefined;
-    }
-    if (!grantInTime(store, [name], req.owner, call.ttlMs, sentAt)) return undefined;
+    if (!grantInTime(store, [name], req.owner, call.ttlMs, sentAt, provisional?.until)) return undefined;
     done = true;
     return { fence, holdCount, sentAt, attempts, waitMs: performance.now() - started, provisional };
   };
